@@ -1,0 +1,613 @@
+"""Candidate kernels: the dictionary from which MTMK learns a sparse combination.
+
+A :class:`KernelDictionary` is fitted on the training inputs.  It fixes the data
+dependent parameters (median-heuristic RBF widths, polynomial scale,
+normalisation constants), names every kernel, and computes Gram stacks of shape
+``(n_kernels, n_rows, n_train)``: once for training and as test-vs-train blocks
+for prediction.  Before allocating it estimates the memory it will need and
+refuses requests that would not fit.
+"""
+
+import os
+from numbers import Integral, Real
+
+import numpy as np
+from joblib import Parallel, delayed
+from scipy.spatial.distance import cdist
+from sklearn.base import BaseEstimator
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_array, check_is_fitted
+
+__all__ = ["FactorStack", "GramStack", "KernelDictionary", "available_memory", "check_gram_stack"]
+
+_BYTES = np.dtype(np.float64).itemsize
+
+
+def available_memory():
+    """Bytes of memory available to this process (MemAvailable, else physical)."""
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+
+
+def _squared_distances(A, B):
+    """Squared Euclidean distances through one matrix product, clipped at 0."""
+    D = A @ B.T
+    D *= -2.0
+    D += np.einsum("ij,ij->i", A, A)[:, None]
+    D += np.einsum("ij,ij->i", B, B)[None, :]
+    np.maximum(D, 0.0, out=D)
+    return D
+
+
+def _median_inverse(D):
+    """1 / median of the positive off-diagonal entries of a distance matrix."""
+    positive = D[D > 1e-12 * max(D.max(), 1e-300)]
+    if positive.size == 0:
+        return 1.0
+    return 1.0 / float(np.median(positive))
+
+
+def _subsample(X, size=1000, seed=0):
+    """At most ``size`` rows of X, chosen reproducibly (for the median heuristic)."""
+    if X.shape[0] <= size:
+        return X
+    rows = np.random.default_rng(seed).choice(X.shape[0], size, replace=False)
+    return X[np.sort(rows)]
+
+
+class _Spec:
+    """One kernel: a family, its parameters, the columns it reads, a name."""
+
+    def __init__(self, family, name, columns=None, gamma=None, degree=None,
+                 coef0=None, function=None):
+        self.family = family
+        self.name = name
+        self.columns = columns
+        self.gamma = gamma
+        self.degree = degree
+        self.coef0 = coef0
+        self.function = function
+
+    def diagonal(self, A):
+        """k(a, a) for every row a of A (used by unit-diagonal normalisation)."""
+        if self.family in ("rbf", "laplacian"):
+            return np.ones(A.shape[0])
+        sq = np.einsum("ij,ij->i", A, A)
+        if self.family == "linear":
+            return sq
+        if self.family == "polynomial":
+            return (self.gamma * sq + self.coef0) ** self.degree
+        return np.array([float(np.asarray(self.function(a[None], a[None]))[0, 0]) for a in A])
+
+
+class KernelDictionary(BaseEstimator):
+    """A dictionary of candidate kernels computed once and reused.
+
+    Parameters
+    ----------
+    rbf : int or array-like of float, default=7
+        Gaussian kernels ``exp(-gamma ||x - z||^2)``.  An integer asks for that
+        many widths on the grid ``gamma_0 * 10**linspace(-1, 1, rbf)`` around the
+        median heuristic ``gamma_0 = 1 / median ||x_i - x_j||^2``; an array gives
+        the gammas.  All widths share one distance matrix.
+    laplacian : int or array-like of float, default=0
+        Laplacian kernels ``exp(-gamma ||x - z||_1)``, gammas chosen like ``rbf``
+        around ``1 / median ||x_i - x_j||_1``.
+    polynomial : sequence of int, default=(2, 3)
+        Degrees of polynomial kernels ``(s <x, z> + 1)^d`` with the data-driven
+        scale ``s = 1 / mean ||x||^2``.
+    linear : bool, default=True
+        Include the linear kernel ``<x, z>``.
+    per_feature : {None, "linear", "rbf"}, default=None
+        Add one kernel of this family per covariate group (by default one group
+        per covariate): the "covariates grow" setting of the theory.
+    feature_groups : list of sequences of int, default=None
+        Column groups for ``per_feature`` kernels; ``None`` means every single
+        column.
+    callables : sequence of callable, default=()
+        User kernels ``k(A, B) -> (len(A), len(B))`` Gram matrices.
+    normalize : {"diagonal", "trace"} or None, default="diagonal"
+        ``"diagonal"`` rescales to ``k(x, z) / sqrt(k(x, x) k(z, z))`` (unit
+        diagonal); ``"trace"`` divides every kernel by its mean training
+        diagonal (unit trace per sample); ``None`` leaves kernels as they are.
+    n_components : int or None, default=None
+        ``None`` computes exact n x n Gram matrices.  An integer r represents
+        every kernel by a Nystroem factor ``Phi_m = k_m(X, Z) k_m(Z, Z)^{-1/2}``
+        on r landmarks ``Z`` drawn from the training rows and shared by all
+        kernels: memory O(n r M) instead of O(n^2 M).
+    random_state : int, RandomState instance or None, default=None
+        Seeds the choice of landmarks (and of the subsample used by the
+        median heuristic on large data).
+    max_memory : int or None, default=None
+        Bytes a kernel stack may use; ``None`` means half the available memory.
+
+    Attributes
+    ----------
+    names_ : list of str
+        Readable kernel names, e.g. ``"rbf(gamma=0.0078)"``.
+    n_kernels_ : int
+        Number of kernels.
+    n_features_in_ : int
+        Number of covariates seen during ``fit``.
+    landmarks_ : ndarray of shape (n_components, n_features)
+        Nystroem landmarks (only with ``n_components``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mtmk import KernelDictionary
+    >>> X = np.random.default_rng(0).normal(size=(50, 3))
+    >>> kd = KernelDictionary(rbf=3, polynomial=(2,)).fit(X)
+    >>> kd.names_[-2:]
+    ['linear', 'polynomial(degree=2)']
+    >>> kd.gram().shape
+    (5, 50, 50)
+    """
+
+    _parameter_constraints = {
+        "rbf": [Interval(Integral, 0, None, closed="left"), "array-like"],
+        "laplacian": [Interval(Integral, 0, None, closed="left"), "array-like"],
+        "polynomial": ["array-like"],
+        "linear": ["boolean"],
+        "per_feature": [StrOptions({"linear", "rbf"}), None],
+        "feature_groups": [list, None],
+        "callables": ["array-like", list, tuple],
+        "normalize": [StrOptions({"diagonal", "trace"}), None],
+        "max_memory": [Interval(Integral, 1, None, closed="left"), None],
+        "n_components": [Interval(Integral, 1, None, closed="left"), None],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(self, rbf=7, laplacian=0, polynomial=(2, 3), linear=True,
+                 per_feature=None, feature_groups=None, callables=(),
+                 normalize="diagonal", n_components=None, random_state=None,
+                 max_memory=None):
+        self.rbf = rbf
+        self.laplacian = laplacian
+        self.polynomial = polynomial
+        self.linear = linear
+        self.per_feature = per_feature
+        self.feature_groups = feature_groups
+        self.callables = callables
+        self.normalize = normalize
+        self.n_components = n_components
+        self.random_state = random_state
+        self.max_memory = max_memory
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, X, y=None):
+        """Fix the data-driven kernel parameters on the training inputs.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training inputs; kept to compute test-vs-train blocks.
+        y : ignored
+
+        Returns
+        -------
+        self : KernelDictionary
+        """
+        self._validate_params()
+        X = check_array(X, dtype=np.float64)
+        self.X_fit_ = X
+        self.n_features_in_ = X.shape[1]
+        self._specs = self._build_specs(X)
+        if not self._specs:
+            raise ValueError(
+                "The kernel dictionary is empty: ask for at least one kernel "
+                "(rbf, laplacian, polynomial, linear, per_feature or callables).")
+        self.names_ = [s.name for s in self._specs]
+        self.n_kernels_ = len(self._specs)
+        # Normalisation constants come from the training diagonal only, so test
+        # blocks are scaled exactly like the training Gram matrices.
+        # Normalisation constants come from the training diagonal only, so test
+        # blocks are scaled exactly like the training Gram matrices.
+        self._train_diag = None
+        if self.normalize is not None:
+            self._train_diag = [self._checked_diag(s, X) if self.normalize == "diagonal"
+                                else s.diagonal(self._columns(X, s)) for s in self._specs]
+        if self.n_components is not None:
+            self._fit_landmarks(X)
+        return self
+
+    def _build_specs(self, X):
+        specs = []
+        rbf_gammas = self._gammas(self.rbf, X, "sqeuclidean")
+        specs += [_Spec("rbf", f"rbf(gamma={g:.3g})", gamma=g) for g in rbf_gammas]
+        lap_gammas = self._gammas(self.laplacian, X, "cityblock")
+        specs += [_Spec("laplacian", f"laplacian(gamma={g:.3g})", gamma=g) for g in lap_gammas]
+        if self.linear:
+            specs.append(_Spec("linear", "linear"))
+        degrees = [int(d) for d in np.atleast_1d(self.polynomial)]
+        if any(d < 1 for d in degrees):
+            raise ValueError(f"Polynomial degrees must be >= 1, got {degrees}.")
+        if degrees:
+            mean_sq = float(np.mean(np.einsum("ij,ij->i", X, X)))
+            scale = 1.0 / mean_sq if mean_sq > 0 else 1.0
+            specs += [_Spec("polynomial", f"polynomial(degree={d})", gamma=scale,
+                            degree=d, coef0=1.0) for d in degrees]
+        if self.per_feature is not None:
+            groups = self.feature_groups
+            if groups is None:
+                groups = [[j] for j in range(X.shape[1])]
+            for group in groups:
+                cols = np.asarray(group, dtype=int)
+                if cols.size == 0 or cols.min() < 0 or cols.max() >= X.shape[1]:
+                    raise ValueError(
+                        f"Feature group {list(group)} is empty or names a column "
+                        f"outside 0..{X.shape[1] - 1}.")
+                label = ",".join(str(c) for c in cols)
+                if self.per_feature == "rbf":
+                    D = _squared_distances(*(2 * [_subsample(X[:, cols])]))
+                    specs.append(_Spec("rbf", f"rbf[x{label}]", columns=cols,
+                                       gamma=_median_inverse(D)))
+                else:
+                    specs.append(_Spec("linear", f"linear[x{label}]", columns=cols))
+        for k, function in enumerate(self.callables):
+            if not callable(function):
+                raise ValueError(f"callables[{k}] is not callable: {function!r}.")
+            name = getattr(function, "__name__", f"callable{k}")
+            specs.append(_Spec("callable", name, function=function))
+        return specs
+
+    @staticmethod
+    def _gammas(request, X, metric):
+        if isinstance(request, Integral):
+            if request == 0:
+                return []
+            sample = _subsample(X)
+            D = _squared_distances(sample, sample) if metric == "sqeuclidean" \
+                else cdist(sample, sample, metric)
+            return list(_median_inverse(D) * 10.0 ** np.linspace(-1, 1, request)) \
+                if request > 1 else [_median_inverse(D)]
+        gammas = [float(g) for g in np.atleast_1d(request)]
+        if not all(np.isfinite(g) and g > 0 for g in gammas):
+            raise ValueError(f"Kernel widths (gamma) must be positive and finite, got {gammas}.")
+        return gammas
+
+    # ----------------------------------------------------------- compute
+    @staticmethod
+    def _columns(X, spec):
+        return X if spec.columns is None else X[:, spec.columns]
+
+    def memory_estimate(self, n_rows, kernels=None):
+        """Bytes needed for the kernel blocks of ``n_rows`` samples.
+
+        Exact kernels: ``n_rows x n_train`` per kernel plus two shared distance
+        matrices; low-rank kernels: ``n_rows x n_components`` per kernel.
+        """
+        check_is_fitted(self, "names_")
+        n_kernels = self.n_kernels_ if kernels is None else len(kernels)
+        return self._bytes(n_rows, self._n_columns(), n_kernels)
+
+    def _n_columns(self):
+        return self.X_fit_.shape[0] if self.n_components is None else self.n_components
+
+    @staticmethod
+    def _bytes(n_rows, n_cols, n_kernels):
+        return (n_kernels + 2) * n_rows * n_cols * _BYTES
+
+    def _check_memory(self, n_rows, n_cols, n_kernels):
+        """Raise ``ValueError`` if the requested blocks would not fit."""
+        need = self._bytes(n_rows, n_cols, n_kernels)
+        limit = self.max_memory if self.max_memory is not None else available_memory() // 2
+        if need > limit:
+            hint = ("low-rank kernels, e.g. KernelDictionary(n_components=500) "
+                    "(Nystroem factors need O(n r M) memory)"
+                    if self.n_components is None else "a smaller n_components")
+            raise ValueError(
+                f"The kernel blocks of {n_kernels} kernels x {n_rows} x {n_cols} need "
+                f"about {need / 2**30:.2f} GiB, more than the {limit / 2**30:.2f} GiB "
+                f"allowed (max_memory). Use fewer kernels or samples, or {hint}.")
+
+    def training_kernels(self, n_jobs=None):
+        """The training kernels in the form the solvers take.
+
+        Returns
+        -------
+        GramStack or FactorStack
+            Exact Gram matrices, or Nystroem factors with ``n_components``.
+        """
+        if self.n_components is None:
+            return GramStack(self.gram(n_jobs=n_jobs))
+        return FactorStack(self.features(n_jobs=n_jobs))
+
+    def test_blocks(self, X, kernels, n_jobs=None):
+        """Blocks ``B_m`` with ``f_m(X) = B_m @ C_m`` for the solvers' coefficients.
+
+        Exact kernels give ``k_m(X, X_train)``; low-rank ones the Nystroem
+        features of X (see :meth:`~FactorStack.prediction_coef`).
+        """
+        if self.n_components is None:
+            return self.gram(X, kernels=kernels, n_jobs=n_jobs)
+        return self.features(X, kernels=kernels, n_jobs=n_jobs)
+
+    def _fit_landmarks(self, X):
+        n = X.shape[0]
+        if self.n_components > n:
+            raise ValueError(
+                f"n_components={self.n_components} is larger than the {n} training "
+                "samples; choose n_components <= n_samples.")
+        rng = check_random_state(self.random_state)
+        rows = np.sort(rng.choice(n, self.n_components, replace=False))
+        self.landmarks_ = X[rows]
+        self._landmark_diag = None if self._train_diag is None else [d[rows] for d in self._train_diag]
+        W = self.pairwise(self.landmarks_, self.landmarks_, diag_A=self._landmark_diag,
+                          diag_B=self._landmark_diag)
+        # Phi = k(X, Z) U diag(w^-1/2), dropping directions the landmarks do not span.
+        self._projections = []
+        for Wm in W:
+            w, U = np.linalg.eigh(Wm)
+            keep = w > 1e-10 * max(w[-1], 1e-300)
+            self._projections.append(U[:, keep] / np.sqrt(w[keep]))
+
+    def features(self, X=None, kernels=None, n_jobs=None):
+        """Nystroem features ``Phi_m(X)`` with ``Phi_m Phi_m^T ~= K_m``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_rows, n_features), default=None
+            ``None`` means the training inputs.
+        kernels : sequence of int, default=None
+
+        Returns
+        -------
+        list of ndarray of shape (n_rows, r_m)
+        """
+        check_is_fitted(self, "landmarks_")
+        A = self._input(X)
+        index = list(range(self.n_kernels_)) if kernels is None else list(kernels)
+        self._check_memory(A.shape[0], self.n_components, len(index))
+        C = self.pairwise(A, self.landmarks_, index, n_jobs=n_jobs,
+                          diag_A=self._train_diag if X is None else None,
+                          diag_B=self._landmark_diag)
+        return [C[k] @ self._projections[m] for k, m in enumerate(index)]
+
+    def _input(self, X):
+        if X is None:
+            return self.X_fit_
+        A = check_array(X, dtype=np.float64)
+        if A.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"X has {A.shape[1]} features, but the kernel dictionary was "
+                f"fitted on {self.n_features_in_}.")
+        return A
+
+    def gram(self, X=None, kernels=None, n_jobs=None):
+        """Gram stack against the training inputs.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_rows, n_features), default=None
+            Rows of the blocks; ``None`` means the training inputs (the symmetric
+            training Gram matrices).
+        kernels : sequence of int, default=None
+            Indices of the kernels to compute (all by default); prediction
+            computes only the kernels with non-zero weight.
+        n_jobs : int, default=None
+            Threads computing kernels in parallel (joblib semantics).
+
+        Returns
+        -------
+        G : ndarray of shape (len(kernels), n_rows, n_train)
+        """
+        check_is_fitted(self, "names_")
+        A = self._input(X)
+        index = list(range(self.n_kernels_)) if kernels is None else list(kernels)
+        self._check_memory(A.shape[0], self.X_fit_.shape[0], len(index))
+        return self.pairwise(A, self.X_fit_, index, n_jobs=n_jobs,
+                             diag_A=self._train_diag if X is None else None,
+                             diag_B=self._train_diag)
+
+    def pairwise(self, A, B, kernels=None, n_jobs=None, diag_A=None, diag_B=None):
+        """Normalised kernel blocks ``k_m(A, B)`` for the fitted kernels.
+
+        Parameters
+        ----------
+        A, B : ndarray of shape (n_a, n_features), (n_b, n_features)
+        kernels : sequence of int, default=None
+        n_jobs : int, default=None
+        diag_A, diag_B : list of ndarray, optional
+            Precomputed ``k_m(a, a)`` for every kernel (all kernels, indexed by
+            m); computed when needed and absent.
+
+        Returns
+        -------
+        ndarray of shape (len(kernels), n_a, n_b)
+        """
+        check_is_fitted(self, "names_")
+        index = list(range(self.n_kernels_)) if kernels is None else list(kernels)
+        specs = [self._specs[m] for m in index]
+        G = np.empty((len(index), A.shape[0], B.shape[0]))
+        # One distance matrix (or product) serves every kernel of a family.
+        shared = {}
+        if any(s.family == "rbf" and s.columns is None for s in specs):
+            shared["rbf"] = _squared_distances(A, B)
+        if any(s.family == "laplacian" and s.columns is None for s in specs):
+            shared["laplacian"] = cdist(A, B, "cityblock")
+        if any(s.family in ("linear", "polynomial") and s.columns is None for s in specs):
+            shared["dot"] = A @ B.T
+
+        def compute(k, m, spec):
+            self._kernel_into(G[k], spec, A, B, shared)
+            if self.normalize == "trace":
+                G[k] /= self._train_diag[m].mean()
+            elif self.normalize == "diagonal":
+                da = diag_A[m] if diag_A is not None else self._checked_diag(spec, A)
+                db = diag_B[m] if diag_B is not None else self._checked_diag(spec, B)
+                G[k] /= np.sqrt(da)[:, None]
+                G[k] /= np.sqrt(db)[None, :]
+
+        Parallel(n_jobs=n_jobs, prefer="threads")(
+            delayed(compute)(k, m, spec) for k, (m, spec) in enumerate(zip(index, specs)))
+        return G
+
+    def _checked_diag(self, spec, A):
+        d = spec.diagonal(self._columns(A, spec))
+        if np.any(d <= 0):
+            raise ValueError(
+                f"Kernel {spec.name} has k(x, x) <= 0 for a sample; unit-diagonal "
+                "normalisation is undefined there (use normalize='trace' or None).")
+        return d
+
+    def _kernel_into(self, out, spec, A, B, shared):
+        if spec.columns is not None:
+            A, B = A[:, spec.columns], B[:, spec.columns]
+        if spec.family in ("rbf", "laplacian"):
+            D = shared[spec.family] if spec.columns is None else (
+                _squared_distances(A, B) if spec.family == "rbf" else cdist(A, B, "cityblock"))
+            np.multiply(D, -spec.gamma, out=out)
+            np.exp(out, out=out)
+        elif spec.family in ("linear", "polynomial"):
+            out[...] = shared["dot"] if spec.columns is None else A @ B.T
+            if spec.family == "polynomial":
+                out *= spec.gamma
+                out += spec.coef0
+                out **= spec.degree
+        else:
+            block = np.asarray(spec.function(A, B), dtype=np.float64)
+            if block.shape != out.shape:
+                raise ValueError(
+                    f"Kernel {spec.name} returned shape {block.shape}, expected {out.shape}.")
+            if not np.all(np.isfinite(block)):
+                raise ValueError(f"Kernel {spec.name} returned NaN or infinite values.")
+            out[...] = block
+
+
+def check_gram_stack(K, name="X"):
+    """Validate a stack of precomputed training Gram matrices.
+
+    Parameters
+    ----------
+    K : ndarray of shape (n_kernels, n_samples, n_samples)
+
+    Raises
+    ------
+    ValueError
+        If a matrix is not square, not symmetric or clearly not positive
+        semi-definite (an eigenvalue below ``-1e-6`` times its largest).
+    """
+    if K.ndim != 3 or K.shape[1] != K.shape[2]:
+        raise ValueError(
+            f"{name} must hold square Gram matrices of shape (n_samples, n_samples, "
+            f"n_kernels); got a stack of {K.shape[1:]} blocks.")
+    for m, Km in enumerate(K):
+        scale = max(float(np.abs(Km).max()), 1e-300)
+        if not np.allclose(Km, Km.T, atol=1e-8 * scale, rtol=1e-6):
+            raise ValueError(f"Precomputed kernel {m} is not symmetric.")
+        if Km.shape[0] <= 3000:
+            eigenvalues = np.linalg.eigvalsh(Km)
+            low, top = float(eigenvalues[0]), float(eigenvalues[-1])
+        else:
+            # Too large for a full eigendecomposition: check the necessary
+            # conditions k(x, x) >= 0 and |k(x, z)| <= sqrt(k(x, x) k(z, z)).
+            d = np.diag(Km)
+            low, top = float(d.min()), float(d.max())
+            if low >= 0 and np.any(np.abs(Km) > np.sqrt(np.outer(d, d)) * (1 + 1e-6) + 1e-12):
+                low = -np.inf
+        if low < -1e-6 * max(abs(top), 1e-300):
+            raise ValueError(
+                f"Precomputed kernel {m} is not positive semi-definite (smallest "
+                f"eigenvalue {low:.3g}, largest {top:.3g}); pass a valid Gram matrix "
+                "or add a small multiple of the identity.")
+
+
+class GramStack:
+    """Dense training Gram matrices behind the small interface the solvers use.
+
+    Solvers only multiply by a kernel, ask for its largest eigenvalue (a step
+    size) or for a factor ``L`` with ``K = L L^T`` (the cvxpy reference), so a
+    low-rank representation can stand in for this class.
+
+    Parameters
+    ----------
+    K : ndarray of shape (n_kernels, n_samples, n_samples)
+    """
+
+    def __init__(self, K):
+        self.K = K
+
+    @property
+    def n_kernels(self):
+        return self.K.shape[0]
+
+    @property
+    def n_samples(self):
+        return self.K.shape[1]
+
+    def dot(self, m, A):
+        """``K_m @ A``."""
+        return self.K[m] @ A
+
+    def top_eigenvalue(self, m):
+        """Largest eigenvalue of ``K_m`` (slightly over-estimated, never under)."""
+        Km = self.K[m]
+        if Km.shape[0] <= 300:
+            return float(np.linalg.eigvalsh(Km)[-1]) * (1 + 1e-9) + 1e-12
+        from scipy.sparse.linalg import ArpackNoConvergence, eigsh
+        try:
+            value = eigsh(Km, k=1, which="LA", tol=1e-8, return_eigenvectors=False,
+                          v0=np.ones(Km.shape[0]))[0]
+            return float(value) * (1 + 1e-6) + 1e-12
+        except ArpackNoConvergence:
+            return float(np.abs(Km).sum(axis=1).max())  # Gershgorin: always an upper bound
+
+    def prediction_coef(self, m, alpha_m):
+        """Coefficients acting on test-vs-train Gram blocks: ``alpha_m`` itself."""
+        return alpha_m
+
+    def factor(self, m, rtol=1e-10):
+        """``L`` with ``K_m ~= L L^T``, dropping eigenvalues below ``rtol * max``."""
+        w, U = np.linalg.eigh(self.K[m])
+        keep = w > rtol * max(w[-1], 1e-300)
+        return U[:, keep] * np.sqrt(w[keep])
+
+
+class FactorStack:
+    """Low-rank training kernels ``K_m = Phi_m Phi_m^T`` for the solvers.
+
+    Same interface as :class:`GramStack`; a product costs O(n r T) instead of
+    O(n^2 T).
+
+    Parameters
+    ----------
+    factors : list of ndarray of shape (n_samples, r_m)
+    """
+
+    def __init__(self, factors):
+        self.factors = factors
+
+    @property
+    def n_kernels(self):
+        return len(self.factors)
+
+    @property
+    def n_samples(self):
+        return self.factors[0].shape[0]
+
+    def dot(self, m, A):
+        """``K_m @ A`` through the factor."""
+        Phi = self.factors[m]
+        return Phi @ (Phi.T @ A)
+
+    def top_eigenvalue(self, m):
+        """Largest eigenvalue of ``Phi_m Phi_m^T`` (that of the small ``Phi^T Phi``)."""
+        Phi = self.factors[m]
+        if Phi.shape[1] == 0:
+            return 0.0
+        return float(np.linalg.eigvalsh(Phi.T @ Phi)[-1]) * (1 + 1e-9) + 1e-12
+
+    def factor(self, m):
+        return self.factors[m]
+
+    def prediction_coef(self, m, alpha_m):
+        """Coefficients ``Phi_m^T alpha_m`` acting on test features."""
+        return self.factors[m].T @ alpha_m
