@@ -17,7 +17,7 @@ from scipy.spatial.distance import cdist
 from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_array, check_is_fitted
+from sklearn.utils.validation import _check_sample_weight, check_array, check_is_fitted
 
 __all__ = ["FactorStack", "GramStack", "KernelDictionary", "available_memory", "check_gram_stack"]
 
@@ -46,20 +46,36 @@ def _squared_distances(A, B):
     return D
 
 
-def _median_inverse(D):
-    """1 / median of the positive off-diagonal entries of a distance matrix."""
-    positive = D[D > 1e-12 * max(D.max(), 1e-300)]
-    if positive.size == 0:
+def _median_width(X, weights, metric="sqeuclidean", size=1000):
+    """Median heuristic: 1 / weighted median of the positive pairwise distances.
+
+    A pair (i, j), i < j, weighs ``w_i w_j``, so a sample of weight 2 counts
+    like a repeated sample and weight 0 like a removed one.  Above ``size``
+    samples a fixed, weight-proportional subsample of ``size`` rows is used.
+    """
+    keep = weights > 0
+    X, weights = X[keep], weights[keep]
+    if X.shape[0] > size:
+        rng = np.random.default_rng(0)
+        rows = np.sort(rng.choice(X.shape[0], size, replace=False, p=weights / weights.sum()))
+        X, weights = X[rows], np.ones(size)
+    D = _squared_distances(X, X) if metric == "sqeuclidean" else cdist(X, X, metric)
+    i, j = np.triu_indices(X.shape[0], 1)
+    d, pair_weight = D[i, j], weights[i] * weights[j]
+    positive = d > 1e-12 * max(d.max(initial=0.0), 1e-300)
+    if not positive.any():
         return 1.0
-    return 1.0 / float(np.median(positive))
+    d, pair_weight = d[positive], pair_weight[positive]
+    order = np.argsort(d, kind="stable")
+    cumulative = np.cumsum(pair_weight[order])
+    return 1.0 / float(d[order][np.searchsorted(cumulative, 0.5 * cumulative[-1])])
 
 
-def _subsample(X, size=1000, seed=0):
-    """At most ``size`` rows of X, chosen reproducibly (for the median heuristic)."""
-    if X.shape[0] <= size:
-        return X
-    rows = np.random.default_rng(seed).choice(X.shape[0], size, replace=False)
-    return X[np.sort(rows)]
+def _inverse_sqrt(d):
+    """1 / sqrt(d) where d > 0, else 0."""
+    out = np.zeros_like(d, dtype=float)
+    np.divide(1.0, np.sqrt(d), out=out, where=d > 0)
+    return out
 
 
 class _Spec:
@@ -123,8 +139,7 @@ class KernelDictionary(BaseEstimator):
         on r landmarks ``Z`` drawn from the training rows and shared by all
         kernels: memory O(n r M) instead of O(n^2 M).
     random_state : int, RandomState instance or None, default=None
-        Seeds the choice of landmarks (and of the subsample used by the
-        median heuristic on large data).
+        Seeds the choice of Nystroem landmarks.
     max_memory : int or None, default=None
         Bytes a kernel stack may use; ``None`` means half the available memory.
 
@@ -182,7 +197,7 @@ class KernelDictionary(BaseEstimator):
         self.max_memory = max_memory
 
     # ------------------------------------------------------------------ fit
-    def fit(self, X, y=None):
+    def fit(self, X, y=None, sample_weight=None):
         """Fix the data-driven kernel parameters on the training inputs.
 
         Parameters
@@ -190,6 +205,9 @@ class KernelDictionary(BaseEstimator):
         X : array-like of shape (n_samples, n_features)
             Training inputs; kept to compute test-vs-train blocks.
         y : ignored
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the data-driven statistics (median heuristic, polynomial
+            scale, trace normalisation): weight k acts like k repeated samples.
 
         Returns
         -------
@@ -197,9 +215,12 @@ class KernelDictionary(BaseEstimator):
         """
         self._validate_params()
         X = check_array(X, dtype=np.float64)
+        weights = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
+        if not weights.sum() > 0:
+            raise ValueError("sample_weight must have a positive sum.")
         self.X_fit_ = X
         self.n_features_in_ = X.shape[1]
-        self._specs = self._build_specs(X)
+        self._specs = self._build_specs(X, weights)
         if not self._specs:
             raise ValueError(
                 "The kernel dictionary is empty: ask for at least one kernel "
@@ -208,21 +229,20 @@ class KernelDictionary(BaseEstimator):
         self.n_kernels_ = len(self._specs)
         # Normalisation constants come from the training diagonal only, so test
         # blocks are scaled exactly like the training Gram matrices.
-        # Normalisation constants come from the training diagonal only, so test
-        # blocks are scaled exactly like the training Gram matrices.
         self._train_diag = None
         if self.normalize is not None:
-            self._train_diag = [self._checked_diag(s, X) if self.normalize == "diagonal"
-                                else s.diagonal(self._columns(X, s)) for s in self._specs]
+            self._train_diag = [self._checked_diag(s, X) for s in self._specs]
+            self._trace_scale = [max(float(np.average(d, weights=weights)), 1e-300)
+                                 for d in self._train_diag]
         if self.n_components is not None:
             self._fit_landmarks(X)
         return self
 
-    def _build_specs(self, X):
+    def _build_specs(self, X, weights):
         specs = []
-        rbf_gammas = self._gammas(self.rbf, X, "sqeuclidean")
+        rbf_gammas = self._gammas(self.rbf, X, weights, "sqeuclidean")
         specs += [_Spec("rbf", f"rbf(gamma={g:.3g})", gamma=g) for g in rbf_gammas]
-        lap_gammas = self._gammas(self.laplacian, X, "cityblock")
+        lap_gammas = self._gammas(self.laplacian, X, weights, "cityblock")
         specs += [_Spec("laplacian", f"laplacian(gamma={g:.3g})", gamma=g) for g in lap_gammas]
         if self.linear:
             specs.append(_Spec("linear", "linear"))
@@ -230,7 +250,7 @@ class KernelDictionary(BaseEstimator):
         if any(d < 1 for d in degrees):
             raise ValueError(f"Polynomial degrees must be >= 1, got {degrees}.")
         if degrees:
-            mean_sq = float(np.mean(np.einsum("ij,ij->i", X, X)))
+            mean_sq = float(np.average(np.einsum("ij,ij->i", X, X), weights=weights))
             scale = 1.0 / mean_sq if mean_sq > 0 else 1.0
             specs += [_Spec("polynomial", f"polynomial(degree={d})", gamma=scale,
                             degree=d, coef0=1.0) for d in degrees]
@@ -246,9 +266,8 @@ class KernelDictionary(BaseEstimator):
                         f"outside 0..{X.shape[1] - 1}.")
                 label = ",".join(str(c) for c in cols)
                 if self.per_feature == "rbf":
-                    D = _squared_distances(*(2 * [_subsample(X[:, cols])]))
                     specs.append(_Spec("rbf", f"rbf[x{label}]", columns=cols,
-                                       gamma=_median_inverse(D)))
+                                       gamma=_median_width(X[:, cols], weights)))
                 else:
                     specs.append(_Spec("linear", f"linear[x{label}]", columns=cols))
         for k, function in enumerate(self.callables):
@@ -259,15 +278,12 @@ class KernelDictionary(BaseEstimator):
         return specs
 
     @staticmethod
-    def _gammas(request, X, metric):
+    def _gammas(request, X, weights, metric):
         if isinstance(request, Integral):
             if request == 0:
                 return []
-            sample = _subsample(X)
-            D = _squared_distances(sample, sample) if metric == "sqeuclidean" \
-                else cdist(sample, sample, metric)
-            return list(_median_inverse(D) * 10.0 ** np.linspace(-1, 1, request)) \
-                if request > 1 else [_median_inverse(D)]
+            gamma0 = _median_width(X, weights, metric)
+            return [gamma0] if request == 1 else list(gamma0 * 10.0 ** np.linspace(-1, 1, request))
         gammas = [float(g) for g in np.atleast_1d(request)]
         if not all(np.isfinite(g) and g > 0 for g in gammas):
             raise ValueError(f"Kernel widths (gamma) must be positive and finite, got {gammas}.")
@@ -439,12 +455,14 @@ class KernelDictionary(BaseEstimator):
         def compute(k, m, spec):
             self._kernel_into(G[k], spec, A, B, shared)
             if self.normalize == "trace":
-                G[k] /= self._train_diag[m].mean()
+                G[k] /= self._trace_scale[m]
             elif self.normalize == "diagonal":
                 da = diag_A[m] if diag_A is not None else self._checked_diag(spec, A)
                 db = diag_B[m] if diag_B is not None else self._checked_diag(spec, B)
-                G[k] /= np.sqrt(da)[:, None]
-                G[k] /= np.sqrt(db)[None, :]
+                # A sample with k(x, x) = 0 (e.g. x = 0 under the linear kernel)
+                # gets a zero row: still a PSD kernel, and no division by zero.
+                G[k] *= _inverse_sqrt(da)[:, None]
+                G[k] *= _inverse_sqrt(db)[None, :]
 
         Parallel(n_jobs=n_jobs, prefer="threads")(
             delayed(compute)(k, m, spec) for k, (m, spec) in enumerate(zip(index, specs)))
@@ -452,10 +470,10 @@ class KernelDictionary(BaseEstimator):
 
     def _checked_diag(self, spec, A):
         d = spec.diagonal(self._columns(A, spec))
-        if np.any(d <= 0):
+        if np.any(d < 0) or not np.all(np.isfinite(d)):
             raise ValueError(
-                f"Kernel {spec.name} has k(x, x) <= 0 for a sample; unit-diagonal "
-                "normalisation is undefined there (use normalize='trace' or None).")
+                f"Kernel {spec.name} has k(x, x) < 0 or non-finite for a sample: it is "
+                "not a valid (positive semi-definite) kernel.")
         return d
 
     def _kernel_into(self, out, spec, A, B, shared):
@@ -554,9 +572,10 @@ class GramStack:
             return float(np.linalg.eigvalsh(Km)[-1]) * (1 + 1e-9) + 1e-12
         from scipy.sparse.linalg import ArpackNoConvergence, eigsh
         try:
-            value = eigsh(Km, k=1, which="LA", tol=1e-8, return_eigenvectors=False,
+            # Ritz values approach lambda_max from below within tol * lambda_max.
+            value = eigsh(Km, k=1, which="LA", tol=1e-4, return_eigenvectors=False,
                           v0=np.ones(Km.shape[0]))[0]
-            return float(value) * (1 + 1e-6) + 1e-12
+            return float(value) * (1 + 1e-3) + 1e-12
         except ArpackNoConvergence:
             return float(np.abs(Km).sum(axis=1).max())  # Gershgorin: always an upper bound
 

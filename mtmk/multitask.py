@@ -179,7 +179,11 @@ class MTMKClassifier(ClassifierMixin, BaseEstimator):
             names = [f"kernel{m}" for m in range(gram.n_kernels)]
         else:
             dictionary = clone(self.kernels) if self.kernels is not None else KernelDictionary()
-            dictionary.fit(X)
+            row_weight = None
+            if sample_weight is not None:
+                row_weight = np.asarray(sample_weight, dtype=float)
+                row_weight = row_weight.sum(axis=1) if row_weight.ndim == 2 else row_weight
+            dictionary.fit(X, sample_weight=row_weight)
             gram = dictionary.training_kernels(n_jobs=self.n_jobs)
             names = list(dictionary.names_)
 

@@ -121,25 +121,33 @@ def _intercept_step(F, b, S, W):
 
 
 class _Anderson:
-    """Anderson extrapolation over the last ``depth + 1`` iterates (skglm style)."""
+    """Anderson extrapolation over the last ``depth + 1`` iterates (as in skglm).
+
+    Iterates are (alpha, K alpha, b).  The least-squares combination of
+    successive differences is measured in the problem's own metric,
+    ``<d alpha, K d alpha> + |d b|^2``: in plain coordinates the directions of
+    tiny kernel eigenvalues, which barely move f, would dominate it.
+    """
 
     def __init__(self, depth):
         self.depth = depth
         self.history = []
 
-    def push(self, *state):
-        self.history.append([s.copy() for s in state])
+    def push(self, alpha, KA, b):
+        self.history.append((alpha.copy(), KA.copy(), b.copy()))
         if len(self.history) > self.depth + 1:
             self.history.pop(0)
 
     def extrapolate(self):
         if len(self.history) < self.depth + 1:
             return None
-        first = [np.concatenate([s[0].ravel(), s[2].ravel()]) for s in self.history]
-        U = np.diff(np.array(first), axis=0)
-        C = U @ U.T
+        dA, dKA, db = (np.diff(np.array([h[i] for h in self.history]), axis=0)
+                       .reshape(self.depth, -1) for i in range(3))
+        C = dA @ dKA.T
+        C = 0.5 * (C + C.T) + db @ db.T
         try:
-            z = np.linalg.solve(C + 1e-10 * np.trace(C) * np.eye(len(C)), np.ones(len(C)))
+            z = np.linalg.solve(C + 1e-10 * np.trace(C) * np.eye(self.depth),
+                                np.ones(self.depth))
         except np.linalg.LinAlgError:
             return None
         if not np.all(np.isfinite(z)) or abs(z.sum()) < 1e-300:
@@ -147,7 +155,7 @@ class _Anderson:
         c = z / z.sum()
         states = self.history[1:]
         self.history = []
-        return [sum(ck * s[i] for ck, s in zip(c, states)) for i in range(len(states[0]))]
+        return [sum(ck * h[i] for ck, h in zip(c, states)) for i in range(3)]
 
 
 def solve_bcd(gram, S, W, lam_group, lam_ridge, fit_intercept=True, tol=1e-4,
@@ -182,97 +190,42 @@ def solve_bcd(gram, S, W, lam_group, lam_ridge, fit_intercept=True, tol=1e-4,
     -------
     SolverResult
     """
-    n_kernels = gram.n_kernels
-    n, n_tasks = S.shape
-    alpha = np.zeros((n_kernels, n, n_tasks)) if alpha0 is None else np.array(alpha0, dtype=float)
-    KA = np.stack([gram.dot(m, alpha[m]) if np.any(alpha[m]) else np.zeros((n, n_tasks))
-                   for m in range(n_kernels)])
-    if intercept0 is not None:
-        b = np.array(intercept0, dtype=float)
-    elif fit_intercept:
-        b = optimal_intercept(S, W)
-    else:
-        b = np.zeros(n_tasks)
-    F = KA.sum(axis=0) + b
-    # Curvature of block m: L^T diag(W_t * l'') L <= 1/4 max(W) lambda_max(K_m).
-    scale = Logistic.curvature * float(W.max())
-    safe_step = np.array([1.0 / max(scale * gram.top_eigenvalue(m), 1e-300)
-                          for m in range(n_kernels)])
-    step = safe_step.copy()
+    state = _State(gram, S, W, lam_group, lam_ridge, alpha0, intercept0, fit_intercept)
     anderson = _Anderson(anderson_depth) if anderson_depth > 0 else None
-    objective = np.inf
-    violation = np.inf
-    converged = False
-    n_iter = 0
-    loss = Logistic.value(F, S, W)
+    all_blocks = np.arange(gram.n_kernels)
+    working_set, full_sweep, target = all_blocks, True, tol
+    violation, converged, n_iter = np.inf, False, 0
     for n_iter in range(1, max_iter + 1):
-        sweep_violation = 0.0
-        for m in range(n_kernels):
-            R = Logistic.residual(F, S, W)
-            KR = gram.dot(m, R)
-            g2 = float(np.sum(R * KR))
-            gd = float(np.sum(R * KA[m]))
-            n2 = float(np.sum(alpha[m] * KA[m]))
-            sweep_violation = max(sweep_violation,
-                                  group_violation(g2, gd, n2, lam_group, lam_ridge))
-            # Backtracking on the step: the curvature bound is safe but far too
-            # pessimistic once most samples are fitted confidently.  Every trial
-            # reuses K_m R, so it costs O(n T), not a kernel product.
-            t = step[m]
-            while True:
-                u2 = max(n2 - 2.0 * t * gd + t * t * g2, 0.0)
-                c = group_prox_scale(np.sqrt(u2), t, lam_group, lam_ridge)
-                new_KA = c * (KA[m] - t * KR)
-                dKA = new_KA - KA[m]
-                F_new = F + dKA
-                loss_new = Logistic.value(F_new, S, W)
-                if t <= safe_step[m]:
-                    break
-                # sufficient decrease of the prox-gradient step in the K_m metric
-                move_sq = (c - 1.0) * float(np.sum(alpha[m] * dKA)) - c * t * float(np.sum(R * dKA))
-                if loss_new <= loss + float(np.sum(R * dKA)) + move_sq / (2.0 * t) \
-                        + 1e-12 * abs(loss):
-                    break
-                t = max(0.5 * t, safe_step[m])
-            step[m] = 2.0 * t
-            if c == 0.0 and n2 == 0.0:
-                continue
-            F, loss = F_new, loss_new
-            KA[m] = new_KA
-            alpha[m] *= c
-            alpha[m] -= (c * t) * R
+        # Working sets: sweeps over the non-zero kernels until they are solved
+        # to a fraction of the last full sweep's violation, then one full sweep
+        # to let dropped kernels back in (skglm's strategy, over kernels).
+        blocks = all_blocks if full_sweep else working_set
+        sweep_violation = max([state.visit(m) for m in blocks], default=0.0)
         if fit_intercept:
-            _intercept_step(F, b, S, W)
-            loss = Logistic.value(F, S, W)
-            sweep_violation = max(sweep_violation, float(np.abs(
-                Logistic.residual(F, S, W).sum(axis=0)).max()))
-
-        norms = _block_norms(alpha, KA)
-        objective = mtmk_objective(F, S, W, norms, lam_group, lam_ridge)
+            sweep_violation = max(sweep_violation, state.intercept_step())
+        objective = state.objective()
         if anderson is not None:
-            anderson.push(alpha, KA, b)
+            anderson.push(state.alpha, state.KA, state.b)
             extrapolated = anderson.extrapolate()
             if extrapolated is not None:
-                a_e, KA_e, b_e = extrapolated
-                F_e = KA_e.sum(axis=0) + b_e
-                obj_e = mtmk_objective(F_e, S, W, _block_norms(a_e, KA_e),
-                                       lam_group, lam_ridge)
-                if obj_e < objective:
-                    alpha, KA, b, F, objective = a_e, KA_e, b_e, F_e, obj_e
-                    loss = Logistic.value(F, S, W)
+                objective = state.try_point(*extrapolated, objective)
         if verbose and n_iter % verbose == 0:
-            print(f"[mtmk bcd] sweep {n_iter:4d}  objective {objective:.10g}  "
-                  f"violation {sweep_violation:.3e}")
-        if sweep_violation < tol:
-            # The sweep's estimate mixes iterates; certify at the current point.
-            violation = optimality_violation(gram, alpha, b, S, W, lam_group, lam_ridge,
-                                             fit_intercept, KA=KA)
-            if violation < tol:
-                converged = True
-                break
+            print(f"[mtmk bcd] sweep {n_iter:4d} ({'all' if full_sweep else len(blocks)} "
+                  f"kernels)  objective {objective:.10g}  violation {sweep_violation:.3e}")
+        if full_sweep:
+            if sweep_violation < tol:
+                # The sweep's estimate mixes iterates; certify at the current point.
+                violation = state.violation()
+                if violation < tol:
+                    converged = True
+                    break
+            working_set = np.flatnonzero(state.block_norms() > 0)
+            target = max(tol, 0.3 * sweep_violation)
+            full_sweep = working_set.size == 0
+        else:
+            full_sweep = sweep_violation < target
     if not converged:
-        violation = optimality_violation(gram, alpha, b, S, W, lam_group, lam_ridge,
-                                         fit_intercept, KA=KA)
+        violation = state.violation()
         converged = violation < tol
     if not converged:
         warnings.warn(
@@ -280,8 +233,101 @@ def solve_bcd(gram, S, W, lam_group, lam_ridge, fit_intercept=True, tol=1e-4,
             f"the optimality violation is {violation:.3g}. Increase max_iter, loosen tol "
             "or increase lam_group / lam_ridge. The model is usable but not optimal.",
             ConvergenceWarning)
-    norms = _block_norms(alpha, KA)
-    # Blocks the prox zeroed are exactly zero; tiny round-off norms are reported as 0.
-    return SolverResult(alpha=alpha, intercept=b, block_norms=norms,
-                        objective=mtmk_objective(F, S, W, norms, lam_group, lam_ridge),
-                        violation=violation, n_iter=n_iter, converged=converged)
+    norms = state.block_norms()
+    return SolverResult(alpha=state.alpha, intercept=state.b, block_norms=norms,
+                        objective=state.objective(), violation=violation, n_iter=n_iter,
+                        converged=converged)
+
+
+class _State:
+    """Iterate of the block solver: coefficients, K_m alpha_m, intercepts, F."""
+
+    def __init__(self, gram, S, W, lam_group, lam_ridge, alpha0, intercept0, fit_intercept):
+        n_kernels, (n, n_tasks) = gram.n_kernels, S.shape
+        self.gram, self.S, self.W = gram, S, W
+        self.lam_group, self.lam_ridge = lam_group, lam_ridge
+        self.fit_intercept = fit_intercept
+        self.alpha = (np.zeros((n_kernels, n, n_tasks)) if alpha0 is None
+                      else np.array(alpha0, dtype=float))
+        self.KA = np.stack([gram.dot(m, self.alpha[m]) if np.any(self.alpha[m])
+                            else np.zeros((n, n_tasks)) for m in range(n_kernels)])
+        if intercept0 is not None:
+            self.b = np.array(intercept0, dtype=float)
+        else:
+            self.b = optimal_intercept(S, W) if fit_intercept else np.zeros(n_tasks)
+        self.F = self.KA.sum(axis=0) + self.b
+        self.loss = Logistic.value(self.F, S, W)
+        # Curvature of block m: L^T diag(W_t l'') L <= 1/4 max(W) lambda_max(K_m).
+        scale = Logistic.curvature * float(W.max())
+        self.safe_step = np.array([1.0 / max(scale * gram.top_eigenvalue(m), 1e-300)
+                                   for m in range(n_kernels)])
+        self.step = self.safe_step.copy()
+
+    def block_norms(self):
+        return _block_norms(self.alpha, self.KA)
+
+    def objective(self):
+        return self.loss + group_penalty(self.block_norms(), self.lam_group, self.lam_ridge)
+
+    def violation(self):
+        return optimality_violation(self.gram, self.alpha, self.b, self.S, self.W,
+                                    self.lam_group, self.lam_ridge, self.fit_intercept,
+                                    KA=self.KA)
+
+    def visit(self, m):
+        """One proximal gradient step on block m; returns its violation before it."""
+        S, W, alpha, KA = self.S, self.W, self.alpha, self.KA
+        R = Logistic.residual(self.F, S, W)
+        KR = self.gram.dot(m, R)
+        g2 = float(np.sum(R * KR))
+        gd = float(np.sum(R * KA[m]))
+        n2 = float(np.sum(alpha[m] * KA[m]))
+        violation = group_violation(g2, gd, n2, self.lam_group, self.lam_ridge)
+        # Backtracking on the step: the curvature bound is safe but far too
+        # pessimistic once most samples are fitted confidently.  Every trial
+        # reuses K_m R, so it costs O(n T), not a kernel product.
+        t, safe = self.step[m], self.safe_step[m]
+        while True:
+            u2 = max(n2 - 2.0 * t * gd + t * t * g2, 0.0)
+            c = group_prox_scale(np.sqrt(u2), t, self.lam_group, self.lam_ridge)
+            if c == 0.0 and n2 == 0.0:
+                return violation  # the block stays at zero
+            new_KA = c * (KA[m] - t * KR)
+            dKA = new_KA - KA[m]
+            F_new = self.F + dKA
+            loss_new = Logistic.value(F_new, S, W)
+            if t <= safe:
+                break
+            # sufficient decrease of a prox-gradient step, in the K_m metric
+            linear = float(np.sum(R * dKA))
+            move_sq = (c - 1.0) * float(np.sum(alpha[m] * dKA)) - c * t * linear
+            if loss_new <= self.loss + linear + move_sq / (2.0 * t) + 1e-12 * abs(self.loss):
+                break
+            t = max(0.5 * t, safe)
+        # Grow optimistically next time, within bounds.
+        self.step[m] = min(2.0 * t, 1e8 * safe)
+        self.F, self.loss = F_new, loss_new
+        KA[m] = new_KA
+        alpha[m] *= c
+        alpha[m] -= (c * t) * R
+        if self.fit_intercept:
+            # Wide kernels nearly contain the constant function, so a block and
+            # the intercepts are strongly coupled: re-fit the intercepts at once.
+            self.intercept_step()
+        return violation
+
+    def intercept_step(self):
+        """Newton step on the intercepts; returns their violation after it."""
+        _intercept_step(self.F, self.b, self.S, self.W)
+        self.loss = Logistic.value(self.F, self.S, self.W)
+        return float(np.abs(Logistic.residual(self.F, self.S, self.W).sum(axis=0)).max())
+
+    def try_point(self, alpha, KA, b, objective):
+        """Move to (alpha, KA, b) if it lowers the objective; return the objective."""
+        F = KA.sum(axis=0) + b
+        loss = Logistic.value(F, self.S, self.W)
+        candidate = loss + group_penalty(_block_norms(alpha, KA), self.lam_group, self.lam_ridge)
+        if candidate < objective:
+            self.alpha, self.KA, self.b, self.F, self.loss = alpha, KA, b, F, loss
+            return candidate
+        return objective
