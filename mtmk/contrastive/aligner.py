@@ -15,7 +15,7 @@ from ._validation import validate_views, validate_z
 from .encoders import make_feature_map
 from .objectives import OBJECTIVES, normalize_rows, normalize_rows_backward
 
-__all__ = ["ContrastiveAligner"]
+__all__ = ["ContrastiveAligner", "head_loss_and_gradients"]
 
 # Training losses are averaged over windows of this many steps before the
 # stopping rule looks at them: single minibatch losses are too noisy.
@@ -42,6 +42,25 @@ class _Adam:
             v *= self.beta2
             v += (1 - self.beta2) * g * g
             p -= step * m / (np.sqrt(v) + self.eps)
+
+
+def head_loss_and_gradients(Phi, Psi, Wx, Wz, loss="clip", tau=1 / 14.3, reg=0.1, beta=14.3):
+    """Loss of one batch and its gradients with respect to the two linear heads.
+
+    ``U = rn(Phi Wx)``, ``V = rn(Psi Wz)`` (unit rows); the objective's
+    gradients are pulled back through the normalisation and the heads.
+
+    Returns
+    -------
+    loss : float
+    grad_x : ndarray, shape of Wx
+    grad_z : ndarray, shape of Wz
+    """
+    U, nu = normalize_rows(Phi @ Wx)
+    V, nv = normalize_rows(Psi @ Wz)
+    value, dU, dV = OBJECTIVES[loss](U, V, tau, reg, beta)
+    return (value, Phi.T @ normalize_rows_backward(dU, U, nu),
+            Psi.T @ normalize_rows_backward(dV, V, nv))
 
 
 class ContrastiveAligner(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
@@ -210,7 +229,6 @@ class ContrastiveAligner(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
 
     def _train(self, Fx, Fz, Wx, Wz, rng):
         """Minibatch Adam on the heads; returns heads, loss curve, steps, converged."""
-        objective = OBJECTIVES[self.loss]
         n = Fx.shape[0]
         batch = min(self.batch_size, n)
         adam = _Adam([Wx, Wz], self.learning_rate)
@@ -222,12 +240,8 @@ class ContrastiveAligner(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
                 order, pos = rng.permutation(n), 0
             rows = order[pos:pos + batch]
             pos += batch
-            Phi, Psi = Fx[rows], Fz[rows]
-            U, nu = normalize_rows(Phi @ Wx)
-            V, nv = normalize_rows(Psi @ Wz)
-            value, dU, dV = objective(U, V, self.tau, self.reg, self.beta)
-            gx = Phi.T @ normalize_rows_backward(dU, U, nu)
-            gz = Psi.T @ normalize_rows_backward(dV, V, nv)
+            value, gx, gz = head_loss_and_gradients(Fx[rows], Fz[rows], Wx, Wz, self.loss,
+                                                    self.tau, self.reg, self.beta)
             adam.step([gx, gz])
             window.append(value)
             if len(window) == _WINDOW:

@@ -13,7 +13,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._validation import validate_views, validate_z
 from .encoders import make_feature_map
-from .objectives import softmax
+from .objectives import normalize_rows, softmax
 
 __all__ = ["MMCL", "contrastive_cross_covariance", "contrastive_weights"]
 
@@ -71,6 +71,7 @@ class MMCL(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     space (the top-r SVD of ``K_X^{1/2} C K_Z^{1/2}`` has the same singular
     values).  ``loss="clip"`` replaces the linear loss by CLIP's and iterates
     "every gradient step is an SVD": ``G1^T G2 <- SVD_r(X^T W(S) Z) / rho``
+    (damped, see ``step_size``)
     with ``W`` from :func:`contrastive_weights`.
 
     Unpaired samples of either view (``fit(X, Z, X_unpaired=..., Z_unpaired=...)``)
@@ -102,6 +103,11 @@ class MMCL(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         CLIP temperature (``loss="clip"``).
     max_iter : int, default=100
         SVD iterations for ``loss="clip"``.
+    step_size : float in (0, 1], default=0.5
+        Damping of the SVD iteration:
+        ``B <- (1 - step_size) B + step_size X^T W(S) Z``, ``G1^T G2 = SVD_r(B) / rho``.
+        The fixed point does not depend on it; 1 is the undamped iteration,
+        which can oscillate when ``S / tau`` is large.
     tol : float, default=1e-6
         Stop the iteration when ``||M_new - M||_F <= tol * ||M||_F`` with
         ``M = G1^T G2``.
@@ -110,6 +116,11 @@ class MMCL(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     unpaired_batch_size : int or None, default=None
         Batch size m of pair detection; ``None`` uses all unpaired samples
         (``min(n_x, n_z)``) in one batch.
+    detection_similarity : {"cosine", "inner"}, default="cosine"
+        Similarity used to detect pairs among unpaired samples.  With raw
+        inner products the largest entries come from a few high-norm samples
+        (measured on the Nakada model: the detected pairs then made the
+        subspace worse); cosine similarity spreads the detections.
     random_state : int, RandomState instance or None, default=None
         Seeds the kernel maps and the batches of pair detection.
 
@@ -150,15 +161,18 @@ class MMCL(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         "loss": [StrOptions({"linear", "clip"})],
         "tau": [Interval(Real, 0, None, closed="neither")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "step_size": [Interval(Real, 0, 1, closed="right")],
         "tol": [Interval(Real, 0, None, closed="left")],
         "n_unpaired_rounds": [Interval(Integral, 1, None, closed="left")],
         "unpaired_batch_size": [Interval(Integral, 1, None, closed="left"), None],
+        "detection_similarity": [StrOptions({"cosine", "inner"})],
         "random_state": ["random_state"],
     }
 
     def __init__(self, n_components=2, rho=1.0, kernel=None, kernel_approximation="nystroem",
                  n_kernel_features=200, gamma=None, loss="linear", tau=1.0, max_iter=100,
-                 tol=1e-6, n_unpaired_rounds=3, unpaired_batch_size=None, random_state=None):
+                 step_size=0.5, tol=1e-6, n_unpaired_rounds=3, unpaired_batch_size=None,
+                 detection_similarity="cosine", random_state=None):
         self.n_components = n_components
         self.rho = rho
         self.kernel = kernel
@@ -168,9 +182,11 @@ class MMCL(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         self.loss = loss
         self.tau = tau
         self.max_iter = max_iter
+        self.step_size = step_size
         self.tol = tol
         self.n_unpaired_rounds = n_unpaired_rounds
         self.unpaired_batch_size = unpaired_batch_size
+        self.detection_similarity = detection_similarity
         self.random_state = random_state
 
     # ------------------------------------------------------------------ fit
@@ -236,7 +252,8 @@ class MMCL(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         r = self.n_components
         self.x_mean_, self.z_mean_ = Fx.mean(axis=0), Fz.mean(axis=0)
         Xc, Zc = Fx - self.x_mean_, Fz - self.z_mean_
-        U, s, V = _top_svd(Xc.T @ Zc / (Fx.shape[0] - 1), r)
+        B = Xc.T @ Zc / (Fx.shape[0] - 1)
+        U, s, V = _top_svd(B, r)
         n_iter = 1
         if self.loss == "clip":
             M = (U * s) @ V.T / self.rho
@@ -244,7 +261,11 @@ class MMCL(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
                 scale = np.sqrt(s / self.rho)
                 S = (Xc @ (U * scale)) @ (Zc @ (V * scale)).T
                 W = contrastive_weights(S, "clip", self.tau)
-                U, s, V = _top_svd(Xc.T @ (W @ Zc), r)
+                # Damped: average the weighted cross-covariance.  A fixed point
+                # satisfies B = X^T W(B) Z whatever the step size; undamped
+                # iterations can oscillate when the softmax is sharp.
+                B = (1 - self.step_size) * B + self.step_size * (Xc.T @ (W @ Zc))
+                U, s, V = _top_svd(B, r)
                 M_new = (U * s) @ V.T / self.rho
                 change = np.linalg.norm(M_new - M)
                 M = M_new
@@ -254,7 +275,7 @@ class MMCL(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
                 warnings.warn(
                     f"MMCL's SVD iteration did not converge in max_iter={self.max_iter} "
                     f"iterations (last relative change {change / np.linalg.norm(M):.2e}); "
-                    "increase max_iter or rho.", ConvergenceWarning)
+                    "increase max_iter, rho or tau, or lower step_size.", ConvergenceWarning)
         self.x_weights_, self.z_weights_, self.singular_values_ = U, V, s
         self.coef_ = (U * s) @ V.T / self.rho
         self.n_iter_ = n_iter
@@ -263,6 +284,8 @@ class MMCL(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         """The m largest similarities of each m x m batch as positive pairs."""
         Ex = self._embed(Fxu, self.x_mean_, self.x_weights_)
         Ez = self._embed(Fzu, self.z_mean_, self.z_weights_)
+        if self.detection_similarity == "cosine":
+            Ex, Ez = normalize_rows(Ex)[0], normalize_rows(Ez)[0]
         n_pool = min(len(Ex), len(Ez))
         m = n_pool if self.unpaired_batch_size is None else min(self.unpaired_batch_size, n_pool)
         px, pz = rng.permutation(len(Ex)), rng.permutation(len(Ez))
