@@ -11,6 +11,11 @@ def validate_views(estimator, X, Z, reset=True, min_samples=2):
     ``Z`` through ``check_array``.  A 1-D ``Z`` is read as one column, like
     scikit-learn's ``PLSSVD``.
     """
+    if Z is None:
+        # Worded so that scikit-learn's common checks recognise a graceful failure.
+        raise ValueError(
+            f"{type(estimator).__name__} requires y to be passed, but the target y is "
+            "None: pass the second view as Z, fit(X, Z).")
     X = validate_data(estimator, X, reset=reset, dtype=np.float64,
                       ensure_min_samples=min_samples)
     Z = check_array(Z, dtype=np.float64, ensure_2d=False, input_name="Z",
