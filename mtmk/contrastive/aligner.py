@@ -136,7 +136,7 @@ class ContrastiveAligner(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
     --------
     >>> from mtmk.contrastive import ContrastiveAligner, make_latent_pairs
     >>> data = make_latent_pairs(n_samples=500, random_state=0)
-    >>> model = ContrastiveAligner(n_components=8, max_iter=100, random_state=0)
+    >>> model = ContrastiveAligner(n_components=8, max_iter=100, tol=None, random_state=0)
     >>> U, V = model.fit(data.X, data.Z).transform(data.X, data.Z)
     >>> U.shape, V.shape
     ((500, 8), (500, 8))
