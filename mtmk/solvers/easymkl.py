@@ -13,9 +13,14 @@ combined kernel differs).  ``K_sum`` is the plain sum of the kernels, as in
 MKLpy.  Cost: one matrix-vector product per iteration, linear in M once
 ``K_sum`` is formed; memory O(n^2).
 
-The QP is solved by accelerated projected gradient (FISTA with adaptive
-restart) on the product of two simplices; the stopping rule is the
-Frank-Wolfe duality gap, an upper bound on the suboptimality.
+The QP is the squared distance between the convex hulls of the two classes
+in the feature space of ``K' = (1 - lam) K_sum + lam diag(1/c)``, i.e. a
+hard-margin SVM dual: libsvm solves it (``gamma = 2 alpha / sum(alpha)``),
+which is hundreds of times faster than a first-order method on n = 1000.
+The certificate is the Frank-Wolfe duality gap, an upper bound on the
+suboptimality; if libsvm's answer does not meet ``tol``, accelerated
+projected gradient (FISTA with adaptive restart) on the product of two
+simplices polishes it.
 """
 
 import warnings
@@ -24,6 +29,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from .simplemkl import quadratic_forms
+from .svm import svm_dual
 
 
 def project_simplex(v):
@@ -43,7 +49,7 @@ def easymkl_objective(gamma, K_sum, s, c, lam):
     return float((1.0 - lam) * sg @ (K_sum @ sg) + lam * ridge)
 
 
-def solve_easymkl(K, s, c, lam=0.1, K_sum=None, tol=1e-6, max_iter=20000):
+def solve_easymkl(K, s, c, lam=0.1, K_sum=None, tol=1e-5, max_iter=20000, svm_tol=None):
     """Solve the EasyMKL QP for one binary task and return kernel weights.
 
     Parameters
@@ -59,6 +65,10 @@ def solve_easymkl(K, s, c, lam=0.1, K_sum=None, tol=1e-6, max_iter=20000):
     tol : float
         Frank-Wolfe gap, relative to the objective, at which to stop.
     max_iter : int
+        Iterations of the FISTA polish.
+    svm_tol : float, optional
+        Tolerance of the libsvm hard-margin solve; default ``tol / 10`` (the
+        relative Frank-Wolfe gap it reaches is about ``svm_tol``).
 
     Returns
     -------
@@ -95,22 +105,50 @@ def solve_easymkl(K, s, c, lam=0.1, K_sum=None, tol=1e-6, max_iter=20000):
         out[n_mask] = project_simplex(v[n_mask])
         return out
 
+    def fw_gap(g, x, f):
+        # g.x - min over the product of simplices of g.v, relative to f
+        return (g @ x - g[p_mask].min() - g[n_mask].min()) / max(f, 1e-300)
+
+    x = _hard_margin(Ks, ss, ic, lam, 0.1 * tol if svm_tol is None else svm_tol)
+    f_x = value(x)
+    gap = fw_gap(grad(x), x, f_x)
+    if gap > tol:
+        x, f_x, gap = _fista(x, value, grad, project, fw_gap, Ks, ic, lam, tol, max_iter)
+    gamma = np.zeros(s.shape[0])
+    gamma[index] = x
+    weights = quadratic_forms(K, s * gamma)
+    weights = np.maximum(weights, 0.0)
+    total = weights.sum()
+    weights = weights / total if total > 0 else np.full(K.shape[0], 1.0 / K.shape[0])
+    return gamma, weights, float(f_x), float(gap)
+
+
+def _hard_margin(Ks, s, inv_c, lam, svm_tol):
+    """The QP's minimiser from a hard-margin SVM on ``(1 - lam) K + lam diag(1/c)``."""
+    Kp = (1.0 - lam) * Ks
+    Kp[np.diag_indices_from(Kp)] += lam * inv_c
+    alpha = svm_dual(Kp, s, np.ones(s.shape[0]), C=1e12, tol=svm_tol).alpha
+    alpha = np.maximum(alpha, 0.0)
+    x = np.empty_like(alpha)
+    for mask in (s > 0, s < 0):
+        total = alpha[mask].sum()
+        x[mask] = alpha[mask] / total if total > 0 else 1.0 / mask.sum()
+    return x
+
+
+def _fista(x, value, grad, project, fw_gap, Ks, ic, lam, tol, max_iter):
     top = np.linalg.eigvalsh(Ks)[-1] if Ks.shape[0] <= 400 else _power_top(Ks)
     L = 2.0 * ((1.0 - lam) * top + lam * ic.max()) * (1 + 1e-6) + 1e-300
-    x = np.where(p_mask, 1.0 / p_mask.sum(), 1.0 / n_mask.sum())
     y, theta, f_x = x.copy(), 1.0, value(x)
     gap = np.inf
-    it = 0
-    for it in range(1, max_iter + 1):
+    for _ in range(max_iter):
         x_new = project(y - grad(y) / L)
         f_new = value(x_new)
         if f_new > f_x:  # adaptive restart (O'Donoghue & Candes): drop the momentum
             y, theta = x.copy(), 1.0
             x_new = project(x - grad(x) / L)
             f_new = value(x_new)
-        g = grad(x_new)
-        # Frank-Wolfe gap: g.x - min over the product of simplices of g.v.
-        gap = (g @ x_new - g[p_mask].min() - g[n_mask].min()) / max(f_new, 1e-300)
+        gap = fw_gap(grad(x_new), x_new, f_new)
         theta_new = 0.5 * (1.0 + np.sqrt(1.0 + 4.0 * theta * theta))
         y = x_new + ((theta - 1.0) / theta_new) * (x_new - x)
         x, f_x, theta = x_new, f_new, theta_new
@@ -119,14 +157,8 @@ def solve_easymkl(K, s, c, lam=0.1, K_sum=None, tol=1e-6, max_iter=20000):
     else:
         warnings.warn(
             f"EasyMKL's QP stopped after {max_iter} iterations with a relative "
-            f"Frank-Wolfe gap of {gap:.3g} > tol={tol:.3g}.", ConvergenceWarning, stacklevel=3)
-    gamma = np.zeros(s.shape[0])
-    gamma[index] = x
-    weights = quadratic_forms(K, s * gamma)
-    weights = np.maximum(weights, 0.0)
-    total = weights.sum()
-    weights = weights / total if total > 0 else np.full(K.shape[0], 1.0 / K.shape[0])
-    return gamma, weights, float(f_x), float(gap)
+            f"Frank-Wolfe gap of {gap:.3g} > tol={tol:.3g}.", ConvergenceWarning, stacklevel=4)
+    return x, f_x, gap
 
 
 def _power_top(A, n_iter=100):

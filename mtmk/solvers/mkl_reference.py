@@ -11,7 +11,7 @@ import numpy as np
 
 from ..kernels import GramStack
 
-_TIGHT = dict(tol_gap_abs=1e-10, tol_gap_rel=1e-10, tol_feas=1e-10, max_iter=500)
+_TIGHT = dict(tol_gap_abs=1e-9, tol_gap_rel=1e-9, tol_feas=1e-9, max_iter=500)
 
 
 def _solve(problem):
@@ -28,7 +28,7 @@ def _margin_constraints(cp, factors, V, s, c, C):
     xi = cp.Variable(n, nonneg=True)
     f = sum(L @ v for L, v in zip(factors, V)) + b
     constraints = [cp.multiply(s, f) >= 1 - xi]
-    return C * (c @ xi), constraints
+    return C * (c @ xi), constraints, b
 
 
 def simplemkl_cvxpy(K, s, c, C=1.0):
@@ -44,7 +44,7 @@ def simplemkl_cvxpy(K, s, c, C=1.0):
     gram = GramStack(K)
     factors = [gram.factor(m) for m in range(K.shape[0])]
     V = [cp.Variable(L.shape[1]) for L in factors]
-    hinge, constraints = _margin_constraints(cp, factors, V, s, c, C)
+    hinge, constraints, _ = _margin_constraints(cp, factors, V, s, c, C)
     norms = [cp.norm(v, 2) for v in V]
     objective = _solve(cp.Problem(cp.Minimize(0.5 * cp.square(sum(norms)) + hinge), constraints))
     block = np.array([np.linalg.norm(v.value) for v in V])
@@ -62,16 +62,30 @@ def lp_mkl_cvxpy(K, s, c, p=2.0, C=1.0, lam=1.0):
     weights : ndarray of shape (n_kernels,)
         The optimal ``d`` (not normalised).
     """
+    result = lp_mkl_cvxpy_solution(K, s, c, p=p, C=C, lam=lam)
+    return result.objective, result.weights
+
+
+def lp_mkl_cvxpy_solution(K, s, c, p=2.0, C=1.0, lam=1.0):
+    """The p-norm MKL primal solved by cvxpy, as an :class:`MKLResult`.
+
+    The dual variables ``alpha`` are the multipliers of the margin
+    constraints, so ``beta = s * alpha`` and the intercept is the primal ``b``.
+    """
     import cvxpy as cp
+    from .simplemkl import MKLResult
     gram = GramStack(K)
     factors = [gram.factor(m) for m in range(K.shape[0])]
     V = [cp.Variable(L.shape[1]) for L in factors]
     d = cp.Variable(K.shape[0], nonneg=True)
-    hinge, constraints = _margin_constraints(cp, factors, V, s, c, C)
+    hinge, constraints, b = _margin_constraints(cp, factors, V, s, c, C)
     fit = sum(cp.quad_over_lin(v, d[m]) for m, v in enumerate(V))
     reg = 0.5 * lam * cp.square(cp.pnorm(d, p))
     objective = _solve(cp.Problem(cp.Minimize(0.5 * fit + hinge + reg), constraints))
-    return objective, np.asarray(d.value, dtype=float)
+    alpha = np.clip(np.asarray(constraints[0].dual_value, dtype=float), 0.0, None)
+    return MKLResult(weights=np.maximum(np.asarray(d.value, dtype=float), 0.0), beta=s * alpha,
+                     intercept=float(b.value), objective=objective, gap=0.0, n_iter=1,
+                     converged=True)
 
 
 def easymkl_cvxpy(K_sum, s, c, lam=0.1):

@@ -40,8 +40,6 @@ from sklearn.exceptions import ConvergenceWarning
 
 from .simplemkl import MKLResult
 
-_TINY = 1e-300
-
 
 class DenseColumns:
     """Kernel columns from a dense stack ``K`` of shape (n_kernels, n, n)."""
@@ -95,33 +93,55 @@ class RBFColumns:
         return np.ones((self.n_kernels, self.n_samples))
 
 
+def _normalised(u, q):
+    """``(m, v, T)`` with ``m = max u``, ``v = u / m``, ``T = sum v^q``.
+
+    Working with ``v`` keeps the powers ``u^q`` finite for any q (q is large
+    when p is close to 1) and for tiny ``u``.
+    """
+    u = np.maximum(u, 0.0)
+    m = float(u.max()) if u.size else 0.0
+    if m <= 0.0:
+        return 0.0, np.zeros_like(u), 0.0
+    v = u / m
+    return m, v, float(np.sum(v**q))
+
+
 def lp_weights(u, p, lam):
     """Kernel weights ``d_k = (1/(2 lam)) ||u||_q^(2-q) u_k^(q-1)`` of SMO-MKL (p > 1)."""
     q = p / (p - 1.0)
-    u = np.maximum(u, 0.0)
-    norm_q = np.sum(u**q) ** (1.0 / q)
-    if norm_q <= 0:
-        return np.zeros_like(u)
-    return (norm_q ** (2.0 - q)) * u ** (q - 1.0) / (2.0 * lam)
+    m, v, T = _normalised(u, q)
+    if m == 0.0:
+        return np.zeros_like(v)
+    # ||u||_q^(2-q) u_k^(q-1) = m T^((2-q)/q) v_k^(q-1)
+    return m * T ** ((2.0 - q) / q) * v ** (q - 1.0) / (2.0 * lam)
 
 
 def lp_dual_objective(alpha, u, p, lam):
     """``D(alpha) = 1^T alpha - ||u||_q^2 / (8 lam)``."""
     q = p / (p - 1.0)
-    return float(alpha.sum() - np.sum(np.maximum(u, 0.0) ** q) ** (2.0 / q) / (8.0 * lam))
+    m, _, T = _normalised(u, q)
+    return float(alpha.sum() - (m * m * T ** (2.0 / q) if m > 0 else 0.0) / (8.0 * lam))
 
 
 def _line_derivatives(t, u, a, cq, q, lam, lin):
-    """First and second derivative in t of ``lin t - ||u + 2 a t + cq t^2||_q^2 / (8 lam)``."""
-    ut = np.maximum(u + 2.0 * a * t + cq * t * t, _TINY)
+    """First and second derivative in t of ``lin t - ||u + 2 a t + cq t^2||_q^2 / (8 lam)``.
+
+    Written with ``v = u(t) / max u(t)`` (see :func:`_normalised`).
+    """
+    m, v, T = _normalised(u + 2.0 * a * t + cq * t * t, q)
+    if m == 0.0:
+        return lin, 0.0
     du = 2.0 * a + 2.0 * cq * t
-    S = np.sum(ut**q)
-    w = ut ** (q - 1.0)
-    N2q = S ** (2.0 / q - 1.0)                  # ||u||_q^(2-q)
-    first = lin - N2q * (w @ du) / (4.0 * lam)
-    second = -((2.0 - q) * S ** (2.0 / q - 2.0) * (w @ du) ** 2
-               + (q - 1.0) * N2q * np.sum(ut ** (q - 2.0) * du * du)
-               + N2q * (w @ (2.0 * cq))) / (4.0 * lam)
+    w = v ** (q - 1.0)
+    wdu = w @ du
+    scale = T ** ((2.0 - q) / q)
+    first = lin - m * scale * wdu / (4.0 * lam)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        curv_terms = np.where(du != 0.0, v ** (q - 2.0) * du * du, 0.0)
+    second = -((2.0 - q) * T ** (2.0 / q - 2.0) * wdu * wdu
+               + (q - 1.0) * scale * np.sum(curv_terms)
+               + m * scale * (w @ (2.0 * cq))) / (4.0 * lam)
     return first, second
 
 
@@ -139,9 +159,9 @@ def _newton_1d(u, a, cq, q, lam, lin, hi):
             hi = t
         if abs(f) <= 1e-13 * max(1.0, abs(lin)) or hi - lo <= 1e-15 * max(1.0, hi):
             break
-        t_new = t - f / f2 if f2 < 0 else np.inf
-        # Bisect whenever Newton leaves the bracket (the dual is quartic in t).
-        t = t_new if lo < t_new < hi else 0.5 * (lo + hi)
+        t_new = t - f / f2 if (f2 < 0 and np.isfinite(f2)) else np.inf
+        # Bisect whenever Newton leaves the bracket or stalls (the dual is quartic in t).
+        t = t_new if (lo < t_new < hi and t_new != t) else 0.5 * (lo + hi)
     return t
 
 
