@@ -22,7 +22,7 @@ import numpy as np
 from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context, clone
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, has_fit_parameter, validate_data
 
 from ._targets import encode_tasks
 from .kernels import KernelDictionary, check_gram_stack
@@ -127,7 +127,12 @@ class _BaseMKL(ClassifierMixin, BaseEstimator):
             names = [f"kernel{m}" for m in range(K.shape[0])]
         else:
             dictionary = clone(self.kernels) if self.kernels is not None else KernelDictionary()
-            dictionary.fit(X)
+            # A dictionary that weighs its data-driven widths by the sample
+            # weights keeps weighting equivalent to repeating samples.
+            if sample_weight is not None and has_fit_parameter(dictionary, "sample_weight"):
+                dictionary.fit(X, sample_weight=_row_weights(sample_weight, X.shape[0]))
+            else:
+                dictionary.fit(X)
             K = dictionary.gram(n_jobs=self.n_jobs)
             names = list(dictionary.names_)
         n, n_tasks = tasks.signs.shape
@@ -243,6 +248,12 @@ class _BaseMKL(ClassifierMixin, BaseEstimator):
         if self._target_kind == "multiclass":
             return self.classes_[np.argmax(F, axis=1)]
         return (F > 0).astype(int)
+
+
+def _row_weights(sample_weight, n):
+    """Per-sample weights for the kernel dictionary (the mean over tasks for 2-D weights)."""
+    sw = np.asarray(sample_weight, dtype=float)
+    return sw.reshape(n, -1).mean(axis=1)
 
 
 def _svm_on_weights(K, weights, s, c, C, tol):
@@ -384,7 +395,7 @@ class EasyMKLClassifier(_BaseMKL):
             K, s, c, lam=self.lam, K_sum=K_sum, tol=self.tol, max_iter=self.max_iter)
         sol = _svm_on_weights(K, weights, s, c, self.C, self.svm_tol)
         result = MKLResult(weights=weights, beta=sol.beta, intercept=sol.intercept,
-                           objective=objective, gap=gap, n_iter=0, converged=gap <= self.tol)
+                           objective=objective, gap=gap, n_iter=1, converged=gap <= self.tol)
         result.gamma = gamma
         return result
 
@@ -398,8 +409,8 @@ class AlignfMKLClassifier(_BaseMKL):
 
     Per task, ``v = argmin_{{v >= 0}} v^T A v - 2 v^T a`` with
     ``A_kl = <K_k,c, K_l,c>_F`` and ``a_k = y^T K_k,c y`` (``K_c = H K H`` the
-    centred kernels, ``y`` the signed labels multiplied by the sample
-    weights), solved exactly as a non-negative least-squares problem; the
+    centred kernels, ``y`` the signed labels; sample weights weigh the
+    centring and the inner products like repeated samples), solved exactly as a non-negative least-squares problem; the
     weights are ``v`` normalised to sum 1 (the paper's ``v / ||v||`` only
     rescales the combined kernel, which ``C`` absorbs).  Unlike MKLpy's CKA
     the constraint ``v >= 0`` is kept, so the combination is always a valid
@@ -447,10 +458,14 @@ class AlignfMKLClassifier(_BaseMKL):
         self.n_jobs = n_jobs
 
     def _prepare(self, K):
-        return alignment_matrix(K)
+        return {}
 
-    def _fit_task(self, K, s, c, A):
-        v, objective = solve_alignf(K, c * s, A)
+    def _fit_task(self, K, s, c, cache):
+        # A depends on the sample weights only: tasks with the same weights share it.
+        key = c.tobytes()
+        if key not in cache:
+            cache[key] = alignment_matrix(K, c)
+        v, objective = solve_alignf(K, s, c, cache[key])
         total = v.sum()
         weights = v / total if total > 0 else np.full(K.shape[0], 1.0 / K.shape[0])
         sol = _svm_on_weights(K, weights, s, c, self.C, self.svm_tol)

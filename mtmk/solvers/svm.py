@@ -58,12 +58,16 @@ def svm_dual(K, s, c, C=1.0, tol=1e-3, cache_size=200):
     -------
     SVMSolution
     """
+    # Samples of weight 0 are removed here: libsvm drops them itself, but then
+    # SVC.support_ indexes the reduced set (observed with scikit-learn 1.9).
+    keep = np.flatnonzero(np.asarray(c) > 0)
     svc = SVC(C=C, kernel="precomputed", tol=tol, cache_size=cache_size, shrinking=True)
-    svc.fit(K, s, sample_weight=c)
+    svc.fit(K[np.ix_(keep, keep)] if keep.size < K.shape[0] else K, s[keep],
+            sample_weight=np.asarray(c)[keep])
     beta = np.zeros(K.shape[0])
     # scikit-learn flips the sign of binary dual coefficients so that
     # f(x) = K[:, support] @ dual_coef_[0] + intercept_ is positive for classes_[1] = +1.
-    beta[svc.support_] = svc.dual_coef_[0]
+    beta[keep[svc.support_]] = svc.dual_coef_[0]
     if svc.classes_[1] != 1:  # pragma: no cover - s is always {-1, +1}
         beta = -beta
     alpha = s * beta
