@@ -1,0 +1,76 @@
+"""A binary SVM dual solved by libsvm, the inner solver of the MKL family.
+
+``svm_dual`` solves
+
+    max_alpha  1^T alpha - 1/2 beta^T K beta,    beta = s * alpha,
+    s.t.       0 <= alpha_i <= C c_i,  s^T alpha = 0
+
+with scikit-learn's ``SVC(kernel="precomputed")`` (libsvm).  DESIGN notes that
+a plain loop around libsvm is the fast way to do MKL; this wrapper turns the
+fitted ``SVC`` into plain arrays so that solvers never hold an estimator.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.svm import SVC
+
+
+@dataclass
+class SVMSolution:
+    """The solution of one binary SVM dual.
+
+    Attributes
+    ----------
+    alpha : ndarray of shape (n_samples,)
+        Dual variables, ``0 <= alpha_i <= C c_i``.
+    beta : ndarray of shape (n_samples,)
+        Signed coefficients ``s * alpha``: ``f(x) = sum_i beta_i k(x_i, x) + b``.
+    intercept : float
+    objective : float
+        Dual objective ``sum(alpha) - beta^T K beta / 2``.
+    """
+
+    alpha: np.ndarray
+    beta: np.ndarray
+    intercept: float
+    objective: float
+
+
+def svm_dual(K, s, c, C=1.0, tol=1e-3, cache_size=200):
+    """Solve the binary SVM dual for a precomputed kernel with libsvm.
+
+    Parameters
+    ----------
+    K : ndarray of shape (n_samples, n_samples)
+        PSD kernel matrix.
+    s : ndarray of shape (n_samples,)
+        Labels in {-1, +1}.
+    c : ndarray of shape (n_samples,)
+        Non-negative per-sample weights multiplying ``C`` (0 drops a sample).
+    C : float
+    tol : float
+        libsvm's stopping tolerance (largest KKT violation).
+    cache_size : float
+        libsvm kernel cache in MB.
+
+    Returns
+    -------
+    SVMSolution
+    """
+    # Samples of weight 0 are removed here: libsvm drops them itself, but then
+    # SVC.support_ indexes the reduced set (observed with scikit-learn 1.9).
+    keep = np.flatnonzero(np.asarray(c) > 0)
+    svc = SVC(C=C, kernel="precomputed", tol=tol, cache_size=cache_size, shrinking=True)
+    svc.fit(K[np.ix_(keep, keep)] if keep.size < K.shape[0] else K, s[keep],
+            sample_weight=np.asarray(c)[keep])
+    beta = np.zeros(K.shape[0])
+    # scikit-learn flips the sign of binary dual coefficients so that
+    # f(x) = K[:, support] @ dual_coef_[0] + intercept_ is positive for classes_[1] = +1.
+    beta[keep[svc.support_]] = svc.dual_coef_[0]
+    if svc.classes_[1] != 1:  # pragma: no cover - s is always {-1, +1}
+        beta = -beta
+    alpha = s * beta
+    objective = float(alpha.sum() - 0.5 * beta @ (K @ beta))
+    return SVMSolution(alpha=alpha, beta=beta, intercept=float(svc.intercept_[0]),
+                       objective=objective)
