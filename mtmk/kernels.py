@@ -19,7 +19,8 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import _check_sample_weight, check_array, check_is_fitted
 
-__all__ = ["FactorStack", "GramStack", "KernelDictionary", "available_memory", "check_gram_stack"]
+__all__ = ["FactorStack", "GramStack", "KernelDictionary", "available_memory",
+           "check_gram_stack", "median_gamma"]
 
 _BYTES = np.dtype(np.float64).itemsize
 
@@ -69,6 +70,24 @@ def _median_width(X, weights, metric="sqeuclidean", size=1000):
     order = np.argsort(d, kind="stable")
     cumulative = np.cumsum(pair_weight[order])
     return 1.0 / float(d[order][np.searchsorted(cumulative, 0.5 * cumulative[-1])])
+
+
+def median_gamma(X, sample_weight=None):
+    """Median-heuristic RBF width ``1 / median_{i<j} ||x_i - x_j||^2``.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+    sample_weight : array-like of shape (n_samples,), default=None
+        A sample of weight k counts like k repeated samples.
+
+    Returns
+    -------
+    float
+    """
+    X = check_array(X, dtype=np.float64)
+    weights = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
+    return _median_width(X, weights)
 
 
 def _inverse_sqrt(d):
@@ -153,6 +172,9 @@ class KernelDictionary(BaseEstimator):
         Number of covariates seen during ``fit``.
     landmarks_ : ndarray of shape (n_components, n_features)
         Nystroem landmarks (only with ``n_components``).
+    ranks_ : list of int
+        Number of Nystroem features of each kernel (at most ``n_components``;
+        fewer where the landmarks' Gram matrix is numerically singular).
 
     Examples
     --------
@@ -360,10 +382,12 @@ class KernelDictionary(BaseEstimator):
                           diag_B=self._landmark_diag)
         # Phi = k(X, Z) U diag(w^-1/2), dropping directions the landmarks do not span.
         self._projections = []
+        self.ranks_ = []
         for Wm in W:
             w, U = np.linalg.eigh(Wm)
             keep = w > 1e-10 * max(w[-1], 1e-300)
             self._projections.append(U[:, keep] / np.sqrt(w[keep]))
+            self.ranks_.append(int(keep.sum()))
 
     def features(self, X=None, kernels=None, n_jobs=None):
         """Nystroem features ``Phi_m(X)`` with ``Phi_m Phi_m^T ~= K_m``.

@@ -18,15 +18,9 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..kernels import KernelDictionary, _median_inverse, _squared_distances, _subsample
+from ..kernels import KernelDictionary, median_gamma
 
 __all__ = ["NystroemFeatures", "RandomFourierFeatures", "make_feature_map", "median_gamma"]
-
-
-def median_gamma(X, random_state=0):
-    """Median heuristic ``1 / median ||x_i - x_j||^2`` (on at most 1000 rows)."""
-    sample = _subsample(np.asarray(X, dtype=np.float64), seed=random_state)
-    return _median_inverse(_squared_distances(sample, sample))
 
 
 class RandomFourierFeatures(TransformerMixin, BaseEstimator):
@@ -124,7 +118,7 @@ class NystroemFeatures(TransformerMixin, BaseEstimator):
         self.kernel_dictionary_ = KernelDictionary(
             rbf=rbf, polynomial=(), linear=False, n_components=self.n_components,
             random_state=self.random_state).fit(X)
-        self.n_features_out_ = self.kernel_dictionary_._projections[0].shape[1]
+        self.n_features_out_ = self.kernel_dictionary_.ranks_[0]
         return self
 
     def transform(self, X):
