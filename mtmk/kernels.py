@@ -545,21 +545,29 @@ def check_gram_stack(K, name="X"):
         scale = max(float(np.abs(Km).max()), 1e-300)
         if not np.allclose(Km, Km.T, atol=1e-8 * scale, rtol=1e-6):
             raise ValueError(f"Precomputed kernel {m} is not symmetric.")
-        if Km.shape[0] <= 3000:
-            eigenvalues = np.linalg.eigvalsh(Km)
-            low, top = float(eigenvalues[0]), float(eigenvalues[-1])
+        d = np.diag(Km)
+        if Km.shape[0] <= 5000:
+            # A Cholesky factorisation of K + delta I exists iff no eigenvalue is
+            # below -delta; it costs a fraction of an eigendecomposition.
+            delta = 1e-6 * max(float(d.max()), 1e-300)
+            try:
+                np.linalg.cholesky(Km + delta * np.eye(Km.shape[0]))
+                continue
+            except np.linalg.LinAlgError:
+                eigenvalues = np.linalg.eigvalsh(Km)
+                low, top = float(eigenvalues[0]), float(eigenvalues[-1])
         else:
-            # Too large for a full eigendecomposition: check the necessary
-            # conditions k(x, x) >= 0 and |k(x, z)| <= sqrt(k(x, x) k(z, z)).
-            d = np.diag(Km)
+            # Too large to factorise here: check the necessary conditions
+            # k(x, x) >= 0 and |k(x, z)| <= sqrt(k(x, x) k(z, z)).
             low, top = float(d.min()), float(d.max())
             if low >= 0 and np.any(np.abs(Km) > np.sqrt(np.outer(d, d)) * (1 + 1e-6) + 1e-12):
                 low = -np.inf
-        if low < -1e-6 * max(abs(top), 1e-300):
-            raise ValueError(
-                f"Precomputed kernel {m} is not positive semi-definite (smallest "
-                f"eigenvalue {low:.3g}, largest {top:.3g}); pass a valid Gram matrix "
-                "or add a small multiple of the identity.")
+            if low >= 0:
+                continue
+        raise ValueError(
+            f"Precomputed kernel {m} is not positive semi-definite (smallest "
+            f"eigenvalue {low:.3g}, largest {top:.3g}); pass a valid Gram matrix "
+            "or add a small multiple of the identity.")
 
 
 class GramStack:

@@ -19,13 +19,10 @@ the inner SVMs, an SMO solver for p-norm MKL, cvxpy references for tests).
 from numbers import Integral, Real
 
 import numpy as np
-from scipy.special import expit
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context, clone
+from sklearn.base import _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, has_fit_parameter, validate_data
 
-from ._targets import encode_tasks
-from .kernels import KernelDictionary, check_gram_stack
+from ._base import KernelTaskClassifier
 from .solvers.alignf import alignment_matrix, solve_alignf
 from .solvers.easymkl import solve_easymkl
 from .solvers.simplemkl import MKLResult, solve_simplemkl
@@ -64,7 +61,7 @@ _ATTRIBUTES_DOC = """classes_ : ndarray
         Only when ``X`` has string column names."""
 
 
-class _BaseMKL(ClassifierMixin, BaseEstimator):
+class _BaseMKL(KernelTaskClassifier):
     """Targets, kernels and prediction shared by the MKL family.
 
     Subclasses implement ``_fit_task(K, s, c, context) -> MKLResult`` for one
@@ -72,23 +69,6 @@ class _BaseMKL(ClassifierMixin, BaseEstimator):
     with mean 1 over the observed samples) and may override
     ``_prepare(K)`` to compute what all tasks share.
     """
-
-    _parameter_constraints = {
-        "kernels": [KernelDictionary, StrOptions({"precomputed"}), None],
-        "n_jobs": [Integral, None],
-    }
-
-    @property
-    def _precomputed(self):
-        return isinstance(self.kernels, str) and self.kernels == "precomputed"
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_label = True
-        tags.target_tags.multi_output = True
-        tags.input_tags.pairwise = self._precomputed
-        tags.input_tags.three_d_array = self._precomputed
-        return tags
 
     def _check_params(self):
         """Cross-parameter checks that ``_parameter_constraints`` cannot express."""
@@ -119,22 +99,9 @@ class _BaseMKL(ClassifierMixin, BaseEstimator):
         self
         """
         self._check_params()
-        X, y = validate_data(self, X, y, multi_output=True, dtype=np.float64,
-                             allow_nd=self._precomputed, ensure_min_samples=2)
-        tasks = encode_tasks(y, sample_weight)
-        if self._precomputed:
-            K = self._stack(X, train=True)
-            names = [f"kernel{m}" for m in range(K.shape[0])]
-        else:
-            dictionary = clone(self.kernels) if self.kernels is not None else KernelDictionary()
-            # A dictionary that weighs its data-driven widths by the sample
-            # weights keeps weighting equivalent to repeating samples.
-            if sample_weight is not None and has_fit_parameter(dictionary, "sample_weight"):
-                dictionary.fit(X, sample_weight=_row_weights(sample_weight, X.shape[0]))
-            else:
-                dictionary.fit(X)
-            K = dictionary.gram(n_jobs=self.n_jobs)
-            names = list(dictionary.names_)
+        X, tasks = self._validate_training_data(X, y, sample_weight)
+        gram, names, dictionary = self._training_kernels(X, sample_weight, exact=True)
+        K = gram.K
         n, n_tasks = tasks.signs.shape
         # encode_tasks normalises each task's weights to sum 1; scale them back
         # to the raw weights so that C multiplies the same sum as in SVC.
@@ -154,106 +121,17 @@ class _BaseMKL(ClassifierMixin, BaseEstimator):
             intercept[t] = result.intercept
             results.append(result)
 
-        if not self._precomputed:
-            self.kernel_dictionary_ = dictionary
-        self.classes_ = tasks.classes
-        self._target_kind = tasks.kind
-        self.n_tasks_ = n_tasks
-        self.kernel_names_ = names
+        self._set_model(tasks, names, dictionary, coef, intercept)
         self.task_kernel_weights_ = weights
         sums = weights.sum(axis=1, keepdims=True)
         self.kernel_weights_ = np.mean(np.where(sums > 0, weights / np.where(sums > 0, sums, 1), 0),
                                        axis=0)
-        self.dual_coef_ = coef
-        self.intercept_ = intercept
         self._store_results(results)
         return self
 
     def _store_results(self, results):
         self.objective_ = np.array([r.objective for r in results])
         self.n_iter_ = np.array([r.n_iter for r in results])
-
-    def _stack(self, X, train):
-        """(n_rows, n_train, M) or (n_rows, n_train) -> (M, n_rows, n_train)."""
-        if X.ndim == 2:
-            X = X[:, :, None]
-        if X.ndim != 3:
-            raise ValueError(
-                "With kernels='precomputed', X must be a Gram stack of shape "
-                f"(n_samples, n_samples_fit, n_kernels); got {X.ndim} dimensions.")
-        K = np.ascontiguousarray(np.moveaxis(X, 2, 0))
-        if train:
-            check_gram_stack(K)
-        return K
-
-    def decision_function(self, X):
-        """Task decision values ``f_t(x)``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Or, with precomputed kernels, (n_samples, n_samples_fit, n_kernels).
-
-        Returns
-        -------
-        ndarray of shape (n_samples,) for a binary target, else (n_samples, n_tasks)
-        """
-        check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=np.float64, allow_nd=self._precomputed)
-        n_kernels, n_train, _ = self.dual_coef_.shape
-        active = np.flatnonzero(np.any(self.task_kernel_weights_ > 0, axis=0))
-        F = np.tile(self.intercept_, (X.shape[0], 1))
-        if self._precomputed:
-            K = self._stack(X, train=False)
-            if K.shape[0] != n_kernels or K.shape[2] != n_train:
-                raise ValueError(
-                    f"Precomputed test kernels must have shape (n_samples, {n_train}, "
-                    f"{n_kernels}); got {X.shape}.")
-            for m in active:
-                F += K[m] @ self.dual_coef_[m]
-        elif active.size:
-            # Bounded row chunks: the test blocks of all active kernels at once
-            # would need n_test * n_train * M doubles.
-            rows = max(1, (64 * 2**20) // (8 * n_train * active.size))
-            for start in range(0, X.shape[0], rows):
-                chunk = slice(start, start + rows)
-                blocks = self.kernel_dictionary_.gram(X[chunk], kernels=active, n_jobs=self.n_jobs)
-                F[chunk] += np.einsum("mij,mjt->it", blocks, self.dual_coef_[active])
-        return F[:, 0] if self._target_kind == "binary" else F
-
-    def predict_proba(self, X):
-        """Probability estimates from a sigmoid of the decision values.
-
-        SVM margins are not calibrated probabilities: wrap the estimator in
-        :class:`~sklearn.calibration.CalibratedClassifierCV` when calibration
-        matters.  Binary: columns for ``classes_``; multiclass: the one-vs-rest
-        sigmoids normalised to sum 1; multilabel: ``sigmoid(f_t(x))`` per task.
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_classes) or (n_samples, n_tasks)
-        """
-        P = expit(self.decision_function(X))
-        if self._target_kind == "binary":
-            return np.column_stack([1.0 - P, P])
-        if self._target_kind == "multiclass":
-            return P / P.sum(axis=1, keepdims=True)
-        return P
-
-    def predict(self, X):
-        """Predicted labels: class labels, or a 0/1 indicator matrix (multilabel)."""
-        F = self.decision_function(X)
-        if self._target_kind == "binary":
-            return self.classes_[(F > 0).astype(int)]
-        if self._target_kind == "multiclass":
-            return self.classes_[np.argmax(F, axis=1)]
-        return (F > 0).astype(int)
-
-
-def _row_weights(sample_weight, n):
-    """Per-sample weights for the kernel dictionary (the mean over tasks for 2-D weights)."""
-    sw = np.asarray(sample_weight, dtype=float)
-    return sw.reshape(n, -1).mean(axis=1)
 
 
 def _svm_on_weights(K, weights, s, c, C, tol):

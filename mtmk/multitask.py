@@ -3,22 +3,16 @@
 from numbers import Integral, Real
 
 import numpy as np
-from scipy.special import expit
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context, clone
+from sklearn.base import _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._targets import encode_tasks
-from .kernels import GramStack, KernelDictionary, check_gram_stack
+from ._base import KernelTaskClassifier
+from .kernels import GramStack
 from .solvers import solve_bcd, solve_cvxpy
 
 __all__ = ["MTMKClassifier"]
 
-# Test-vs-train kernel blocks are computed in row chunks of at most this size.
-_PREDICT_CHUNK_BYTES = 256 * 2**20
-
-
-class MTMKClassifier(ClassifierMixin, BaseEstimator):
+class MTMKClassifier(KernelTaskClassifier):
     """Multi-task multi-kernel logistic regression with a shared sparse kernel.
 
     Every label of a multilabel target is a task (a 1-D multiclass target gives
@@ -105,7 +99,7 @@ class MTMKClassifier(ClassifierMixin, BaseEstimator):
     """
 
     _parameter_constraints = {
-        "kernels": [KernelDictionary, StrOptions({"precomputed"}), None],
+        **KernelTaskClassifier._parameter_constraints,
         "lam_group": [Interval(Real, 0, None, closed="left")],
         "lam_ridge": [Interval(Real, 0, None, closed="left")],
         "fit_intercept": ["boolean"],
@@ -113,7 +107,6 @@ class MTMKClassifier(ClassifierMixin, BaseEstimator):
         "tol": [Interval(Real, 0, None, closed="neither")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "warm_start": ["boolean"],
-        "n_jobs": [Integral, None],
         "verbose": ["verbose"],
     }
 
@@ -130,18 +123,6 @@ class MTMKClassifier(ClassifierMixin, BaseEstimator):
         self.warm_start = warm_start
         self.n_jobs = n_jobs
         self.verbose = verbose
-
-    @property
-    def _precomputed(self):
-        return isinstance(self.kernels, str) and self.kernels == "precomputed"
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_label = True
-        tags.target_tags.multi_output = True
-        tags.input_tags.pairwise = self._precomputed
-        tags.input_tags.three_d_array = self._precomputed
-        return tags
 
     # ----------------------------------------------------------------- fit
     @_fit_context(prefer_skip_nested_validation=True)
@@ -171,21 +152,8 @@ class MTMKClassifier(ClassifierMixin, BaseEstimator):
                 "lam_group and lam_ridge are both 0: the logistic loss alone has no "
                 "minimiser on separable data. Set lam_group > 0 (kernel selection) "
                 "or lam_ridge > 0.")
-        X, y = validate_data(self, X, y, multi_output=True, dtype=np.float64,
-                             allow_nd=self._precomputed, ensure_min_samples=2)
-        tasks = encode_tasks(y, sample_weight)
-        if self._precomputed:
-            gram = GramStack(self._gram_from_precomputed(X, train=True))
-            names = [f"kernel{m}" for m in range(gram.n_kernels)]
-        else:
-            dictionary = clone(self.kernels) if self.kernels is not None else KernelDictionary()
-            row_weight = None
-            if sample_weight is not None:
-                row_weight = np.asarray(sample_weight, dtype=float)
-                row_weight = row_weight.sum(axis=1) if row_weight.ndim == 2 else row_weight
-            dictionary.fit(X, sample_weight=row_weight)
-            gram = dictionary.training_kernels(n_jobs=self.n_jobs)
-            names = list(dictionary.names_)
+        X, tasks = self._validate_training_data(X, y, sample_weight)
+        gram, names, dictionary = self._training_kernels(X, sample_weight)
 
         alpha0 = intercept0 = None
         if (self.warm_start and hasattr(self, "dual_coef_")
@@ -203,98 +171,12 @@ class MTMKClassifier(ClassifierMixin, BaseEstimator):
 
         # Every fitted attribute is set only once the solver has returned, so a
         # failed fit leaves no partial state behind.
-        if not self._precomputed:
-            self.kernel_dictionary_ = dictionary
-        self.classes_ = tasks.classes
-        self._target_kind = tasks.kind
-        self.n_tasks_ = tasks.signs.shape[1]
-        self.kernel_names_ = names
-        self.dual_coef_ = result.alpha
-        # What multiplies test blocks: alpha itself (exact) or Phi^T alpha (low rank).
-        self._prediction_coef = [gram.prediction_coef(m, result.alpha[m])
-                                 for m in range(gram.n_kernels)]
-        self.intercept_ = result.intercept
+        self._set_model(tasks, names, dictionary, result.alpha, result.intercept,
+                        prediction_coef=None if isinstance(gram, GramStack) else
+                        [gram.prediction_coef(m, result.alpha[m]) for m in range(gram.n_kernels)])
         total = result.block_norms.sum()
         self.kernel_weights_ = result.block_norms / total if total > 0 else result.block_norms
         self.objective_ = result.objective
         self.optimality_violation_ = result.violation
         self.n_iter_ = result.n_iter
         return self
-
-    def _gram_from_precomputed(self, X, train):
-        """(n_rows, n_train, M) or (n_rows, n_train) -> (M, n_rows, n_train)."""
-        if X.ndim == 2:
-            X = X[:, :, None]
-        if X.ndim != 3:
-            raise ValueError(
-                "With kernels='precomputed', X must be a Gram stack of shape "
-                f"(n_samples, n_samples_fit, n_kernels); got {X.ndim} dimensions.")
-        K = np.ascontiguousarray(np.moveaxis(X, 2, 0))
-        if train:
-            check_gram_stack(K)
-        return K
-
-    # ------------------------------------------------------------- predict
-    def decision_function(self, X):
-        """Task decision values ``f_t(x)``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Or, with precomputed kernels, (n_samples, n_samples_fit, n_kernels).
-
-        Returns
-        -------
-        ndarray of shape (n_samples,) for a binary target, else (n_samples, n_tasks)
-        """
-        check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=np.float64,
-                          allow_nd=self._precomputed)
-        active = np.flatnonzero(self.kernel_weights_ > 0)
-        n_train = self.dual_coef_.shape[1]
-        F = np.tile(self.intercept_, (X.shape[0], 1))
-        if self._precomputed:
-            K = self._gram_from_precomputed(X, train=False)
-            if K.shape[0] != len(self.kernel_names_) or K.shape[2] != n_train:
-                raise ValueError(
-                    f"Precomputed test kernels must have shape (n_samples, {n_train}, "
-                    f"{len(self.kernel_names_)}); got {X.shape}.")
-            for m in active:
-                F += K[m] @ self.dual_coef_[m]
-        elif active.size:
-            width = self._prediction_coef[active[0]].shape[0]
-            rows = max(1, _PREDICT_CHUNK_BYTES // (8 * max(width, n_train // 4) * (active.size + 2)))
-            for start in range(0, X.shape[0], rows):
-                chunk = slice(start, start + rows)
-                blocks = self.kernel_dictionary_.test_blocks(X[chunk], active, n_jobs=self.n_jobs)
-                for block, m in zip(blocks, active):
-                    F[chunk] += block @ self._prediction_coef[m]
-        return F[:, 0] if self._target_kind == "binary" else F
-
-    def predict_proba(self, X):
-        """Probability estimates.
-
-        Binary targets: columns for ``classes_``.  Multiclass: the one-vs-rest
-        probabilities normalised to sum to 1.  Multilabel: column t is
-        ``P(y_t = 1 | x) = sigmoid(f_t(x))``.
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_classes) or (n_samples, n_tasks)
-        """
-        P = expit(self.decision_function(X))
-        if self._target_kind == "binary":
-            return np.column_stack([1.0 - P, P])
-        if self._target_kind == "multiclass":
-            total = P.sum(axis=1, keepdims=True)
-            return np.where(total > 0, P / np.where(total > 0, total, 1.0), 1.0 / P.shape[1])
-        return P
-
-    def predict(self, X):
-        """Predicted labels: class labels, or a 0/1 indicator matrix (multilabel)."""
-        F = self.decision_function(X)
-        if self._target_kind == "binary":
-            return self.classes_[(F > 0).astype(int)]
-        if self._target_kind == "multiclass":
-            return self.classes_[np.argmax(F, axis=1)]
-        return (F > 0).astype(int)

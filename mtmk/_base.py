@@ -1,0 +1,182 @@
+"""What every kernel classifier of mtmk shares: candidate kernels in (a
+:class:`~mtmk.KernelDictionary` or precomputed Gram stacks), one binary task
+per label (``_targets``), and prediction from per-kernel coefficients.
+
+Subclasses fit ``f_t(x) = b_t + sum_m B_m(x) @ C_m[:, t]`` where ``B_m`` is the
+test-vs-train Gram block of kernel m (or its Nystroem features) and ``C_m`` the
+matching coefficients, and call :meth:`_set_model` once at the end of ``fit``.
+"""
+
+from numbers import Integral
+
+import numpy as np
+from scipy.special import expit
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._targets import encode_tasks
+from .kernels import GramStack, KernelDictionary, check_gram_stack
+
+# Test blocks are computed in row chunks of at most this many bytes.
+_PREDICT_CHUNK_BYTES = 128 * 2**20
+
+
+class KernelTaskClassifier(ClassifierMixin, BaseEstimator):
+    """Base class: targets, kernels and prediction of a multi-task kernel model."""
+
+    _parameter_constraints = {
+        "kernels": [KernelDictionary, StrOptions({"precomputed"}), None],
+        "n_jobs": [Integral, None],
+    }
+
+    @property
+    def _precomputed(self):
+        return isinstance(self.kernels, str) and self.kernels == "precomputed"
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        tags.target_tags.multi_output = True
+        tags.input_tags.pairwise = self._precomputed
+        tags.input_tags.three_d_array = self._precomputed
+        return tags
+
+    def _validate_training_data(self, X, y, sample_weight):
+        """Validated X and the encoded tasks (see :func:`mtmk._targets.encode_tasks`)."""
+        X, y = validate_data(self, X, y, multi_output=True, dtype=np.float64,
+                             allow_nd=self._precomputed, ensure_min_samples=2)
+        return X, encode_tasks(y, sample_weight)
+
+    def _training_kernels(self, X, sample_weight=None, exact=False):
+        """The training kernels, their names and the fitted dictionary.
+
+        Parameters
+        ----------
+        exact : bool
+            Return exact Gram matrices even when the dictionary is low-rank
+            (for solvers that need them).
+
+        Returns
+        -------
+        kernels : GramStack or FactorStack
+        names : list of str
+        dictionary : KernelDictionary or None
+        """
+        if self._precomputed:
+            K = self._precomputed_stack(X, train=True)
+            return GramStack(K), [f"kernel{m}" for m in range(K.shape[0])], None
+        dictionary = clone(self.kernels) if self.kernels is not None else KernelDictionary()
+        row_weight = None
+        if sample_weight is not None:
+            # Per-sample weights of the data-driven kernel statistics: weighting
+            # stays equivalent to repeating samples.
+            row_weight = np.asarray(sample_weight, dtype=float)
+            row_weight = row_weight.reshape(X.shape[0], -1).mean(axis=1)
+        dictionary.fit(X, sample_weight=row_weight)
+        kernels = (GramStack(dictionary.gram(n_jobs=self.n_jobs)) if exact
+                   else dictionary.training_kernels(n_jobs=self.n_jobs))
+        return kernels, list(dictionary.names_), dictionary
+
+    def _precomputed_stack(self, X, train):
+        """(n_rows, n_train, M) or (n_rows, n_train) -> (M, n_rows, n_train)."""
+        if X.ndim == 2:
+            X = X[:, :, None]
+        if X.ndim != 3:
+            raise ValueError(
+                "With kernels='precomputed', X must be a Gram stack of shape "
+                f"(n_samples, n_samples_fit, n_kernels); got {X.ndim} dimensions.")
+        K = np.ascontiguousarray(np.moveaxis(X, 2, 0))
+        if train:
+            check_gram_stack(K)
+        return K
+
+    def _set_model(self, tasks, names, dictionary, dual_coef, intercept,
+                   prediction_coef=None):
+        """Store the fitted model (call once the solver has succeeded).
+
+        Parameters
+        ----------
+        dual_coef : ndarray of shape (n_kernels, n_samples_fit, n_tasks)
+        prediction_coef : list of ndarray, optional
+            Per kernel, what multiplies its test blocks: ``dual_coef[m]`` for
+            exact kernels (the default), ``Phi_m^T dual_coef[m]`` for Nystroem.
+        """
+        if dictionary is not None:
+            self.kernel_dictionary_ = dictionary
+        self.classes_ = tasks.classes
+        self._target_kind = tasks.kind
+        self.n_tasks_ = tasks.signs.shape[1]
+        self.kernel_names_ = names
+        self.dual_coef_ = dual_coef
+        self.intercept_ = intercept
+        self._low_rank = prediction_coef is not None
+        self._prediction_coef = list(dual_coef) if prediction_coef is None else prediction_coef
+
+    # ------------------------------------------------------------- predict
+    def decision_function(self, X):
+        """Task decision values ``f_t(x)``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Or, with precomputed kernels, (n_samples, n_samples_fit, n_kernels).
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) for a binary target, else (n_samples, n_tasks)
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=np.float64, allow_nd=self._precomputed)
+        n_kernels, n_train, _ = self.dual_coef_.shape
+        # Only kernels with a non-zero coefficient are computed.
+        active = [m for m, C in enumerate(self._prediction_coef) if np.any(C)]
+        F = np.tile(self.intercept_, (X.shape[0], 1))
+        if self._precomputed:
+            K = self._precomputed_stack(X, train=False)
+            if K.shape[0] != n_kernels or K.shape[2] != n_train:
+                raise ValueError(
+                    f"Precomputed test kernels must have shape (n_samples, {n_train}, "
+                    f"{n_kernels}); got {X.shape}.")
+            for m in active:
+                F += K[m] @ self.dual_coef_[m]
+        elif active:
+            width = max(C.shape[0] for C in self._prediction_coef)
+            rows = max(1, _PREDICT_CHUNK_BYTES // (8 * width * (len(active) + 2)))
+            dictionary = self.kernel_dictionary_
+            for start in range(0, X.shape[0], rows):
+                chunk = X[start:start + rows]
+                blocks = (dictionary.features(chunk, kernels=active, n_jobs=self.n_jobs)
+                          if self._low_rank else
+                          dictionary.gram(chunk, kernels=active, n_jobs=self.n_jobs))
+                for block, m in zip(blocks, active):
+                    F[start:start + rows] += block @ self._prediction_coef[m]
+        return F[:, 0] if self._target_kind == "binary" else F
+
+    def predict_proba(self, X):
+        """Probability estimates ``sigmoid(f_t(x))``.
+
+        Binary targets: columns for ``classes_``.  Multiclass: the one-vs-rest
+        probabilities normalised to sum to 1.  Multilabel: column t is
+        ``P(y_t = 1 | x)``.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes) or (n_samples, n_tasks)
+        """
+        P = expit(self.decision_function(X))
+        if self._target_kind == "binary":
+            return np.column_stack([1.0 - P, P])
+        if self._target_kind == "multiclass":
+            total = P.sum(axis=1, keepdims=True)
+            return np.where(total > 0, P / np.where(total > 0, total, 1.0), 1.0 / P.shape[1])
+        return P
+
+    def predict(self, X):
+        """Predicted labels: class labels, or a 0/1 indicator matrix (multilabel)."""
+        F = self.decision_function(X)
+        if self._target_kind == "binary":
+            return self.classes_[(F > 0).astype(int)]
+        if self._target_kind == "multiclass":
+            return self.classes_[np.argmax(F, axis=1)]
+        return (F > 0).astype(int)
