@@ -72,6 +72,10 @@ def _median_width(X, weights, metric="sqeuclidean", size=1000):
     return 1.0 / float(d[order][np.searchsorted(cumulative, 0.5 * cumulative[-1])])
 
 
+def _format_bytes(n):
+    return f"{n / 2**30:.2f} GiB" if n >= 2**30 else f"{n / 2**20:.2f} MiB"
+
+
 def median_gamma(X, sample_weight=None):
     """Median-heuristic RBF width ``1 / median_{i<j} ||x_i - x_j||^2``.
 
@@ -343,7 +347,7 @@ class KernelDictionary(BaseEstimator):
                     if self.n_components is None else "a smaller n_components")
             raise ValueError(
                 f"The kernel blocks of {n_kernels} kernels x {n_rows} x {n_cols} need "
-                f"about {need / 2**30:.2f} GiB, more than the {limit / 2**30:.2f} GiB "
+                f"about {_format_bytes(need)}, more than the {_format_bytes(limit)} "
                 f"allowed (max_memory). Use fewer kernels or samples, or {hint}.")
 
     def training_kernels(self, n_jobs=None):

@@ -21,6 +21,16 @@ class Logistic:
         return float(np.sum(W * np.logaddexp(0.0, -S * F)))
 
     @staticmethod
+    def difference(F, D, S, W):
+        """``value(F + D) - value(F)``, accurate even when it is tiny.
+
+        Uses ``l(u + d) - l(u) = log1p(expm1(-s d) * sigmoid(-s u))`` term by
+        term, so line searches can still compare steps once the loss itself no
+        longer changes in its leading digits.
+        """
+        return float(np.sum(W * np.log1p(np.expm1(-S * D) * expit(-S * F))))
+
+    @staticmethod
     def residual(F, S, W):
         """Derivative of the weighted loss in ``F`` (shape of ``F``)."""
         return -W * S * expit(-S * F)

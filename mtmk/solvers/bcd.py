@@ -270,6 +270,15 @@ class _State:
         return self.loss + group_penalty(self.block_norms(), self.lam_group, self.lam_ridge)
 
     def violation(self):
+        """Certificate at the current point, from freshly computed products.
+
+        ``K_m alpha_m`` is refreshed first, so rounding drift of the
+        incremental updates cannot make the certificate optimistic.
+        """
+        self.KA = np.stack([self.gram.dot(m, a) if np.any(a) else np.zeros_like(a)
+                            for m, a in enumerate(self.alpha)])
+        self.F = self.KA.sum(axis=0) + self.b
+        self.loss = Logistic.value(self.F, self.S, self.W)
         return optimality_violation(self.gram, self.alpha, self.b, self.S, self.W,
                                     self.lam_group, self.lam_ridge, self.fit_intercept,
                                     KA=self.KA)
@@ -294,19 +303,19 @@ class _State:
                 return violation  # the block stays at zero
             new_KA = c * (KA[m] - t * KR)
             dKA = new_KA - KA[m]
-            F_new = self.F + dKA
-            loss_new = Logistic.value(F_new, S, W)
+            decrease = Logistic.difference(self.F, dKA, S, W)
             if t <= safe:
                 break
             # sufficient decrease of a prox-gradient step, in the K_m metric
             linear = float(np.sum(R * dKA))
             move_sq = (c - 1.0) * float(np.sum(alpha[m] * dKA)) - c * t * linear
-            if loss_new <= self.loss + linear + move_sq / (2.0 * t) + 1e-12 * abs(self.loss):
+            if decrease <= linear + move_sq / (2.0 * t):
                 break
             t = max(0.5 * t, safe)
         # Grow optimistically next time, within bounds.
         self.step[m] = min(2.0 * t, 1e8 * safe)
-        self.F, self.loss = F_new, loss_new
+        self.F = self.F + dKA
+        self.loss += decrease
         KA[m] = new_KA
         alpha[m] *= c
         alpha[m] -= (c * t) * R
