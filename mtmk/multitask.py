@@ -145,8 +145,6 @@ class MTMKClassifier(KernelTaskClassifier):
         -------
         self : MTMKClassifier
         """
-        if not np.isfinite(self.lam_group) or not np.isfinite(self.lam_ridge):
-            raise ValueError("lam_group and lam_ridge must be finite.")
         if self.lam_group == 0 and self.lam_ridge == 0:
             raise ValueError(
                 "lam_group and lam_ridge are both 0: the logistic loss alone has no "
