@@ -10,7 +10,7 @@ plain CLIP.  5 seeds, mean and standard deviation.
 Run: PYTHONPATH=. python benchmarks/bench_contrastive_clip_reg.py
 """
 
-from _contrastive_common import limit_threads
+from _common import limit_threads
 
 limit_threads()
 
@@ -20,7 +20,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from _contrastive_common import machine_header, save_figure, write_csv  # noqa: E402
+from _common import machine_header, save_figure, write_csv  # noqa: E402
 from mtmk.contrastive import (ContrastiveAligner, class_prototypes, make_latent_pairs,  # noqa: E402
                               margin, zero_shot_predict)
 

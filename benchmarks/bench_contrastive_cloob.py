@@ -15,7 +15,7 @@ Run: PYTHONPATH=. python benchmarks/bench_contrastive_cloob.py
 
 import time
 
-from _contrastive_common import limit_threads
+from _common import limit_threads
 
 limit_threads()
 
@@ -25,7 +25,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from _contrastive_common import machine_header, save_figure, write_csv  # noqa: E402
+from _common import machine_header, save_figure, write_csv  # noqa: E402
 from mtmk.contrastive import (ContrastiveAligner, ajne_prentice, effective_eigenvalues,  # noqa: E402
                               make_cooccurrence_pairs, saturation, uniformity,
                               zero_shot_classify)

@@ -8,7 +8,7 @@ linear encoders).  Expected (CLOOB): InfoNCE capped at log N, InfoLOOB not.
 Run: PYTHONPATH=. python benchmarks/bench_contrastive_mi.py
 """
 
-from _contrastive_common import limit_threads
+from _common import limit_threads
 
 limit_threads()
 
@@ -18,7 +18,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from _contrastive_common import machine_header, save_figure, write_csv  # noqa: E402
+from _common import machine_header, save_figure, write_csv  # noqa: E402
 from mtmk.contrastive import (ContrastiveAligner, gaussian_critic, infoloob_mi,  # noqa: E402
                               infonce_mi, make_correlated_gaussians)
 

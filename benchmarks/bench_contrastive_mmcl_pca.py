@@ -7,7 +7,7 @@ Expected (Nakada et al.): MMCL ahead until few pairs are right.
 Run: PYTHONPATH=. python benchmarks/bench_contrastive_mmcl_pca.py
 """
 
-from _contrastive_common import limit_threads
+from _common import limit_threads
 
 limit_threads()
 
@@ -18,7 +18,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from sklearn.decomposition import PCA  # noqa: E402
 
-from _contrastive_common import machine_header, save_figure, write_csv  # noqa: E402
+from _common import machine_header, save_figure, write_csv  # noqa: E402
 from mtmk.contrastive import MMCL, make_nakada_linear, sin_theta_distance  # noqa: E402
 
 machine_header(__file__)

@@ -14,7 +14,7 @@ unpaired samples.  3 seeds.
 Run: PYTHONPATH=. python benchmarks/bench_contrastive_mmcl_unpaired.py
 """
 
-from _contrastive_common import limit_threads
+from _common import limit_threads
 
 limit_threads()
 
@@ -24,7 +24,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from _contrastive_common import machine_header, save_figure, write_csv  # noqa: E402
+from _common import machine_header, save_figure, write_csv  # noqa: E402
 from mtmk.contrastive import (MMCL, make_nakada_linear, normalize_rows, recall_at_k,  # noqa: E402
                               sin_theta_distance)
 

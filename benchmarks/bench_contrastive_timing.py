@@ -6,13 +6,13 @@ Run: PYTHONPATH=. python benchmarks/bench_contrastive_timing.py
 
 import time
 
-from _contrastive_common import limit_threads
+from _common import limit_threads
 
 limit_threads()
 
 import numpy as np  # noqa: E402
 
-from _contrastive_common import machine_header, write_csv  # noqa: E402
+from _common import machine_header, write_csv  # noqa: E402
 from mtmk.contrastive import ContrastiveAligner, recall_at_k  # noqa: E402
 
 machine_header(__file__)

@@ -1,9 +1,11 @@
-"""Shared helpers of the contrastive benchmarks: machine info, CSV and PNG output."""
+"""Shared helpers of the benchmarks: machine info, timing with peak memory, CSV and PNG."""
 
 import csv
 import os
 import platform
-import sys
+import statistics
+import time
+import tracemalloc
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -50,3 +52,42 @@ def save_figure(fig, name):
     path = RESULTS / name
     fig.savefig(path, dpi=110, bbox_inches="tight")
     print(f"wrote {path}")
+
+
+def measure(function, repeats=3):
+    """Median wall time of ``function()`` over repeats, and its peak memory.
+
+    The timed runs are untraced; one more run under tracemalloc (which sees
+    every numpy allocation, but slows Python-heavy code) gives the peak memory
+    the call needed on top of what existed before.
+
+    Returns
+    -------
+    result : the last timed call's return value
+    seconds : float, median wall time
+    peak_mib : float, peak traced memory (MiB)
+    """
+    times, result = [], None
+    for _ in range(repeats):
+        start = time.perf_counter()
+        result = function()
+        times.append(time.perf_counter() - start)
+    tracemalloc.start()
+    function()
+    peak = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
+    return result, statistics.median(times), peak
+
+
+def print_table(rows, columns):
+    """Print rows (dicts) as an aligned text table."""
+    widths = [max(len(c), *(len(_cell(r[c])) for r in rows)) for c in columns]
+    print("  ".join(c.rjust(w) for c, w in zip(columns, widths)))
+    for r in rows:
+        print("  ".join(_cell(r[c]).rjust(w) for c, w in zip(columns, widths)))
+
+
+def _cell(value):
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
