@@ -9,6 +9,7 @@ from .mkl import (
     SimpleMKLClassifier,
 )
 from .multitask import MTMKClassifier
+from .path import MTMKClassifierCV, mtmk_path
 
 __all__ = [
     "AlignfMKLClassifier",
@@ -17,6 +18,8 @@ __all__ = [
     "KernelDictionary",
     "LpMKLClassifier",
     "MTMKClassifier",
+    "MTMKClassifierCV",
     "SimpleMKLClassifier",
+    "mtmk_path",
 ]
 __version__ = "0.1.0"

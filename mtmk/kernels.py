@@ -495,7 +495,9 @@ class KernelDictionary(BaseEstimator):
                 G[k] *= _inverse_sqrt(da)[:, None]
                 G[k] *= _inverse_sqrt(db)[None, :]
 
-        Parallel(n_jobs=n_jobs, prefer="threads")(
+        # Threads writing into one shared array: never another backend, even
+        # inside a user's parallel_config(backend="dask").
+        Parallel(n_jobs=n_jobs, require="sharedmem")(
             delayed(compute)(k, m, spec) for k, (m, spec) in enumerate(zip(index, specs)))
         return G
 
@@ -656,11 +658,26 @@ class FactorStack:
         return Phi @ (Phi.T @ A)
 
     def top_eigenvalue(self, m):
-        """Largest eigenvalue of ``Phi_m Phi_m^T`` (that of the small ``Phi^T Phi``)."""
+        """An upper bound of the largest eigenvalue of ``Phi_m Phi_m^T``.
+
+        Exact (through the small ``Phi^T Phi``) while that is cheap; for large
+        factors ``||Phi||_F^2`` capped by ten power iterations' estimate times
+        two, the power estimate being reliable for the fast-decaying spectra of
+        Nystroem factors.  The solvers' backtracking keeps steps safe either way.
+        """
         Phi = self.factors[m]
-        if Phi.shape[1] == 0:
+        n, r = Phi.shape
+        if r == 0:
             return 0.0
-        return float(np.linalg.eigvalsh(Phi.T @ Phi)[-1]) * (1 + 1e-9) + 1e-12
+        if n * r * r <= 5e8:
+            return float(np.linalg.eigvalsh(Phi.T @ Phi)[-1]) * (1 + 1e-9) + 1e-12
+        v = np.random.default_rng(0).normal(size=r)
+        estimate = 0.0
+        for _ in range(10):
+            w = Phi.T @ (Phi @ v)
+            estimate = float(np.linalg.norm(w))
+            v = w / max(estimate, 1e-300)
+        return min(float(np.sum(Phi * Phi)), 2.0 * estimate)
 
     def factor(self, m):
         return self.factors[m]

@@ -145,30 +145,38 @@ class MTMKClassifier(KernelTaskClassifier):
         -------
         self : MTMKClassifier
         """
-        if self.lam_group == 0 and self.lam_ridge == 0:
+        self._check_penalties(self.lam_group)
+        X, tasks = self._validate_training_data(X, y, sample_weight)
+        gram, names, dictionary = self._training_kernels(X, sample_weight)
+        start = None
+        if (self.warm_start and hasattr(self, "dual_coef_")
+                and self.dual_coef_.shape == (gram.n_kernels, X.shape[0], tasks.signs.shape[1])):
+            start = (self.dual_coef_, self.intercept_)
+        result = self._solve(gram, tasks, float(self.lam_group), start)
+        # Every fitted attribute is set only once the solver has returned, so a
+        # failed fit leaves no partial state behind.
+        self._set_solution(result, tasks, names, dictionary, gram)
+        return self
+
+    def _check_penalties(self, lam_group):
+        if lam_group == 0 and self.lam_ridge == 0:
             raise ValueError(
                 "lam_group and lam_ridge are both 0: the logistic loss alone has no "
                 "minimiser on separable data. Set lam_group > 0 (kernel selection) "
                 "or lam_ridge > 0.")
-        X, tasks = self._validate_training_data(X, y, sample_weight)
-        gram, names, dictionary = self._training_kernels(X, sample_weight)
 
-        alpha0 = intercept0 = None
-        if (self.warm_start and hasattr(self, "dual_coef_")
-                and self.dual_coef_.shape == (gram.n_kernels, X.shape[0], tasks.signs.shape[1])):
-            alpha0, intercept0 = self.dual_coef_, self.intercept_
-
-        options = dict(lam_group=float(self.lam_group), lam_ridge=float(self.lam_ridge),
+    def _solve(self, gram, tasks, lam_group, start=None):
+        """Run the chosen solver at ``lam_group`` (warm ``start`` = (alpha, b))."""
+        options = dict(lam_group=lam_group, lam_ridge=float(self.lam_ridge),
                        fit_intercept=self.fit_intercept, tol=self.tol)
         if self.solver == "cvxpy":
-            result = solve_cvxpy(gram, tasks.signs, tasks.weights, **options)
-        else:
-            result = solve_bcd(gram, tasks.signs, tasks.weights, max_iter=self.max_iter,
-                               alpha0=alpha0, intercept0=intercept0,
-                               verbose=self.verbose, **options)
+            return solve_cvxpy(gram, tasks.signs, tasks.weights, **options)
+        alpha0, intercept0 = start if start is not None else (None, None)
+        return solve_bcd(gram, tasks.signs, tasks.weights, max_iter=self.max_iter,
+                         alpha0=alpha0, intercept0=intercept0, verbose=self.verbose,
+                         **options)
 
-        # Every fitted attribute is set only once the solver has returned, so a
-        # failed fit leaves no partial state behind.
+    def _set_solution(self, result, tasks, names, dictionary, gram):
         self._set_model(tasks, names, dictionary, result.alpha, result.intercept,
                         prediction_coef=None if isinstance(gram, GramStack) else
                         [gram.prediction_coef(m, result.alpha[m]) for m in range(gram.n_kernels)])
@@ -177,4 +185,3 @@ class MTMKClassifier(KernelTaskClassifier):
         self.objective_ = result.objective
         self.optimality_violation_ = result.violation
         self.n_iter_ = result.n_iter
-        return self

@@ -257,7 +257,8 @@ class _State:
             self.b = optimal_intercept(S, W) if fit_intercept else np.zeros(n_tasks)
         self.F = self.KA.sum(axis=0) + self.b
         self.loss = Logistic.value(self.F, S, W)
-        # Curvature of block m: L^T diag(W_t l'') L <= 1/4 max(W) lambda_max(K_m).
+        # Curvature of block m: L^T diag(W_t l'') L <= 1/4 max(W) lambda_max(K_m):
+        # the first step size; backtracking checks every step anyway.
         scale = Logistic.curvature * float(W.max())
         self.safe_step = np.array([1.0 / max(scale * gram.top_eigenvalue(m), 1e-300)
                                    for m in range(n_kernels)])
@@ -294,8 +295,9 @@ class _State:
         violation = group_violation(g2, gd, n2, self.lam_group, self.lam_ridge)
         # Backtracking on the step: the curvature bound is safe but far too
         # pessimistic once most samples are fitted confidently.  Every trial
-        # reuses K_m R, so it costs O(n T), not a kernel product.
-        t, safe = self.step[m], self.safe_step[m]
+        # reuses K_m R, so it costs O(n T), not a kernel product; the loss
+        # difference is computed exactly enough to compare tiny steps.
+        t = self.step[m]
         while True:
             u2 = max(n2 - 2.0 * t * gd + t * t * g2, 0.0)
             c = group_prox_scale(np.sqrt(u2), t, self.lam_group, self.lam_ridge)
@@ -304,16 +306,17 @@ class _State:
             new_KA = c * (KA[m] - t * KR)
             dKA = new_KA - KA[m]
             decrease = Logistic.difference(self.F, dKA, S, W)
-            if t <= safe:
-                break
             # sufficient decrease of a prox-gradient step, in the K_m metric
             linear = float(np.sum(R * dKA))
             move_sq = (c - 1.0) * float(np.sum(alpha[m] * dKA)) - c * t * linear
-            if decrease <= linear + move_sq / (2.0 * t):
+            bound = linear + move_sq / (2.0 * t)
+            if decrease <= bound + 1e-12 * abs(bound):
                 break
-            t = max(0.5 * t, safe)
+            if t < 1e-6 * self.safe_step[m]:
+                return violation  # no acceptable step: rounding dominates
+            t *= 0.5
         # Grow optimistically next time, within bounds.
-        self.step[m] = min(2.0 * t, 1e8 * safe)
+        self.step[m] = min(2.0 * t, 1e8 * self.safe_step[m])
         self.F = self.F + dKA
         self.loss += decrease
         KA[m] = new_KA

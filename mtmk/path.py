@@ -1,0 +1,235 @@
+"""Regularisation path of MTMK with warm starts, and its cross-validated estimator.
+
+The path runs from ``lam_max`` — the smallest ``lam_group`` at which every
+kernel is zero, computed exactly from the gradient at the intercept-only model
+— down a geometric grid, each fit starting from the previous solution.
+Cross-validation folds run through joblib, so
+``with joblib.parallel_config(backend="dask"):`` sends them to a
+``dask.distributed`` cluster.
+"""
+
+from numbers import Integral, Real
+
+import numpy as np
+from joblib import Parallel, delayed
+from sklearn.base import _fit_context, clone
+from sklearn.metrics import check_scoring
+from sklearn.model_selection import check_cv
+from sklearn.utils import Bunch
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.metaestimators import _safe_split
+
+from ._base import KernelTaskClassifier
+from ._targets import encode_tasks
+from .multitask import MTMKClassifier
+from .solvers import lam_max
+
+__all__ = ["MTMKClassifierCV", "lam_group_grid", "mtmk_path"]
+
+
+def lam_group_grid(lam_max, n_lams=20, eps=1e-3):
+    """Geometric grid of ``n_lams`` values from ``lam_max`` down to ``eps * lam_max``."""
+    if not lam_max > 0:
+        raise ValueError(
+            f"lam_max={lam_max!r}: the gradient at the intercept-only model is zero, so "
+            "every lam_group gives the same (empty) model; check the targets.")
+    return lam_max * np.geomspace(1.0, eps, n_lams)
+
+
+def _solve_path(estimator, gram, tasks, lams):
+    """Fits at decreasing ``lams``, each warm-started from the previous one."""
+    results, start = [], None
+    for lam in lams:
+        result = estimator._solve(gram, tasks, float(lam), start)
+        start = (result.alpha, result.intercept)
+        results.append(result)
+    return results
+
+
+def _grid(lam_groups, eps, gram, tasks, fit_intercept):
+    if isinstance(lam_groups, Integral):
+        return lam_group_grid(lam_max(gram, tasks.signs, tasks.weights, fit_intercept),
+                              lam_groups, eps)
+    lams = np.sort(np.asarray(lam_groups, dtype=float))[::-1]
+    if lams.size == 0 or not np.all(np.isfinite(lams)) or lams[-1] < 0:
+        raise ValueError(f"lam_groups must be non-negative and finite, got {lam_groups!r}.")
+    return lams
+
+
+def mtmk_path(X, y, *, kernels=None, lam_groups=20, eps=1e-3, lam_ridge=0.0,
+              sample_weight=None, fit_intercept=True, tol=1e-4, max_iter=2000, n_jobs=None):
+    """Fit MTMK along a decreasing grid of ``lam_group`` values with warm starts.
+
+    Parameters
+    ----------
+    X, y, sample_weight
+        As for :meth:`MTMKClassifier.fit`.
+    kernels : KernelDictionary, "precomputed" or None
+    lam_groups : int or array-like, default=20
+        Number of grid points from ``lam_max`` down to ``eps * lam_max``, or
+        the values themselves (sorted decreasingly).
+    eps : float, default=1e-3
+    lam_ridge, fit_intercept, tol, max_iter, n_jobs
+        As for :class:`MTMKClassifier`.
+
+    Returns
+    -------
+    Bunch with
+        lam_groups : ndarray of shape (n_lams,)
+        lam_max : float
+        kernel_weights : ndarray of shape (n_lams, n_kernels)
+        kernel_names : list of str
+        objectives, violations : ndarray of shape (n_lams,)
+        n_iter : ndarray of shape (n_lams,)
+        dual_coef : ndarray of shape (n_lams, n_kernels, n_samples, n_tasks)
+        intercepts : ndarray of shape (n_lams, n_tasks)
+    """
+    estimator = MTMKClassifier(kernels=kernels, lam_ridge=lam_ridge,
+                               fit_intercept=fit_intercept, tol=tol, max_iter=max_iter,
+                               n_jobs=n_jobs)
+    estimator._validate_params()
+    X, tasks = estimator._validate_training_data(X, y, sample_weight)
+    gram, names, _ = estimator._training_kernels(X, sample_weight)
+    top = lam_max(gram, tasks.signs, tasks.weights, fit_intercept)
+    lams = _grid(lam_groups, eps, gram, tasks, fit_intercept)
+    estimator._check_penalties(lams[-1])
+    results = _solve_path(estimator, gram, tasks, lams)
+    norms = np.array([r.block_norms for r in results])
+    totals = norms.sum(axis=1, keepdims=True)
+    return Bunch(
+        lam_groups=lams, lam_max=top, kernel_names=names,
+        kernel_weights=np.divide(norms, totals, out=np.zeros_like(norms), where=totals > 0),
+        objectives=np.array([r.objective for r in results]),
+        violations=np.array([r.violation for r in results]),
+        n_iter=np.array([r.n_iter for r in results]),
+        dual_coef=np.array([r.alpha for r in results]),
+        intercepts=np.array([r.intercept for r in results]))
+
+
+def _fold_scores(estimator, X, y, sample_weight, train, test, lams, scoring):
+    """Validation scores of the path fitted on one fold's training part."""
+    X_train, y_train = _safe_split(estimator, X, y, train)
+    X_test, y_test = _safe_split(estimator, X, y, test, train)
+    w_train = None if sample_weight is None else sample_weight[train]
+    X_train, tasks = estimator._validate_training_data(X_train, y_train, w_train)
+    gram, names, dictionary = estimator._training_kernels(X_train, w_train)
+    scorer = check_scoring(estimator, scoring=scoring)
+    scores = []
+    for result in _solve_path(estimator, gram, tasks, lams):
+        estimator._set_solution(result, tasks, names, dictionary, gram)
+        scores.append(scorer(estimator, X_test, y_test))
+    return np.array(scores)
+
+
+class MTMKClassifierCV(MTMKClassifier):
+    """MTMK with ``lam_group`` chosen by cross-validation along a warm-started path.
+
+    The grid is computed once on the whole training set (from its exact
+    ``lam_max``); every fold fits the whole path with warm starts; the value
+    with the best mean validation score is refitted on all the data (largest
+    value on ties: the sparser model).  Folds run in parallel through joblib.
+
+    Parameters
+    ----------
+    kernels : KernelDictionary, "precomputed" or None, default=None
+    lam_groups : int or array-like, default=20
+        Number of grid values from ``lam_max`` to ``eps * lam_max``, or the values.
+    eps : float, default=1e-3
+        Ratio of the smallest to the largest grid value.
+    lam_ridge : float, default=0.0
+    cv : int, cross-validation generator or iterable, default=5
+        Stratified for binary and multiclass targets, plain K-fold for multilabel.
+    scoring : str or callable, default=None
+        The estimator's ``score`` (accuracy; subset accuracy for multilabel).
+    fit_intercept, solver, tol, max_iter, verbose
+        As for :class:`MTMKClassifier`.
+    n_jobs : int, default=None
+        Folds fitted in parallel (joblib; the backend is the user's choice).
+
+    Attributes
+    ----------
+    lam_groups_ : ndarray of shape (n_lams,)
+        The grid, decreasing.
+    cv_scores_ : ndarray of shape (n_folds, n_lams)
+    lam_group_ : float
+        The chosen value.
+    Everything :class:`MTMKClassifier` exposes (``kernel_weights_``, ...).
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from mtmk import KernelDictionary, MTMKClassifierCV
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = MTMKClassifierCV(kernels=KernelDictionary(rbf=3), lam_groups=5, cv=3).fit(X, y)
+    >>> clf.cv_scores_.shape
+    (3, 5)
+    """
+
+    _parameter_constraints = {
+        **KernelTaskClassifier._parameter_constraints,
+        "lam_groups": [Interval(Integral, 1, None, closed="left"), "array-like"],
+        "eps": [Interval(Real, 0, 1, closed="neither")],
+        "lam_ridge": [Interval(Real, 0, None, closed="left")],
+        "cv": ["cv_object"],
+        "scoring": [str, callable, None],
+        "fit_intercept": ["boolean"],
+        "solver": [StrOptions({"auto", "bcd", "cvxpy"})],
+        "tol": [Interval(Real, 0, None, closed="neither")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(self, kernels=None, lam_groups=20, eps=1e-3, lam_ridge=0.0, cv=5,
+                 scoring=None, fit_intercept=True, solver="auto", tol=1e-4, max_iter=2000,
+                 n_jobs=None, verbose=0):
+        self.kernels = kernels
+        self.lam_groups = lam_groups
+        self.eps = eps
+        self.lam_ridge = lam_ridge
+        self.cv = cv
+        self.scoring = scoring
+        self.fit_intercept = fit_intercept
+        self.solver = solver
+        self.tol = tol
+        self.max_iter = max_iter
+        self.n_jobs = n_jobs
+        self.verbose = verbose
+
+    def _single(self):
+        """A plain MTMKClassifier with this estimator's settings (the fold engine)."""
+        return MTMKClassifier(kernels=self.kernels, lam_ridge=self.lam_ridge,
+                              fit_intercept=self.fit_intercept, solver=self.solver,
+                              tol=self.tol, max_iter=self.max_iter, verbose=self.verbose)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Choose ``lam_group`` by cross-validation, then refit on all the data.
+
+        Parameters
+        ----------
+        X, y, sample_weight
+            As for :meth:`MTMKClassifier.fit`.
+
+        Returns
+        -------
+        self : MTMKClassifierCV
+        """
+        X, tasks = self._validate_training_data(X, y, sample_weight)
+        gram, names, dictionary = self._training_kernels(X, sample_weight)
+        lams = _grid(self.lam_groups, self.eps, gram, tasks, self.fit_intercept)
+        self._check_penalties(lams[-1])
+        y = np.asarray(y)
+        folds = list(check_cv(self.cv, y, classifier=tasks.kind != "multilabel").split(X, y))
+        weights = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
+        engine = self._single()
+        scores = Parallel(n_jobs=self.n_jobs)(
+            delayed(_fold_scores)(clone(engine), X, y, weights, train, test, lams, self.scoring)
+            for train, test in folds)
+        cv_scores = np.array(scores)
+        best = int(np.argmax(cv_scores.mean(axis=0)))  # first maximum = largest lam
+        result = _solve_path(self, gram, tasks, lams[:best + 1])[-1]
+        self.lam_groups_ = lams
+        self.cv_scores_ = cv_scores
+        self.lam_group_ = float(lams[best])
+        self._set_solution(result, tasks, names, dictionary, gram)
+        return self

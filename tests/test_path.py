@@ -1,0 +1,92 @@
+"""Regularisation path, cross-validation and the distributed backend."""
+
+import numpy as np
+import pytest
+from joblib import parallel_config
+from sklearn.datasets import load_iris, make_multilabel_classification
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from mtmk import KernelDictionary, MTMKClassifier, MTMKClassifierCV, mtmk_path
+
+SMALL = KernelDictionary(rbf=3, polynomial=(2,))
+
+
+@pytest.fixture(scope="module")
+def multilabel():
+    X, Y = make_multilabel_classification(n_samples=90, n_features=5, n_classes=3,
+                                          random_state=1)
+    return StandardScaler().fit_transform(X), Y
+
+
+def test_path_starts_empty_and_warm_starts_match_cold_fits(multilabel):
+    X, Y = multilabel
+    path = mtmk_path(X, Y, kernels=SMALL, lam_groups=6, eps=0.05, tol=1e-8)
+    assert np.all(np.diff(path.lam_groups) < 0)
+    assert path.lam_groups[0] == pytest.approx(path.lam_max)
+    assert np.all(path.kernel_weights[0] == 0)           # lam_max zeroes every kernel
+    assert np.any(path.kernel_weights[1] > 0)            # the next value does not
+    assert path.dual_coef.shape == (6, 5, 90, 3)
+    for lam, objective in zip(path.lam_groups[1:], path.objectives[1:]):
+        cold = MTMKClassifier(kernels=SMALL, lam_group=lam, tol=1e-8).fit(X, Y)
+        assert objective == pytest.approx(cold.objective_, rel=1e-7)
+    assert np.all(path.violations < 1e-8)
+
+
+def test_explicit_grid_and_bad_grids(multilabel):
+    X, Y = multilabel
+    path = mtmk_path(X, Y, kernels=SMALL, lam_groups=[0.01, 0.1])
+    assert list(path.lam_groups) == [0.1, 0.01]
+    with pytest.raises(ValueError, match="non-negative"):
+        mtmk_path(X, Y, kernels=SMALL, lam_groups=[])
+    with pytest.raises(ValueError, match="both 0"):
+        mtmk_path(X, Y, kernels=SMALL, lam_groups=[0.0])
+
+
+def test_cv_estimator_chooses_from_the_grid_and_refits(multilabel):
+    X, Y = multilabel
+    clf = MTMKClassifierCV(kernels=SMALL, lam_groups=5, eps=0.01, cv=3).fit(X, Y)
+    assert clf.cv_scores_.shape == (3, 5)
+    best = np.argmax(clf.cv_scores_.mean(axis=0))
+    assert clf.lam_group_ == clf.lam_groups_[best]
+    ref = MTMKClassifier(kernels=SMALL, lam_group=clf.lam_group_).fit(X, Y)
+    assert clf.objective_ == pytest.approx(ref.objective_, rel=1e-4)
+    assert clf.predict(X).shape == Y.shape
+
+
+def test_cv_with_precomputed_kernels():
+    X, y = load_iris(return_X_y=True)
+    K = np.moveaxis(SMALL.fit(X).gram(), 0, 2)
+    clf = MTMKClassifierCV(kernels="precomputed", lam_groups=4, cv=3).fit(K, y)
+    assert clf.score(K, y) > 0.9
+
+
+def test_distributed_backend_gives_the_local_results(multilabel):
+    distributed = pytest.importorskip("distributed")
+    X, Y = multilabel
+    local = MTMKClassifierCV(kernels=SMALL, lam_groups=4, cv=2).fit(X, Y)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster):
+        with parallel_config(backend="dask"):
+            remote = MTMKClassifierCV(kernels=SMALL, lam_groups=4, cv=2, n_jobs=2).fit(X, Y)
+    assert np.array_equal(remote.cv_scores_, local.cv_scores_)
+    assert np.allclose(remote.decision_function(X), local.decision_function(X))
+
+
+def test_dask_backend_without_a_cluster_is_a_clear_error(multilabel):
+    pytest.importorskip("distributed")
+    X, Y = multilabel
+    clf = MTMKClassifierCV(kernels=SMALL, lam_groups=3, cv=2, n_jobs=2)
+    with pytest.raises(ValueError, match="Client"):
+        with parallel_config(backend="dask"):
+            clf.fit(X, Y)
+    assert not hasattr(clf, "lam_group_")
+
+
+@parametrize_with_checks([MTMKClassifierCV(lam_groups=3, cv=2)],
+                         expected_failed_checks=lambda est: {
+                             "check_sample_weight_equivalence_on_dense_data":
+                                 "agreement to 1e-7 needs tol=1e-12, as for MTMKClassifier"})
+def test_cv_estimator_is_sklearn_compatible(estimator, check):
+    check(estimator)
