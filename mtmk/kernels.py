@@ -413,10 +413,19 @@ class KernelDictionary(BaseEstimator):
         A = self._input(X)
         index = list(range(self.n_kernels_)) if kernels is None else list(kernels)
         self._check_memory(A.shape[0], self.n_components, len(index))
-        C = self.pairwise(A, self.landmarks_, index, n_jobs=n_jobs,
-                          diag_A=self._train_diag if X is None else None,
-                          diag_B=self._landmark_diag)
-        return [C[k] @ self._projections[m] for k, m in enumerate(index)]
+        features = [np.empty((A.shape[0], self.ranks_[m])) for m in index]
+        # Row chunks bound the kernel blocks held at once to about 128 MiB on
+        # top of the features themselves.
+        rows = max(1, 2**24 // max(1, len(index) * self.n_components))
+        for start in range(0, A.shape[0], rows):
+            chunk = slice(start, start + rows)
+            diag = None if X is not None or self._train_diag is None else \
+                [d[chunk] for d in self._train_diag]
+            C = self.pairwise(A[chunk], self.landmarks_, index, n_jobs=n_jobs,
+                              diag_A=diag, diag_B=self._landmark_diag)
+            for k, m in enumerate(index):
+                np.matmul(C[k], self._projections[m], out=features[k][chunk])
+        return features
 
     def _input(self, X):
         if X is None:
