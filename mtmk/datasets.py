@@ -43,8 +43,9 @@ def _check_nonneg(name, value):
 
 
 def make_alignment_data(n_tasks=6, n_images=100, n_texts=50, image_dim=784, text_dim=200,
-                        latent_dim=10, image_noise=1.0, text_noise=2.0,
-                        text_embedding="pad", random_state=None):
+                        latent_dim=10, image_noise=1.2, text_noise=1.5,
+                        text_embedding_noise=2.0, text_embedding="pad",
+                        random_state=None):
     """Simulated image / clinical-code alignment data in task form.
 
     Follows the protocol of the MTMK paper's medical-imaging experiment (one
@@ -64,8 +65,10 @@ def make_alignment_data(n_tasks=6, n_images=100, n_texts=50, image_dim=784, text
     3. A **concept text** of label ``t``: a latent code ``z = mu_t + text_noise
        * e`` (``text_noise > image_noise``: a clinical code is a noisier, more
        generic description of an organ than a scan), encoded *linearly* by a
-       different fixed matrix ``B`` of shape (text_dim, q) plus isotropic
-       embedding noise, and normalised to unit length like a sentence
+       different fixed matrix ``B`` of shape (text_dim, q), ``B_jk ~ N(0, 1/q)``,
+       plus isotropic embedding noise ``N(0, text_embedding_noise^2)`` in all
+       ``text_dim`` coordinates (so the label signal is spread thinly over a
+       noisy 200-d vector), and normalised to unit length like a sentence
        embedding.  ``text_embedding="pad"`` zero-pads the 200-d embedding to
        ``image_dim`` columns (the paper's choice); ``"project"`` maps it by a
        fixed random orthonormal (text_dim -> image_dim) matrix instead.
@@ -94,8 +97,12 @@ def make_alignment_data(n_tasks=6, n_images=100, n_texts=50, image_dim=784, text
         Dimensions of the two modalities; ``text_dim <= image_dim``.
     latent_dim : int, default=10
         Dimension of the shared latent label space.
-    image_noise, text_noise : float, default=1.0, 2.0
+    image_noise, text_noise : float, default=1.2, 1.5
         Spread of the latent codes around the label centre per modality.
+    text_embedding_noise : float, default=2.0
+        Standard deviation of the isotropic noise added to every coordinate of
+        a text embedding before normalisation (the part of a concept embedding
+        unrelated to the organ).
     text_embedding : {"pad", "project"}, default="pad"
         How texts enter the image space.
     random_state : int, RandomState instance or None, default=None
@@ -128,6 +135,7 @@ def make_alignment_data(n_tasks=6, n_images=100, n_texts=50, image_dim=784, text
     latent_dim = _check_int("latent_dim", latent_dim, 1)
     image_noise = _check_nonneg("image_noise", image_noise)
     text_noise = _check_nonneg("text_noise", text_noise)
+    text_embedding_noise = _check_nonneg("text_embedding_noise", text_embedding_noise)
     if text_dim > image_dim:
         raise ValueError(
             f"text_dim={text_dim} must not exceed image_dim={image_dim}: texts are "
@@ -154,7 +162,7 @@ def make_alignment_data(n_tasks=6, n_images=100, n_texts=50, image_dim=784, text
 
     def texts(labels):
         z = centres[labels] + text_noise * rng.normal(size=(labels.size, q))
-        c = z @ B.T + 0.3 * rng.normal(size=(labels.size, text_dim))
+        c = z @ B.T + text_embedding_noise * rng.normal(size=(labels.size, text_dim))
         c /= np.linalg.norm(c, axis=1, keepdims=True)
         if projection is not None:
             return c @ projection
