@@ -124,7 +124,7 @@ def make_alignment_data(n_tasks=6, n_images=100, n_texts=50, image_dim=784, text
     >>> data = make_alignment_data(n_tasks=3, n_images=20, n_texts=10, random_state=0)
     >>> data.X.shape, data.Y.shape
     ((180, 784), (180, 3))
-    >>> sorted(set(data.modality))
+    >>> sorted(set(data.modality.tolist()))
     ['image', 'text']
     """
     n_tasks = _check_int("n_tasks", n_tasks, 2)
