@@ -1,0 +1,309 @@
+"""Data sets in task form: simulated image / clinical-code alignment data, the
+bundled scikit-learn data sets, and the real multilabel Yeast data.
+
+Nothing here downloads: the scikit-learn sets ship with scikit-learn, and Yeast
+is read from the file that ships inside the ``river`` wheel (optional extra
+``mtmk[yeast]``) without importing river.
+"""
+
+import gzip
+import importlib.util
+import io
+from numbers import Integral, Real
+from pathlib import Path
+
+import numpy as np
+from sklearn import datasets as _skdatasets
+from sklearn.utils import Bunch, check_random_state
+
+__all__ = ["make_alignment_data", "load_task_dataset", "load_yeast", "MODALITIES"]
+
+#: Modality codes used by :func:`make_alignment_data` (``modality`` column).
+MODALITIES = ("image", "text")
+
+_SKLEARN_LOADERS = {
+    "digits": _skdatasets.load_digits,
+    "breast_cancer": _skdatasets.load_breast_cancer,
+    "wine": _skdatasets.load_wine,
+    "iris": _skdatasets.load_iris,
+}
+
+
+def _check_int(name, value, minimum):
+    if not isinstance(value, Integral) or isinstance(value, bool) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}.")
+    return int(value)
+
+
+def _check_nonneg(name, value):
+    if not isinstance(value, Real) or isinstance(value, bool) or not np.isfinite(value) \
+            or value < 0:
+        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}.")
+    return float(value)
+
+
+def make_alignment_data(n_tasks=6, n_images=100, n_texts=50, image_dim=784, text_dim=200,
+                        latent_dim=10, image_noise=1.2, text_noise=1.5,
+                        text_embedding_noise=2.0, text_embedding="pad",
+                        random_state=None):
+    """Simulated image / clinical-code alignment data in task form.
+
+    Follows the protocol of the MTMK paper's medical-imaging experiment (one
+    task per organ-like label; per task ``n_images`` positive images and
+    ``n_texts`` positive concept texts of a lower dimension embedded in the
+    image space; balanced negatives from the other labels; a modality per row).
+
+    Generating process (all draws from one ``random_state``):
+
+    1. Label ``t`` has a latent centre ``mu_t ~ N(0, I_q)``, ``q = latent_dim``.
+    2. An **image** of label ``t``: a latent code ``z = mu_t + image_noise * e``
+       with ``e ~ N(0, I_q)``, rendered by a fixed random one-hidden-layer
+       "scanner" ``x = sigmoid(A relu(G z) / sqrt(h) + b)``, ``G`` of shape
+       (h, q) with h = 2 q, then pixel noise ``N(0, 0.05^2)``; pixels are
+       clipped to [0, 1].  ``image_dim`` pixels (784 = 28 x 28 as in
+       OrganCMNIST).
+    3. A **concept text** of label ``t``: a latent code ``z = mu_t + text_noise
+       * e`` (``text_noise > image_noise``: a clinical code is a noisier, more
+       generic description of an organ than a scan), encoded *linearly* by a
+       different fixed matrix ``B`` of shape (text_dim, q), ``B_jk ~ N(0, 1/q)``,
+       plus isotropic embedding noise ``N(0, text_embedding_noise^2)`` in all
+       ``text_dim`` coordinates (so the label signal is spread thinly over a
+       noisy 200-d vector), and normalised to unit length like a sentence
+       embedding.  ``text_embedding="pad"`` zero-pads the 200-d embedding to
+       ``image_dim`` columns (the paper's choice); ``"project"`` maps it by a
+       fixed random orthonormal (text_dim -> image_dim) matrix instead.
+    4. **Negatives**: task t's negatives are fresh draws of the other labels,
+       ``n_images`` negative images and ``n_texts`` negative texts, each from a
+       label drawn uniformly from the others.  So every row belongs to
+       exactly one task, and task t's own data are its ``2 (n_images +
+       n_texts)`` rows (``task_mask``).
+
+    The two modalities therefore differ in scale (pixels in [0, 1] over all
+    columns vs unit-norm vectors on the first ``text_dim`` columns), in
+    geometry (a non-linear image map vs a linear text map) and in difficulty
+    (larger latent noise and fewer rows for texts).  Which kernel suits the
+    text rows is hard to tell from one task's few text rows alone; all tasks
+    share the same two encoders, which is what a shared kernel selection can
+    exploit.  That is the model; whether sharing helps is measured, not
+    built in.
+
+    Parameters
+    ----------
+    n_tasks : int, default=6
+        Number of labels (tasks), at least 2.
+    n_images, n_texts : int, default=100, 50
+        Positive images and texts per task (and as many negatives of each).
+    image_dim, text_dim : int, default=784, 200
+        Dimensions of the two modalities; ``text_dim <= image_dim``.
+    latent_dim : int, default=10
+        Dimension of the shared latent label space.
+    image_noise, text_noise : float, default=1.2, 1.5
+        Spread of the latent codes around the label centre per modality.
+    text_embedding_noise : float, default=2.0
+        Standard deviation of the isotropic noise added to every coordinate of
+        a text embedding before normalisation (the part of a concept embedding
+        unrelated to the organ).
+    text_embedding : {"pad", "project"}, default="pad"
+        How texts enter the image space.
+    random_state : int, RandomState instance or None, default=None
+
+    Returns
+    -------
+    data : Bunch
+        ``X`` (n, image_dim) pooled inputs; ``Y`` (n, n_tasks) 0/1 indicator,
+        ``Y[i, t] = 1`` iff row i shows label t; ``label`` (n,) the label shown;
+        ``task`` (n,) the task a row belongs to; ``task_mask`` (n, n_tasks)
+        0/1, the ``sample_weight`` that restricts every task to its own rows;
+        ``modality`` (n,) strings in :data:`MODALITIES`; ``task_names``;
+        ``DESCR``.  Rows are ordered by task, positives first, images before
+        texts.
+
+    Examples
+    --------
+    >>> from mtmk.datasets import make_alignment_data
+    >>> data = make_alignment_data(n_tasks=3, n_images=20, n_texts=10, random_state=0)
+    >>> data.X.shape, data.Y.shape
+    ((180, 784), (180, 3))
+    >>> sorted(set(data.modality.tolist()))
+    ['image', 'text']
+    """
+    n_tasks = _check_int("n_tasks", n_tasks, 2)
+    n_images = _check_int("n_images", n_images, 1)
+    n_texts = _check_int("n_texts", n_texts, 1)
+    image_dim = _check_int("image_dim", image_dim, 1)
+    text_dim = _check_int("text_dim", text_dim, 1)
+    latent_dim = _check_int("latent_dim", latent_dim, 1)
+    image_noise = _check_nonneg("image_noise", image_noise)
+    text_noise = _check_nonneg("text_noise", text_noise)
+    text_embedding_noise = _check_nonneg("text_embedding_noise", text_embedding_noise)
+    if text_dim > image_dim:
+        raise ValueError(
+            f"text_dim={text_dim} must not exceed image_dim={image_dim}: texts are "
+            "embedded into the image space.")
+    if text_embedding not in ("pad", "project"):
+        raise ValueError(
+            f"text_embedding must be 'pad' or 'project', got {text_embedding!r}.")
+    rng = check_random_state(random_state)
+
+    q, hidden = latent_dim, 2 * latent_dim
+    centres = rng.normal(size=(n_tasks, q))
+    G = rng.normal(size=(hidden, q))
+    A = rng.normal(size=(image_dim, hidden))
+    bias = rng.normal(scale=0.5, size=image_dim)
+    B = rng.normal(size=(text_dim, q)) / np.sqrt(q)
+    projection = None
+    if text_embedding == "project":
+        projection = np.linalg.qr(rng.normal(size=(image_dim, text_dim)))[0].T
+
+    def images(labels):
+        z = centres[labels] + image_noise * rng.normal(size=(labels.size, q))
+        x = 1.0 / (1.0 + np.exp(-(np.maximum(z @ G.T, 0.0) @ A.T / np.sqrt(hidden) + bias)))
+        return np.clip(x + 0.05 * rng.normal(size=x.shape), 0.0, 1.0)
+
+    def texts(labels):
+        z = centres[labels] + text_noise * rng.normal(size=(labels.size, q))
+        c = z @ B.T + text_embedding_noise * rng.normal(size=(labels.size, text_dim))
+        c /= np.linalg.norm(c, axis=1, keepdims=True)
+        if projection is not None:
+            return c @ projection
+        return np.hstack([c, np.zeros((labels.size, image_dim - text_dim))])
+
+    def others(t, size):
+        # a label drawn uniformly from the labels other than t
+        draw = rng.randint(n_tasks - 1, size=size)
+        return draw + (draw >= t)
+
+    blocks, label, task, modality = [], [], [], []
+    for t in range(n_tasks):
+        parts = [(np.full(n_images, t), "image"), (np.full(n_texts, t), "text"),
+                 (others(t, n_images), "image"), (others(t, n_texts), "text")]
+        for labels, kind in parts:
+            blocks.append(images(labels) if kind == "image" else texts(labels))
+            label.append(labels)
+            task.append(np.full(labels.size, t))
+            modality.append(np.full(labels.size, kind, dtype=object))
+    X = np.vstack(blocks)
+    label, task = np.concatenate(label), np.concatenate(task)
+    modality = np.concatenate(modality).astype(str)
+    Y = (label[:, None] == np.arange(n_tasks)[None, :]).astype(int)
+    mask = (task[:, None] == np.arange(n_tasks)[None, :]).astype(float)
+    return Bunch(X=X, Y=Y, label=label, task=task, task_mask=mask, modality=modality,
+                 task_names=[f"organ{t}" for t in range(n_tasks)],
+                 DESCR=make_alignment_data.__doc__)
+
+
+def load_task_dataset(name, return_X_y=False):
+    """A bundled scikit-learn data set with one task per label.
+
+    Parameters
+    ----------
+    name : {"digits", "breast_cancer", "wine", "iris"}
+    return_X_y : bool, default=False
+        Return ``(X, Y)`` instead of a Bunch.
+
+    Returns
+    -------
+    data : Bunch
+        ``data`` (n, p); ``target`` (n, T) 0/1 indicator with one one-vs-rest
+        task per class (a binary set such as breast_cancer gives one task, its
+        positive class ``target_names[1]``); ``labels`` (n,) the original
+        class labels; ``task_names``; ``feature_names``; ``DESCR``.
+        ``MTMKClassifier().fit(data.data, data.target)`` fits all tasks.
+    (X, Y) : tuple of ndarray, with ``return_X_y=True``.
+
+    Examples
+    --------
+    >>> from mtmk.datasets import load_task_dataset
+    >>> X, Y = load_task_dataset("wine", return_X_y=True)
+    >>> X.shape, Y.shape
+    ((178, 13), (178, 3))
+    """
+    if name not in _SKLEARN_LOADERS:
+        raise ValueError(
+            f"Unknown data set {name!r}; choose one of {sorted(_SKLEARN_LOADERS)}.")
+    raw = _SKLEARN_LOADERS[name]()
+    classes = np.unique(raw.target)
+    target_names = np.asarray(getattr(raw, "target_names", classes)).astype(str)
+    if classes.size == 2:
+        Y = (raw.target == classes[1]).astype(int)[:, None]
+        task_names = [str(target_names[1])]
+    else:
+        Y = (raw.target[:, None] == classes[None, :]).astype(int)
+        task_names = [str(target_names[k]) for k in range(classes.size)]
+    if return_X_y:
+        return raw.data, Y
+    feature_names = list(getattr(raw, "feature_names",
+                                 [f"x{j}" for j in range(raw.data.shape[1])]))
+    return Bunch(data=raw.data, target=Y, labels=raw.target, task_names=task_names,
+                 feature_names=feature_names, DESCR=raw.DESCR)
+
+
+YEAST_SHAPE = (2417, 103, 14)
+
+
+def _yeast_path():
+    """Path of ``river/datasets/yeast.csv.gz`` found without importing river."""
+    # find_spec on a top-level name locates the package without executing it,
+    # and the loader's resource reader (importlib.resources) gives its files.
+    spec = importlib.util.find_spec("river")
+    if spec is None:
+        raise ImportError(
+            "load_yeast reads the Yeast data shipped inside the optional 'river' "
+            "package, which is not installed. Install it with: pip install mtmk[yeast]  "
+            "(or: pip install river).")
+    reader = spec.loader.get_resource_reader(spec.name) if spec.loader else None
+    if reader is not None and hasattr(reader, "files"):
+        root = reader.files()
+    else:
+        root = Path(next(iter(spec.submodule_search_locations)))
+    path = root / "datasets" / "yeast.csv.gz"
+    if not path.is_file():
+        raise ValueError(
+            f"The installed river package has no {path}; reinstall it with "
+            "pip install --force-reinstall mtmk[yeast].")
+    return path
+
+
+def load_yeast(return_X_y=False):
+    """The multilabel Yeast data (MULAN): 2417 genes, 103 features, 14 labels.
+
+    Read with gzip from ``river/datasets/yeast.csv.gz`` inside the installed
+    ``river`` wheel (``pip install mtmk[yeast]``); river itself is not
+    imported.  The first 103 columns are the features, the last 14 the labels.
+
+    Parameters
+    ----------
+    return_X_y : bool, default=False
+
+    Returns
+    -------
+    data : Bunch
+        ``data`` (2417, 103) float; ``target`` (2417, 14) 0/1 int;
+        ``feature_names``; ``task_names``.
+    (X, Y) : tuple of ndarray, with ``return_X_y=True``.
+
+    Raises
+    ------
+    ImportError
+        If river is not installed.
+    ValueError
+        If the file is missing or not the expected 2417 x (103 + 14) table.
+    """
+    path = _yeast_path()
+    with path.open("rb") as fh:
+        text = gzip.decompress(fh.read()).decode("utf-8")
+    header = text.split("\n", 1)[0].strip().split(",")
+    table = np.loadtxt(io.StringIO(text), delimiter=",", skiprows=1, dtype=np.float64,
+                       ndmin=2)
+    n, p, T = YEAST_SHAPE
+    if table.shape != (n, p + T) or len(header) != p + T:
+        raise ValueError(
+            f"{path} is not the expected Yeast table of {n} rows x {p + T} columns "
+            f"(got {table.shape}).")
+    X, Y = table[:, :p], table[:, p:].astype(int)
+    if not np.isin(Y, (0, 1)).all():
+        raise ValueError(f"The last {T} columns of {path} are not 0/1 labels.")
+    if return_X_y:
+        return X, Y
+    return Bunch(data=X, target=Y, feature_names=header[:p], task_names=header[p:],
+                 DESCR="MULAN Yeast (Elisseeff & Weston 2002), as shipped in river.")

@@ -1,0 +1,80 @@
+"""mtmk.alignment: per-modality AUC table and the align command."""
+
+import csv
+
+import numpy as np
+import pytest
+from sklearn.linear_model import LogisticRegression
+
+from mtmk import KernelDictionary, MTMKClassifier
+from mtmk.alignment import METHODS, alignment_table, default_methods, main
+from mtmk.datasets import make_alignment_data
+
+
+@pytest.fixture(scope="module")
+def small():
+    return make_alignment_data(n_tasks=3, n_images=12, n_texts=6, image_dim=40, text_dim=10,
+                               random_state=0)
+
+
+def test_default_methods_are_the_papers():
+    methods = default_methods()
+    assert tuple(methods) == METHODS
+    assert methods["MTMK L1"][0].lam_ridge == 0 and methods["MTMK L2"][0].lam_group == 0
+    mix = methods["MTMK mix"][0]
+    assert mix.lam_group > 0 and mix.lam_ridge > 0
+
+
+def test_table_shape_and_values(small):
+    kd = KernelDictionary(rbf=2, polynomial=())
+    methods = {"MTMK L1": (MTMKClassifier(kernels=kd, lam_group=0.04, tol=1e-3), True),
+               "single": (MTMKClassifier(kernels=kd, lam_group=0.04, tol=1e-3), False),
+               "LR": (LogisticRegression(), False)}
+    res = alignment_table(small.X, small.Y, small.modality, small.task_mask, methods=methods,
+                          n_splits=3)
+    assert [r["method"] for r in res.summary] == list(methods)
+    # 3 methods x 3 tasks x 3 folds x 3 modality splits
+    assert len(res.scores) == 3 * 3 * 3 * 3
+    for row in res.summary:
+        for kind in ("all", "image", "text"):
+            assert 0.0 <= row[kind] <= 1.0
+    assert res.markdown.startswith("| method | all | image | text |")
+    assert res.markdown.count("\n") == 2 + 3
+
+
+def test_folds_are_within_tasks(small):
+    # Each task is scored exactly on its own rows: with one fold per row and
+    # task, the number of test rows per task equals the task's size.
+    res = alignment_table(small.X, small.Y, small.modality, small.task_mask,
+                          methods={"LR": (LogisticRegression(), False)}, n_splits=3)
+    folds = {(s["task"], s["fold"]) for s in res.scores}
+    assert folds == {(t, k) for t in range(3) for k in range(3)}
+
+
+def test_bad_input(small):
+    with pytest.raises(ValueError, match="Unknown modality"):
+        alignment_table(small.X, small.Y, np.where(small.modality == "text", "audio", "image"),
+                        small.task_mask)
+    with pytest.raises(ValueError, match="too few for 5-fold"):
+        tiny = make_alignment_data(n_tasks=2, n_images=4, n_texts=3, random_state=0)
+        alignment_table(tiny.X, tiny.Y, tiny.modality, tiny.task_mask)
+    with pytest.raises(ValueError, match="task_mask"):
+        alignment_table(small.X, small.Y, small.modality, small.task_mask[:, :2])
+    with pytest.raises(ValueError, match="0 and 1"):
+        alignment_table(small.X, 2 * small.Y, small.modality, small.task_mask)
+
+
+def test_main_writes_csv_and_markdown(tmp_path, monkeypatch):
+    # The CLI on a small problem: the full default run is a benchmark, not a test.
+    import mtmk.alignment as alignment
+    original = alignment.alignment_table
+
+    def small_run(**kwargs):
+        kwargs["methods"] = {"LR": (LogisticRegression(), False)}
+        return original(data_params=dict(n_tasks=2, n_images=10, n_texts=5), **kwargs)
+    monkeypatch.setattr(alignment, "alignment_table", small_run)
+    assert main(["align", "--out", str(tmp_path / "out")]) == 0
+    with open(tmp_path / "out" / "alignment_summary.csv") as fh:
+        rows = list(csv.DictReader(fh))
+    assert rows[0]["method"] == "LR" and 0 <= float(rows[0]["text"]) <= 1
+    assert "| LR |" in (tmp_path / "out" / "alignment_table.md").read_text()

@@ -1,0 +1,105 @@
+"""mtmk.datasets: simulated alignment data, task-form loaders, Yeast."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from mtmk import MTMKClassifier
+from mtmk.datasets import load_task_dataset, load_yeast, make_alignment_data
+
+
+def test_alignment_data_follows_the_protocol():
+    d = make_alignment_data(n_tasks=4, n_images=10, n_texts=5, image_dim=64, text_dim=16,
+                            random_state=0)
+    n = 4 * 2 * (10 + 5)
+    assert d.X.shape == (n, 64) and d.Y.shape == (n, 4) and d.task_mask.shape == (n, 4)
+    # every row belongs to exactly one task and shows exactly one label
+    assert np.all(d.task_mask.sum(axis=1) == 1) and np.all(d.Y.sum(axis=1) == 1)
+    for t in range(4):
+        rows = d.task == t
+        assert d.Y[rows, t].sum() == 15  # balanced: 15 positives, 15 negatives
+        for kind, count in (("image", 10), ("text", 5)):
+            sel = rows & (d.modality == kind)
+            assert d.Y[sel, t].sum() == count and (1 - d.Y[sel, t]).sum() == count
+        # negatives come from the other labels
+        assert np.all(d.label[rows & (d.Y[:, t] == 0)] != t)
+    text = d.X[d.modality == "text"]
+    assert np.allclose(text[:, 16:], 0.0)  # zero-padded
+    assert np.allclose(np.linalg.norm(text, axis=1), 1.0)
+    image = d.X[d.modality == "image"]
+    assert image.min() >= 0 and image.max() <= 1
+
+
+def test_alignment_data_is_reproducible_and_projects():
+    a = make_alignment_data(n_tasks=2, n_images=5, n_texts=5, random_state=3)
+    b = make_alignment_data(n_tasks=2, n_images=5, n_texts=5, random_state=3)
+    assert np.array_equal(a.X, b.X)
+    p = make_alignment_data(n_tasks=2, n_images=5, n_texts=5, text_embedding="project",
+                            random_state=3)
+    text = p.X[p.modality == "text"]
+    assert np.abs(text[:, 200:]).sum() > 0
+    assert np.allclose(np.linalg.norm(text, axis=1), 1.0)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(n_tasks=1), "n_tasks"),
+    (dict(text_dim=900), "text_dim"),
+    (dict(text_embedding="pca"), "text_embedding"),
+    (dict(text_noise=-1.0), "text_noise"),
+])
+def test_alignment_data_rejects_bad_parameters(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        make_alignment_data(**kwargs)
+
+
+def test_masked_fit_on_alignment_data():
+    d = make_alignment_data(n_tasks=3, n_images=15, n_texts=8, image_dim=50, text_dim=20,
+                            random_state=0)
+    clf = MTMKClassifier(lam_group=0.04).fit(d.X, d.Y, sample_weight=d.task_mask)
+    assert clf.decision_function(d.X).shape == d.Y.shape
+
+
+@pytest.mark.parametrize("name, shape", [("digits", (1797, 64, 10)), ("iris", (150, 4, 3)),
+                                         ("wine", (178, 13, 3)),
+                                         ("breast_cancer", (569, 30, 1))])
+def test_task_datasets(name, shape):
+    data = load_task_dataset(name)
+    n, p, T = shape
+    assert data.data.shape == (n, p) and data.target.shape == (n, T)
+    assert len(data.task_names) == T
+    assert set(np.unique(data.target)) == {0, 1}
+    if T > 1:
+        assert np.all(data.target.sum(axis=1) == 1)
+    X, Y = load_task_dataset(name, return_X_y=True)
+    assert np.array_equal(Y, data.target)
+
+
+def test_unknown_task_dataset():
+    with pytest.raises(ValueError, match="Unknown data set"):
+        load_task_dataset("mnist")
+
+
+def test_yeast_without_importing_river():
+    pytest.importorskip("importlib.util")
+    import importlib.util
+    if importlib.util.find_spec("river") is None:
+        pytest.skip("river (mtmk[yeast]) not installed")
+    code = ("import sys; from mtmk.datasets import load_yeast; X, Y = load_yeast(True); "
+            "print(X.shape, Y.shape, int(Y.sum()), 'river' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out.startswith("(2417, 103) (2417, 14)")
+    assert out.endswith("False")
+    data = load_yeast()
+    assert len(data.feature_names) == 103 and data.task_names[0] == "Class1"
+
+
+def test_yeast_missing_river_message(monkeypatch):
+    import importlib.util
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "river" else real(name, *a))
+    with pytest.raises(ImportError, match=r"pip install mtmk\[yeast\]"):
+        load_yeast()
