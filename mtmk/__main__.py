@@ -1,4 +1,4 @@
-"""Command line: ``python -m mtmk demo``."""
+"""Command line: ``python -m mtmk demo | align --out DIR``."""
 
 import argparse
 import sys
@@ -8,13 +8,17 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m mtmk", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("demo", help="fit MTMK on digits and print what it learned")
+    commands.add_parser("align", add_help=False,
+                        help="per-modality AUC table on simulated image/text data "
+                             "(python -m mtmk align --help)")
     args, rest = parser.parse_known_args(argv)
     if args.command == "demo":
         if rest:
             parser.error(f"unrecognized arguments: {' '.join(rest)}")
         from .demo import main as demo
-        demo()
-    return 0
+        return demo()
+    from .alignment import main as align
+    return align(rest)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import KernelTaskClassifier
 from .kernels import GramStack
@@ -185,3 +186,46 @@ class MTMKClassifier(KernelTaskClassifier):
         self.objective_ = result.objective
         self.optimality_violation_ = result.violation
         self.n_iter_ = result.n_iter
+
+    def embed(self, X):
+        """Explicit features of the learned shared kernel ``sum_m eta_m k_m``.
+
+        The CLIP view of MTMK: rows of any modality map into one space where
+        inner products approximate the learned kernel,
+        ``embed(x) @ embed(z) ~= sum_m kernel_weights_[m] k_m(x, z)``.  Each
+        kernel with non-zero weight contributes its Nystroem features
+        ``sqrt(eta_m) k_m(x, Z) U_m diag(w_m)^{-1/2}`` (``K_m(Z, Z) = U_m
+        diag(w_m) U_m^T``): ``Z`` are the dictionary's landmarks when it is
+        low-rank, else all training samples (exact on them; an n x n
+        eigendecomposition per active kernel on every call, so prefer a
+        low-rank dictionary for large n).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_embedding)
+        """
+        check_is_fitted(self)
+        if self._precomputed:
+            raise ValueError(
+                "embed needs the kernel functions; with kernels='precomputed' the "
+                "fitted model only knows Gram matrices. Fit with a KernelDictionary.")
+        X = validate_data(self, X, reset=False, dtype=np.float64)
+        active = np.flatnonzero(self.kernel_weights_ > 0)
+        if active.size == 0:
+            return np.zeros((X.shape[0], 0))
+        dictionary = self.kernel_dictionary_
+        if dictionary.n_components is not None:
+            blocks = dictionary.features(X, kernels=active)
+        else:
+            K_train = dictionary.gram(kernels=active)
+            K_rows = dictionary.gram(X, kernels=active)
+            blocks = []
+            for K, C in zip(K_train, K_rows):
+                w, U = np.linalg.eigh(K)
+                keep = w > 1e-10 * max(w[-1], 1e-300)
+                blocks.append(C @ (U[:, keep] / np.sqrt(w[keep])))
+        return np.hstack([np.sqrt(self.kernel_weights_[m]) * B for m, B in zip(active, blocks)])

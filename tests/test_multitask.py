@@ -244,3 +244,32 @@ def test_digits_one_vs_rest_is_accurate():
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         assert pipe.fit(X_tr, y_tr).score(X_te, y_te) > 0.95
+
+
+SMOOTH = dict(rbf=[0.05, 0.2], polynomial=(2,))  # well approximated from 100 landmarks
+
+
+@pytest.mark.parametrize("kernels", [KernelDictionary(**SMOOTH),
+                                     KernelDictionary(**SMOOTH, n_components=80,
+                                                      random_state=0)])
+def test_embedding_reproduces_the_learned_kernel(iris, kernels):
+    X, y = iris
+    rng = np.random.default_rng(0)
+    train = rng.permutation(150)[:100]
+    test = np.setdiff1d(np.arange(150), train)
+    clf = MTMKClassifier(kernels=kernels, lam_group=1e-3, lam_ridge=1e-3).fit(X[train], y[train])
+    assert np.sum(clf.kernel_weights_ > 0) >= 2          # a genuine combination
+    E = clf.embed(X[test])
+    learned = np.tensordot(clf.kernel_weights_,
+                           KernelDictionary(**SMOOTH).fit(X[train])
+                           .pairwise(X[test], X[test]), axes=1)
+    assert E.shape[0] == 50
+    assert np.abs(E @ E.T - learned).max() < 0.05          # held-out pairs (Nystroem error)
+    E_train = clf.embed(X[train])
+    exact_on_landmarks = kernels.n_components is None
+    if exact_on_landmarks:
+        K_train = np.tensordot(clf.kernel_weights_, clf.kernel_dictionary_.gram(), axes=1)
+        assert np.allclose(E_train @ E_train.T, K_train, atol=1e-8)
+    with pytest.raises(ValueError, match="precomputed"):
+        K = np.moveaxis(KernelDictionary(rbf=1).fit(X).gram(), 0, 2)
+        MTMKClassifier(kernels="precomputed").fit(K, y).embed(K)
