@@ -40,7 +40,8 @@ def write_csv(name, rows):
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / name
     with open(path, "w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        fields = list(dict.fromkeys(key for row in rows for key in row))
+        writer = csv.DictWriter(fh, fieldnames=fields)
         writer.writeheader()
         writer.writerows(rows)
     print(f"wrote {path}")
