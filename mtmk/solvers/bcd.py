@@ -18,6 +18,7 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.special import expit
 from sklearn.exceptions import ConvergenceWarning
 
 from ..losses import Logistic
@@ -108,16 +109,24 @@ def _intercept_step(F, b, S, W):
     Where Newton's step would not decrease a task's loss, take the gradient
     step with the curvature bound instead, which always does (columns of W sum
     to 1, so 1/4 bounds the intercept's curvature).
+
+    Returns
+    -------
+    float
+        The change of the loss, computed exactly (see ``Logistic.difference``).
     """
-    R = Logistic.residual(F, S, W)
-    g = R.sum(axis=0)
-    h = Logistic.hessian_diagonal(F, S, W).sum(axis=0)
+    wrong = expit(-S * F)                      # probability of the wrong sign
+    g = -np.sum(W * S * wrong, axis=0)
+    h = np.sum(W * wrong * (1.0 - wrong), axis=0)
     newton = g / np.maximum(h, 1e-12)
-    before = np.sum(W * np.logaddexp(0.0, -S * F), axis=0)
-    after = np.sum(W * np.logaddexp(0.0, -S * (F - newton)), axis=0)
-    delta = np.where(after <= before, newton, g / Logistic.curvature)
+    # per-task loss change of F - newton, term by term as in Logistic.difference
+    change = np.sum(W * np.log1p(np.expm1(S * newton) * wrong), axis=0)
+    delta = np.where(change <= 0, newton, g / Logistic.curvature)
+    if not np.all(change <= 0):
+        change = np.sum(W * np.log1p(np.expm1(S * delta) * wrong), axis=0)
     F -= delta
     b -= delta
+    return float(change.sum())
 
 
 class _Anderson:
@@ -202,7 +211,8 @@ def solve_bcd(gram, S, W, lam_group, lam_ridge, fit_intercept=True, tol=1e-4,
         blocks = all_blocks if full_sweep else working_set
         sweep_violation = max([state.visit(m) for m in blocks], default=0.0)
         if fit_intercept:
-            sweep_violation = max(sweep_violation, state.intercept_step())
+            state.intercept_step()
+            sweep_violation = max(sweep_violation, state.intercept_violation())
         objective = state.objective()
         if anderson is not None:
             anderson.push(state.alpha, state.KA, state.b)
@@ -338,9 +348,10 @@ class _State:
         return violation
 
     def intercept_step(self):
-        """Newton step on the intercepts; returns their violation after it."""
-        _intercept_step(self.F, self.b, self.S, self.W)
-        self.loss = Logistic.value(self.F, self.S, self.W)
+        """Newton step on the intercepts (the loss is updated exactly)."""
+        self.loss += _intercept_step(self.F, self.b, self.S, self.W)
+
+    def intercept_violation(self):
         return float(np.abs(Logistic.residual(self.F, self.S, self.W).sum(axis=0)).max())
 
     def try_point(self, alpha, KA, b, objective):
