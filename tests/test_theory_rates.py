@@ -1,0 +1,97 @@
+"""Tests of the slope fits and of the Rademacher complexity estimator."""
+
+import numpy as np
+import pytest
+
+from mtmk.theory import empirical_rademacher, fit_loglog_slope, fit_slope, rademacher_curve
+
+
+def _power_law(slope, reps, noise, seed):
+    rng = np.random.default_rng(seed)
+    n = np.repeat([100, 200, 400, 800, 1600, 3200], reps).astype(float)
+    return n, 3.0 * n ** slope * np.exp(rng.normal(scale=noise, size=n.size))
+
+
+def test_recovers_a_known_slope():
+    n, y = _power_law(-0.7, reps=10, noise=0.1, seed=0)
+    fit = fit_loglog_slope(n, y, n_boot=1000, random_state=0)
+    assert abs(fit.slope + 0.7) < 0.05
+    assert fit.contains(-0.7)
+    assert not fit.contains(-1.0) and not fit.contains(-0.5)
+    assert fit.ci_low < fit.slope < fit.ci_high
+    assert fit.r2 > 0.99
+
+
+def test_bootstrap_interval_has_roughly_nominal_coverage():
+    hits = 0
+    for seed in range(40):
+        n, y = _power_law(-1.0, reps=5, noise=0.3, seed=100 + seed)
+        hits += fit_loglog_slope(n, y, n_boot=300, random_state=seed).contains(-1.0)
+    # Nominal 95%; the percentile bootstrap is a little liberal with 5 reps.
+    assert 30 <= hits <= 40
+
+
+def test_slope_is_deterministic_given_random_state():
+    n, y = _power_law(-0.5, reps=4, noise=0.2, seed=1)
+    a = fit_slope(np.log(n), np.log(y), n_boot=200, random_state=3)
+    b = fit_slope(np.log(n), np.log(y), n_boot=200, random_state=3)
+    assert a == b
+
+
+@pytest.mark.parametrize("x,y,match", [
+    ([1.0, 1.0, 1.0], [1.0, 2.0, 3.0], "two distinct"),
+    ([1.0, 2.0], [1.0], "different lengths"),
+    ([1.0, 2.0], [np.nan, 1.0], "finite"),
+])
+def test_slope_bad_input(x, y, match):
+    with pytest.raises(ValueError, match=match):
+        fit_slope(x, y)
+
+
+def test_loglog_needs_positive_values():
+    with pytest.raises(ValueError, match="positive"):
+        fit_loglog_slope([1.0, 2.0], [0.0, 1.0])
+
+
+def test_rademacher_identity_kernel_is_exact():
+    n = 50
+    K = np.eye(n)[None]
+    mean, se = empirical_rademacher(K, "l1", n_draws=20, random_state=0)
+    assert np.isclose(mean, 1.0 / np.sqrt(n)) and se < 1e-12
+
+
+def test_rademacher_l1_below_lq_and_equal_for_one_kernel():
+    rng = np.random.default_rng(0)
+    A = rng.normal(size=(4, 40, 3))
+    K = np.einsum("mir,mjr->mij", A, A)
+    l1, _ = empirical_rademacher(K, "l1", n_draws=200, random_state=1)
+    l2, _ = empirical_rademacher(K, "lq", q=2.0, n_draws=200, random_state=1)
+    assert l1 < l2
+    one_l1, _ = empirical_rademacher(K[:1], "l1", n_draws=200, random_state=1)
+    one_l2, _ = empirical_rademacher(K[:1], "lq", n_draws=200, random_state=1)
+    assert np.isclose(one_l1, one_l2)
+
+
+def test_rademacher_growth_laws():
+    rows, fits = rademacher_curve([2, 4, 8, 16, 32, 64], n=60, family="linear", n_draws=200,
+                                  random_state=0)
+    l1 = [r["complexity"] for r in rows if r["constraint"] == "l1"]
+    lq = [r["complexity"] for r in rows if r["constraint"] == "lq"]
+    assert np.all(np.diff(l1) > 0) and np.all(np.diff(lq) > 0)
+    assert fits["l1_vs_sqrt_log_M"]["r2"] >= 0.95
+    assert fits["lq_vs_M_quarter"]["r2"] >= 0.95
+    # L2 grows polynomially, L1 only logarithmically: the gap widens with M.
+    assert lq[-1] / l1[-1] > lq[0] / l1[0]
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    (dict(grams=np.zeros((0, 3, 3))), "n_kernels >= 1"),
+    (dict(grams=np.zeros((1, 3, 4))), "shape"),
+    (dict(grams=np.eye(3)[None], constraint="l3"), "constraint"),
+    (dict(grams=np.eye(3)[None], constraint="lq", q=1.0), "q must be"),
+])
+def test_rademacher_bad_input(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        empirical_rademacher(**kwargs)
+    with pytest.raises(ValueError, match="two distinct"):
+        rademacher_curve([8, 8])
