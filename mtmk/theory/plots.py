@@ -131,7 +131,8 @@ def plot_rademacher(rademacher, path):
                         fontsize=7)
         ax.set_xlabel(xlabel)
         ax.set_ylabel("sqrt(n) x empirical Rademacher complexity")
-        ax.set_title(f"{constraint.upper()}-constrained kernel combinations")
+        ax.set_title("L1-constrained kernel combinations" if constraint == "l1"
+                     else f"Lq-constrained (q = {sel[0]['q']:g}) kernel combinations")
         ax.legend()
         ax.grid(True, alpha=0.3)
     fig.tight_layout()
