@@ -462,7 +462,9 @@ def simulate(grid, n_reps=5, n_test=2000, results_path=None, n_jobs=1, backend=N
         raise ValueError("random_state must be an int: cell seeds are derived from it "
                          "so that every backend gives the same rows.")
     random_state = int(random_state)
-    cells = [(c, rep) for c in configs for rep in range(int(n_reps))]
+    # Replication-major order: an interrupted sweep covers the whole grid with
+    # fewer replications rather than part of the grid with all of them.
+    cells = [(c, rep) for rep in range(int(n_reps)) for c in configs]
     done_rows = []
     if results_path is not None and os.path.exists(results_path):
         done_rows = load_results(results_path)
