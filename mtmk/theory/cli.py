@@ -148,13 +148,19 @@ def main(argv=None):
     Parameters
     ----------
     argv : list of str or None
-        Arguments without the program name (``sys.argv[1:]`` when None).
+        Arguments without the program name (``sys.argv[1:]`` when None),
+        starting with the subcommand ``simulate`` (which may be left out).
 
     Returns
     -------
     int
         Exit status (0 on success).
     """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # Accept the arguments with or without the subcommand (``python -m mtmk
+    # simulate ...`` may hand over either).
+    if not argv or argv[0] not in ("simulate", "-h", "--help"):
+        argv = ["simulate"] + argv
     args = _parser().parse_args(argv)
     from .plots import plot_all
     from .rademacher import rademacher_curve

@@ -270,6 +270,18 @@ def make_sparse_kernel_model(n_features=10, n_kernels=16, n_active=2, n_tasks=3,
     Returns
     -------
     SparseKernelModel
+
+    Examples
+    --------
+    >>> from mtmk.theory import make_sparse_kernel_model
+    >>> model = make_sparse_kernel_model(n_features=5, n_kernels=8, n_tasks=2,
+    ...                                  random_state=0)
+    >>> X, Y, logits = model.sample(100, random_state=1)
+    >>> X.shape, Y.shape, model.active_set.tolist()
+    ((100, 5), (100, 2), [0, 1])
+    >>> risk = model.bayes_risk(n_mc=10_000, random_state=2)["zero_one"]
+    >>> bool(0 < risk < 0.5)
+    True
     """
     n_features, n_kernels, n_active, n_tasks = (int(v) for v in
                                                 (n_features, n_kernels, n_active, n_tasks))

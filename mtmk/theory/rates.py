@@ -81,6 +81,16 @@ def fit_slope(x, y, n_boot=2000, confidence=0.95, random_state=None):
     ValueError
         Fewer than two distinct x values, non-finite data, or mismatched
         lengths.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mtmk.theory import fit_loglog_slope
+    >>> n = np.repeat([100, 200, 400, 800], 5)
+    >>> error = 2.0 / n * np.exp(np.random.default_rng(0).normal(0, 0.1, n.size))
+    >>> fit = fit_loglog_slope(n, error, n_boot=500, random_state=0)
+    >>> round(fit.slope, 1), fit.contains(-1.0)
+    (-1.0, True)
     """
     x = np.asarray(x, dtype=float).ravel()
     y = np.asarray(y, dtype=float).ravel()

@@ -452,6 +452,16 @@ def simulate(grid, n_reps=5, n_test=2000, results_path=None, n_jobs=1, backend=N
     -------
     list of dict
         All rows: those read from ``results_path`` and the new ones.
+
+    Examples
+    --------
+    >>> from mtmk.theory import simulate
+    >>> rows = simulate(dict(n=[60, 120], n_kernels=4, n_features=4, n_tasks=2,
+    ...                      methods=["mtmk_l1"]), n_reps=2, n_test=200, progress=False)
+    >>> len(rows), sorted({r["n"] for r in rows})
+    (4, [60, 120])
+    >>> all(r["status"] == "ok" and r["estimation_error"] > 0 for r in rows)
+    True
     """
     configs = expand_grid(grid)
     if int(n_reps) != n_reps or n_reps < 1:
