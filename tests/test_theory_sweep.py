@@ -175,3 +175,31 @@ def test_cli_writes_results_summary_and_plots(tmp_path, monkeypatch):
 def test_cli_rejects_unknown_preset(tmp_path):
     with pytest.raises(SystemExit):
         cli.main(["simulate", "--preset", "huge", "--out", str(tmp_path)])
+
+
+def test_failed_fit_is_recorded_and_retried_on_rerun(tmp_path, monkeypatch):
+    path = str(tmp_path / "results.csv")
+    original = sweep._fit_method
+
+    def broken(method, *args):
+        if method == "mtmk_l2":
+            raise ValueError("simulated solver failure")
+        return original(method, *args)
+
+    monkeypatch.setattr(sweep, "_fit_method", broken)
+    grid = dict(TINY, n=60)
+    rows = simulate(grid, n_reps=1, n_test=200, results_path=path, progress=False)
+    status = {r["method"]: r["status"] for r in rows}
+    assert status["mtmk_l1"] == "ok" and "simulated solver failure" in status["mtmk_l2"]
+    assert np.isnan([r for r in rows if r["method"] == "mtmk_l2"][0]["estimation_error"])
+    monkeypatch.setattr(sweep, "_fit_method", original)
+    rows = simulate(grid, n_reps=1, n_test=200, results_path=path, progress=False)
+    assert [r["status"] for r in rows] == ["ok", "ok"]
+    assert len(load_results(path)) == 2
+
+
+def test_best_single_with_a_small_validation_split():
+    # 50 samples: the 35-sample training split is smaller than the 50 landmarks.
+    rows = simulate(dict(TINY, n=50, methods=["best_single"]), n_reps=1, n_test=200,
+                    progress=False)
+    assert rows[0]["status"] == "ok" and rows[0]["estimation_error"] > 0

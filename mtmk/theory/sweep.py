@@ -205,11 +205,12 @@ def _seeds(config, rep, random_state):
 
 
 def _fit(model, X, Y, lam_group, lam_ridge, n_components, seed, kernels=None, tol=1e-3):
+    if n_components is not None:
+        # The validation split of best_single trains on fewer than n samples.
+        n_components = min(n_components, X.shape[0])
+    dictionary = model.kernel_dictionary(n_components, random_state=seed)
     if kernels is not None:
-        dictionary = model.kernel_dictionary(n_components, random_state=seed)
         dictionary.set_params(callables=[model.kernels[m] for m in kernels])
-    else:
-        dictionary = model.kernel_dictionary(n_components, random_state=seed)
     clf = MTMKClassifier(kernels=dictionary, lam_group=lam_group, lam_ridge=lam_ridge,
                          tol=tol, max_iter=2000)
     y = Y[:, 0] if Y.shape[1] == 1 else Y
@@ -366,7 +367,8 @@ def _read_csv(path):
 def load_results(path):
     """Read a results CSV into a list of dicts with numbers parsed.
 
-    Only complete cells (all their method rows present) are returned.
+    Only complete cells (all their method rows present, every fit ``ok``) are
+    returned; ``simulate`` reruns the others.
     """
     rows = [_parse(r) for r in _read_csv(path)]
     return _complete(rows)
@@ -391,10 +393,18 @@ def _parse(row):
 
 
 def _complete(rows):
-    counts = {}
+    """Rows of the cells with all their method rows and no failed fit.
+
+    A cell with a failed fit counts as unfinished, so a rerun retries it
+    (after a fix, or when the failure was a resource problem).
+    """
+    counts, failed = {}, set()
     for r in rows:
         counts[r["cell_id"]] = counts.get(r["cell_id"], 0) + 1
-    return [r for r in rows if r.get("n_methods") and counts[r["cell_id"]] == int(r["n_methods"])]
+        if r.get("status") != "ok":
+            failed.add(r["cell_id"])
+    return [r for r in rows if r.get("n_methods") and r["cell_id"] not in failed
+            and counts[r["cell_id"]] == int(r["n_methods"])]
 
 
 def _write_rows(path, rows, mode):
