@@ -20,10 +20,11 @@ def _se(values):
     return values.std(ddof=1) / np.sqrt(values.size) if values.size > 1 else 0.0
 
 
-def plot_error_vs_n(rows, summary, path, metric="estimation_error"):
+def plot_error_vs_n(rows, summary, path, metric="estimation_error", family=None):
     """Error against n (log-log) with fitted lines and predicted slopes."""
     plt = _pyplot()
-    entries = [e for e in summary["n_rates"] if e["metric"] == metric and e.get("slope") is not None]
+    entries = [e for e in summary["n_rates"] if e["metric"] == metric and e.get("slope") is not None
+               and (family is None or e["family"] == family)]
     fig, ax = plt.subplots(figsize=(7, 5))
     for k, e in enumerate(entries):
         color = f"C{k % 10}"
@@ -48,7 +49,8 @@ def plot_error_vs_n(rows, summary, path, metric="estimation_error"):
     ax.set_yscale("log")
     ax.set_xlabel("n (training samples)")
     ax.set_ylabel(metric.replace("_", " "))
-    ax.set_title(f"{metric.replace('_', ' ')} against n (mean ± s.e. over replications)")
+    ax.set_title(f"{metric.replace('_', ' ')} against n"
+                 + (f", {family} kernels" if family else "") + " (mean ± s.e.)")
     ax.legend(fontsize=7)
     ax.grid(True, which="both", alpha=0.3)
     fig.tight_layout()
@@ -143,10 +145,11 @@ def plot_rademacher(rademacher, path):
 def plot_all(rows, summary, out_dir):
     """Write every applicable figure into ``out_dir``; returns the file names."""
     written = []
-    if summary["n_rates"]:
+    families = sorted({e["family"] for e in summary["n_rates"]})
+    for family in families:
         for metric in ("estimation_error", "excess_logistic"):
-            name = f"error_vs_n_{metric}.png"
-            plot_error_vs_n(rows, summary, os.path.join(out_dir, name), metric)
+            name = f"error_vs_n_{metric}_{family}.png"
+            plot_error_vs_n(rows, summary, os.path.join(out_dir, name), metric, family)
             written.append(name)
     if summary["kernel_count"]:
         plot_error_vs_log_m(rows, summary, os.path.join(out_dir, "error_vs_log_M.png"))

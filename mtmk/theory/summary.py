@@ -169,7 +169,14 @@ def summarize(rows, rademacher=None, n_boot=2000, random_state=0):
         support_comparison=_l1_vs_l2(support_rows),
         failed_fits=[dict(cell_id=r["cell_id"], method=r["method"], status=r["status"])
                      for r in rows if r.get("status") != "ok"],
-        n_rows=len(rows))
+        n_rows=len(rows),
+        # Summed wall-clock time of the fits (per experiment): the basis for
+        # projecting the runtime of larger sweeps.
+        fit_seconds={str(k[0]): float(sum(r["fit_time"] for r in g
+                                          if np.isfinite(r.get("fit_time", np.nan))))
+                     for k, g in group_rows(rows, ("experiment",)).items()},
+        cells_by_experiment={str(k[0]): len({r["cell_id"] for r in g})
+                             for k, g in group_rows(rows, ("experiment",)).items()})
     checks = {}
     finite_rank = [e for e in n_rates if e["metric"] == "estimation_error"
                    and e["method"] == "mtmk_l1" and e["family"] in ("polynomial", "linear")
