@@ -159,6 +159,7 @@ def test_cli_writes_results_summary_and_plots(tmp_path, monkeypatch):
                                       "error_grows_with_M",
                                       "rademacher_l1_linear_in_sqrt_log_M_r2_ge_0.95"}
     assert summary["runtime_seconds"] > 0 and summary["preset"] == "tiny"
+    assert "| mtmk_l1 | polynomial |" in open(os.path.join(out, "summary.md")).read()
     for name in summary["figures"]:
         with open(os.path.join(out, name), "rb") as fh:
             assert fh.read(8) == b"\x89PNG\r\n\x1a\n"

@@ -1,7 +1,8 @@
 """Command line: ``python -m mtmk.theory.cli simulate --preset quick --out DIR``.
 
 Writes ``DIR/results.csv`` (one row per fit, appended as cells finish; a
-rerun skips finished cells), ``DIR/summary.json`` (every fitted slope with its
+rerun skips finished cells), ``DIR/summary.md`` (the tables below as
+Markdown), ``DIR/summary.json`` (every fitted slope with its
 bootstrap interval and the predicted value, the support and Rademacher
 results, the acceptance checks as measured, the runtime and the machine) and
 the PNG figures.
@@ -164,7 +165,7 @@ def main(argv=None):
     args = _parser().parse_args(argv)
     from .plots import plot_all
     from .rademacher import rademacher_curve
-    from .summary import summarize
+    from .summary import format_markdown, summarize
     from .sweep import simulate
 
     config = preset(args.preset)
@@ -215,6 +216,11 @@ def main(argv=None):
               "log M / (nT) term are reconstructed (SPEC section 4)."))
     with open(os.path.join(args.out, "summary.json"), "w") as fh:
         json.dump(_jsonable(summary), fh, indent=2)
+    with open(os.path.join(args.out, "summary.md"), "w") as fh:
+        fh.write(f"# mtmk theory simulation: preset {args.preset}\n\n"
+                 f"Runtime {summary['runtime_seconds']:.1f} s (sweep "
+                 f"{sweep_seconds:.1f} s) on {os.cpu_count()} cores, backend {args.backend}.\n\n")
+        fh.write(format_markdown(_jsonable(summary)))
     checks = summary["checks"]
     print(f"wrote {args.out}/results.csv, summary.json and {len(figures)} figures "
           f"in {summary['runtime_seconds']:.1f} s")

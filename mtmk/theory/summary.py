@@ -19,7 +19,7 @@ import numpy as np
 from .data import predicted_n_slope
 from .rates import fit_loglog_slope, fit_slope
 
-__all__ = ["summarize", "group_rows", "ERROR_METRICS"]
+__all__ = ["summarize", "format_markdown", "group_rows", "ERROR_METRICS"]
 
 #: Error metrics whose n-slopes are fitted.  The excess logistic risk behaves
 #: like the squared logit error (a local quadratic), so shares its
@@ -201,3 +201,77 @@ def summarize(rows, rademacher=None, n_boot=2000, random_state=0):
             fits["l1_vs_sqrt_log_M"]["r2"] >= 0.95
     summary["checks"] = checks
     return summary
+
+
+def _fmt(value, digits=3):
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.{digits}g}"
+    return str(value)
+
+
+def format_markdown(summary):
+    """A Markdown report of a summary: every fitted slope next to its prediction.
+
+    Parameters
+    ----------
+    summary : dict
+        Output of :func:`summarize` (possibly read back from JSON).
+
+    Returns
+    -------
+    str
+    """
+    lines = ["## Error against n (log-log slopes, 95% bootstrap intervals)", "",
+             "| method | family | M | T | metric | slope | interval | predicted | in interval |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for e in summary.get("n_rates", []):
+        if e.get("slope") is None:
+            continue
+        lines.append(
+            f"| {e['method']} | {e['family']} | {e['n_kernels']} | {e['n_tasks']} | "
+            f"{e['metric']} | {_fmt(e['slope'])} | [{_fmt(e['ci_low'])}, {_fmt(e['ci_high'])}] | "
+            f"{_fmt(e['predicted_slope'])} | {_fmt(e.get('ci_contains_predicted'))} |")
+    for title, key in (("Error against log M at fixed n", "kernel_count"),
+                       ("Error against log p (one kernel per covariate)", "covariates")):
+        entries = summary.get(key, [])
+        if not entries:
+            continue
+        lines += ["", f"## {title} (predicted: positive slope, proportional to s/(nT); "
+                  "reconstructed)", "",
+                  "| method | n | T | slope | interval | slope x nT | mean error by level |",
+                  "|---|---|---|---|---|---|---|"]
+        for e in entries:
+            levels = ", ".join(f"{k}: {_fmt(v)}" for k, v in e["mean_by_level"].items())
+            lines.append(f"| {e['method']} | {e['n']} | {e['n_tasks']} | {_fmt(e['slope'])} | "
+                         f"[{_fmt(e['ci_low'])}, {_fmt(e['ci_high'])}] | "
+                         f"{_fmt(e['slope_times_nT'])} | {levels} |")
+    if summary.get("task_effect"):
+        lines += ["", "## The 1/T effect: log(log-M slope) against log T (predicted -1)", "",
+                  "| method | n | log-M slope by T | fitted exponent |", "|---|---|---|---|"]
+        for e in summary["task_effect"]:
+            by_t = ", ".join(f"T={k}: {_fmt(v)}" for k, v in e["slope_by_T"].items())
+            lines.append(f"| {e['method']} | {e['n']} | {by_t} | {_fmt(e.get('loglog_slope'))} |")
+    if summary.get("support"):
+        lines += ["", "## Support recovery", "",
+                  "| method | c_group | n | exact | top-s | kernels selected | error | AUC |",
+                  "|---|---|---|---|---|---|---|---|"]
+        for e in summary["support"]:
+            lines.append(f"| {e['method']} | {_fmt(e['c_group'])} | {e['n']} | "
+                         f"{_fmt(e['support_exact'])} | {_fmt(e['support_top'])} | "
+                         f"{_fmt(e['n_selected'])} | {_fmt(e['estimation_error'])} | "
+                         f"{_fmt(e['auc'])} |")
+    rad = summary.get("rademacher")
+    if rad:
+        lines += ["", "## Rademacher complexity (sqrt(n) R_hat)", "",
+                  "| fit | slope | R^2 |", "|---|---|---|"]
+        for name, fit in rad["fits"].items():
+            lines.append(f"| {name} | {_fmt(fit['slope'])} | {_fmt(fit['r2'], 4)} |")
+    lines += ["", "## Checks (as measured)", ""]
+    lines += [f"- {name}: {_fmt(value)}" for name, value in summary.get("checks", {}).items()]
+    if summary.get("failed_fits"):
+        lines.append(f"- failed fits: {len(summary['failed_fits'])}")
+    return "\n".join(lines) + "\n"
