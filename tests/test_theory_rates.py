@@ -95,3 +95,39 @@ def test_rademacher_bad_input(kwargs, match):
         empirical_rademacher(**kwargs)
     with pytest.raises(ValueError, match="two distinct"):
         rademacher_curve([8, 8])
+
+
+def _row(**kw):
+    base = dict(experiment="rate_n", method="mtmk_l1", family="polynomial", design="gaussian",
+                n_features=10, n_kernels=16, n_tasks=3, c_group=0.5, status="ok", cell_id="x",
+                n=100, fit_time=0.1, support_exact=1.0, support_top=1.0, n_selected=2.0, auc=0.8)
+    base.update(kw)
+    return base
+
+
+def test_summary_recovers_slopes_from_synthetic_rows():
+    from mtmk.theory import summarize
+    rng = np.random.default_rng(0)
+    rows = []
+    for n in (50, 100, 200, 400, 800, 1600):
+        for rep in range(6):
+            e = 5.0 / n * np.exp(rng.normal(scale=0.1))
+            rows.append(_row(n=n, cell_id=f"{n}-{rep}", estimation_error=e,
+                             excess_logistic=e / 10, excess_zero_one=e / 20))
+    for M in (4, 16, 64):
+        for rep in range(6):
+            e = 0.2 + 0.05 * np.log(M) + rng.normal(scale=0.01)
+            rows.append(_row(experiment="kernels_M", n=400, n_kernels=M, cell_id=f"M{M}-{rep}",
+                             estimation_error=e, excess_logistic=e, excess_zero_one=e))
+    summary = summarize(rows, n_boot=300)
+    rate = [e for e in summary["n_rates"] if e["metric"] == "estimation_error"][0]
+    assert abs(rate["slope"] + 1) < 0.05 and rate["ci_contains_predicted"]
+    assert rate["upper_half"]["n_min"] == 400 and rate["upper_half"]["ci_contains_predicted"]
+    kernels = summary["kernel_count"][0]
+    assert abs(kernels["slope"] - 0.05) < 0.01 and kernels["ci_above_zero"]
+    assert summary["checks"]["n_slope_finite_rank_ci_contains_predicted"]
+    assert summary["checks"]["error_grows_with_M"]
+    # A flat error in M must fail the check.
+    flat = [dict(r, estimation_error=0.3 + 0.01 * rng.normal()) if r["experiment"] == "kernels_M"
+            else r for r in rows]
+    assert not summarize(flat, n_boot=300)["checks"]["error_grows_with_M"]
