@@ -1,4 +1,4 @@
-"""Command line: ``python -m mtmk demo | align --out DIR``."""
+"""Command line: ``python -m mtmk demo | simulate | align``."""
 
 import argparse
 import sys
@@ -8,6 +8,9 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m mtmk", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("demo", help="fit MTMK on digits and print what it learned")
+    commands.add_parser("simulate", add_help=False,
+                        help="rate simulations: --preset quick|paper --out DIR "
+                             "(python -m mtmk simulate --help)")
     commands.add_parser("align", add_help=False,
                         help="per-modality AUC table on simulated image/text data "
                              "(python -m mtmk align --help)")
@@ -17,6 +20,9 @@ def main(argv=None):
             parser.error(f"unrecognized arguments: {' '.join(rest)}")
         from .demo import main as demo
         return demo()
+    if args.command == "simulate":
+        from .theory.cli import main as simulate
+        return simulate(rest)
     from .alignment import main as align
     return align(rest)
 
