@@ -37,7 +37,8 @@ def kernel_env():
 
 def test_notebooks_exist():
     names = {p.name for p in NOTEBOOKS}
-    assert {"01_quickstart.ipynb", "03_clip_family.ipynb", "04_alignment.ipynb"} <= names
+    assert {"01_quickstart.ipynb", "02_rates.ipynb", "03_clip_family.ipynb",
+            "04_alignment.ipynb"} <= names
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
