@@ -35,9 +35,11 @@ LAM_GROUP = 1e-3
 
 
 def make_data(n, n_features=20, n_tasks=5, seed=0):
+    # The tasks (W) are fixed; only the samples depend on the seed, so a test
+    # set drawn with another seed comes from the same tasks.
+    W = np.random.default_rng(12345).normal(size=(n_features, n_tasks)) / np.sqrt(n_features)
     rng = np.random.default_rng(seed)
     X = rng.normal(size=(n, n_features))
-    W = rng.normal(size=(n_features, n_tasks)) / np.sqrt(n_features)
     logits = X @ W + np.sin(X[:, :n_tasks]) + 0.5 * rng.logistic(size=(n, n_tasks))
     return X, (logits > 0).astype(int)
 
