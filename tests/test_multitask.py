@@ -273,3 +273,27 @@ def test_embedding_reproduces_the_learned_kernel(iris, kernels):
     with pytest.raises(ValueError, match="precomputed"):
         K = np.moveaxis(KernelDictionary(rbf=1).fit(X).gram(), 0, 2)
         MTMKClassifier(kernels="precomputed").fit(K, y).embed(K)
+
+
+def test_low_rank_accuracy_is_close_to_exact_on_held_out_data():
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+    X, y = load_digits(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    X_tr, X_te, y_tr, y_te = train_test_split(X, y, train_size=700, test_size=500,
+                                              stratify=y, random_state=0)
+    exact = MTMKClassifier().fit(X_tr, y_tr).score(X_te, y_te)
+    low = MTMKClassifier(kernels=KernelDictionary(n_components=200, random_state=0)) \
+        .fit(X_tr, y_tr).score(X_te, y_te)
+    assert exact > 0.95
+    assert abs(low - exact) <= 0.02
+
+
+def test_low_rank_rejects_bad_input(iris):
+    X, y = iris
+    X_nan = X.copy()
+    X_nan[3, 1] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        MTMKClassifier(kernels=KernelDictionary(n_components=20)).fit(X_nan, y)
+    with pytest.raises(ValueError, match="n_components=200 is larger"):
+        MTMKClassifier(kernels=KernelDictionary(n_components=200)).fit(X, y)
