@@ -304,10 +304,8 @@ def run_cell(config, rep, n_test=2000, random_state=0, inner_threads=None):
     """
     from threadpoolctl import threadpool_limits
 
-    # Nested joblib calls inside the estimator (KernelDictionary fills a shared
-    # array from threads) must not inherit the sweep's backend: on a dask worker
-    # they would run in other processes and leave the array unfilled.
-    with threadpool_limits(limits=inner_threads), parallel_config(backend="threading"):
+    # BLAS threads per cell: parallel cells must not oversubscribe the cores.
+    with threadpool_limits(limits=inner_threads):
         return _run_cell(config, rep, n_test, random_state)
 
 
