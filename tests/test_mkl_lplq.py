@@ -63,7 +63,7 @@ def test_p_below_one_is_sparser_and_decreases_its_objective():
     assert np.count_nonzero(r.block_norms) <= np.count_nonzero(convex.block_norms)
     # Reweighted l1-lq starts at the p = 1 solution and is a majorise-minimise
     # scheme: the p = 0.5 objective can only go down from there.
-    KA = np.einsum("mij,mjt->mit", gram.K, convex.alpha)
+    KA = np.matmul(gram.K, convex.alpha)
     a = np.sqrt(np.maximum(np.einsum("mit,mit->mt", convex.alpha, KA), 0))
     start = lplq_objective(KA.sum(0) + convex.intercept, S, W, a, lam, 0.5, 2.0)
     assert r.objective <= start + 1e-10
@@ -77,3 +77,31 @@ def test_bad_parameters_and_early_stop():
             solve_lplq(gram, S, W, **kw)
     with pytest.warns(ConvergenceWarning, match="KKT violation of"):
         solve_lplq(gram, S, W, lam=0.01, tol=1e-12, max_iter=2)
+
+
+# ------------------------------------------------------------ the estimator option
+from sklearn.datasets import load_iris  # noqa: E402
+from sklearn.preprocessing import StandardScaler  # noqa: E402
+from sklearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
+
+from mtmk import MTMKClassifier  # noqa: E402
+
+SMALL = KernelDictionary(rbf=3, polynomial=(2,))
+
+
+def test_estimator_lplq_p1_q2_equals_group_penalty():
+    X, y = load_iris(return_X_y=True)
+    X = StandardScaler().fit_transform(X)[::2]
+    y = y[::2]
+    group = MTMKClassifier(kernels=SMALL, lam_group=0.02, tol=1e-8, max_iter=50000).fit(X, y)
+    lplq = MTMKClassifier(kernels=SMALL, lam_group=0.02, tol=1e-8, penalty="lplq").fit(X, y)
+    assert abs(lplq.objective_ - group.objective_) <= 1e-6 * group.objective_
+    np.testing.assert_allclose(lplq.kernel_weights_, group.kernel_weights_, atol=1e-5)
+    np.testing.assert_allclose(lplq.decision_function(X), group.decision_function(X), atol=1e-4)
+    with pytest.raises(ValueError, match="lam_ridge = 0"):
+        MTMKClassifier(kernels=SMALL, penalty="lplq", lam_ridge=0.1).fit(X, y)
+
+
+@parametrize_with_checks([MTMKClassifier(kernels=SMALL, penalty="lplq", q=1.5, lam_group=0.01)])
+def test_sklearn_compatible_lplq(estimator, check):
+    check(estimator)

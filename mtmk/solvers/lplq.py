@@ -91,7 +91,7 @@ def lplq_objective(F, S, W, task_norms, lam, p, q):
 def _gradient_norms(K, F, S, W):
     """``||g_tm||`` of the datafit gradient in each kernel's factor metric, (n_kernels, n_tasks)."""
     R = Logistic.residual(F, S, W)
-    return np.sqrt(np.maximum(np.einsum("jt,mjt->mt", R, np.einsum("mij,jt->mit", K, R)), 0.0))
+    return np.sqrt(np.maximum(np.einsum("jt,mjt->mt", R, np.matmul(K, R)), 0.0))
 
 
 def _dual_norm(g, q):
@@ -130,11 +130,11 @@ def lplq_violation(K, alpha, intercept, S, W, mu, q, fit_intercept=True, KA=None
         q = 1).  Over intercepts: the absolute partial derivative.
     """
     if KA is None:
-        KA = np.einsum("mij,mjt->mit", K, alpha)
+        KA = np.matmul(K, alpha)
     F = KA.sum(axis=0) + intercept
     R = Logistic.residual(F, S, W)
     worst = float(np.abs(R.sum(axis=0)).max()) if fit_intercept else 0.0
-    KR = np.einsum("mij,jt->mit", K, R)
+    KR = np.matmul(K, R)
     g2 = np.maximum(np.einsum("jt,mjt->mt", R, KR), 0.0)     # ||g_tm||^2
     gd = np.einsum("mjt,mjt->mt", KR, alpha)                 # <g_tm, v_tm>
     a = _task_norms(alpha, KA)
@@ -204,6 +204,39 @@ def _newton_task(Kt, s, w, beta, b, fit_intercept, tol, max_steps=50):
     return beta, b
 
 
+class _Anderson:
+    """Anderson acceleration (type II) of a fixed-point map on non-negative weights."""
+
+    def __init__(self, depth):
+        self.depth = depth
+        self.reset()
+
+    def reset(self):
+        self.xs, self.gs = [], []
+
+    def step(self, x, gx):
+        support = gx > 0
+        if self.xs and not np.array_equal(support.ravel(), self.gs[-1] > 0):
+            self.reset()  # a kernel switched on or off: old differences mislead
+        self.xs.append(x.ravel().copy())
+        self.gs.append(gx.ravel().copy())
+        if len(self.xs) > self.depth + 1:
+            self.xs.pop(0)
+            self.gs.pop(0)
+        if len(self.xs) < 3:
+            return None
+        X, G = np.array(self.xs), np.array(self.gs)
+        Fr = G - X                                   # residuals
+        dF, dG = np.diff(Fr, axis=0), np.diff(G, axis=0)
+        gamma, *_ = np.linalg.lstsq(dF.T, Fr[-1], rcond=None)
+        out = G[-1] - gamma @ dG
+        if not np.all(np.isfinite(out)):
+            self.reset()
+            return None
+        out = np.where(support.ravel(), np.maximum(out, 1e-3 * G[-1]), 0.0)
+        return out.reshape(gx.shape)
+
+
 def _solve_weighted(K, S, W, mu, q, fit_intercept, tol, max_iter, d0, beta0, b0, verbose):
     """The p = 1 problem with per-kernel weights ``mu`` by alternation (see module doc)."""
     M, n, _ = K.shape
@@ -212,13 +245,15 @@ def _solve_weighted(K, S, W, mu, q, fit_intercept, tol, max_iter, d0, beta0, b0,
     beta, b = beta0.copy(), b0.copy()  # (n, T), (T,)
     violation, converged, it = np.inf, False, 0
     inner_tol = max(1e-3 * tol, 1e-12)
+    anderson = _Anderson(5)
+    safe_d, best = None, np.inf
     for it in range(1, max_iter + 1):
         for t in range(T):
             Kt = np.tensordot(d[:, t], K, axes=1)
             beta[:, t], b[t] = _newton_task(Kt, S[:, t], W[:, t], beta[:, t], b[t],
                                             fit_intercept, inner_tol)
         alpha = d[:, None, :] * beta[None, :, :]                     # f_tm = d_tm K_m beta_t
-        KA = np.einsum("mij,mjt->mit", K, alpha)
+        KA = np.matmul(K, alpha)
         a = _task_norms(alpha, KA)
         r = _lq(a, q)
         # Exact zeros for kernels (and, for q = 1, kernel-task pairs) that the
@@ -238,6 +273,14 @@ def _solve_weighted(K, S, W, mu, q, fit_intercept, tol, max_iter, d0, beta0, b0,
             KA[np.broadcast_to(off[:, None, :], KA.shape)] = 0.0
             a[off] = 0.0
         r = _lq(a, q)
+        objective = Logistic.value(KA.sum(axis=0) + b, S, W) + float(mu @ r)
+        if safe_d is not None and objective > best:
+            # The extrapolated weights did worse than the plain alternation
+            # would have: take the plain step instead and restart the history.
+            d, safe_d = safe_d, None
+            anderson.reset()
+            continue
+        best = objective
         violation = lplq_violation(K, alpha, b, S, W, mu, q, fit_intercept, KA=KA)
         if verbose and it % verbose == 0:
             F = KA.sum(axis=0) + b
@@ -259,7 +302,14 @@ def _solve_weighted(K, S, W, mu, q, fit_intercept, tol, max_iter, d0, beta0, b0,
             d_new[back] = small
             if q == 1:
                 d_new[(a == 0) & ~dead[:, None] & (g > mu[:, None] + tol)] = small
-        d = d_new
+        # Anderson extrapolation of the fixed-point map d -> d_new (the plain
+        # alternation converges linearly, slowly when lam is small); kept only
+        # if the next point lowers the objective (checked above).
+        extrapolated = anderson.step(d, d_new)
+        if extrapolated is not None:
+            safe_d, d = d_new, extrapolated
+        else:
+            safe_d, d = None, d_new
         if not np.any(d > 0):
             # Every kernel is off: the intercept-only model (beta = 0) is final.
             beta[:] = 0.0
@@ -325,7 +375,7 @@ def solve_lplq(gram, S, W, p=1.0, q=2.0, lam=1e-2, fit_intercept=True, tol=1e-6,
         alpha, b, d_last, violation, converged, it = _solve_weighted(
             K, S, W, mu, q, fit_intercept, tol, max_iter, d, beta, b, verbose)
         total_iter += it
-        KA = np.einsum("mij,mjt->mit", K, alpha)
+        KA = np.matmul(K, alpha)
         r_new = _lq(_task_norms(alpha, KA), q)
         if p == 1:
             r = r_new
@@ -350,7 +400,7 @@ def solve_lplq(gram, S, W, p=1.0, q=2.0, lam=1e-2, fit_intercept=True, tol=1e-6,
             f"solve_lplq stopped after {total_iter} alternations with a KKT violation of "
             f"{violation:.3g} > tol={tol:g}. Increase max_iter or loosen tol.",
             ConvergenceWarning, stacklevel=2)
-    KA = np.einsum("mij,mjt->mit", K, alpha)
+    KA = np.matmul(K, alpha)
     F = KA.sum(axis=0) + b
     a = _task_norms(alpha, KA)
     objective = lplq_objective(F, S, W, a, lam, p, q)
