@@ -5,7 +5,9 @@
     max_alpha  1^T alpha - 1/2 beta^T K beta,    beta = s * alpha,
     s.t.       0 <= alpha_i <= C c_i,  s^T alpha = 0
 
-with scikit-learn's ``SVC(kernel="precomputed")`` (libsvm).  DESIGN notes that
+with libsvm through scikit-learn's binding (the call ``SVC(kernel="precomputed")``
+makes, without SVC's per-call input validation; ``SVC`` itself if the private
+binding ever changes).  DESIGN notes that
 a plain loop around libsvm is the fast way to do MKL; this wrapper turns the
 fitted ``SVC`` into plain arrays so that solvers never hold an estimator.
 """
