@@ -15,6 +15,8 @@ Rows are appended to benchmarks/results/bench_smo.csv as they are measured.
 
 Run (from the repository root):
     OMP_NUM_THREADS=1 PYTHONPATH=. python benchmarks/bench_smo.py [--quick]
+        [--cvxpy-only | --growth-only]   (part 1 only | part 2 only, to
+                                          bench_smo_growth.csv)
 """
 
 import os
@@ -96,14 +98,22 @@ def _append(row):
 
 
 def main():
+    global OUT
     quick = "--quick" in sys.argv
+    growth_only = "--growth-only" in sys.argv
+    cvxpy_only = "--cvxpy-only" in sys.argv
+    if growth_only:
+        OUT = "benchmarks/results/bench_smo_growth.csv"
     print("command (from the repository root): OMP_NUM_THREADS=1 PYTHONPATH=. python "
-          "benchmarks/bench_smo.py" + (" --quick" if quick else ""))
+          "benchmarks/bench_smo.py " + " ".join(sys.argv[1:]))
     print(f"machine: {platform.platform()}, {os.cpu_count()} cores, numpy {np.__version__}, "
           f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS')}", flush=True)
     with open(OUT, "w", newline="") as fh:
         csv.DictWriter(fh, fieldnames=FIELDS).writeheader()
-    _append(versus_cvxpy(300 if quick else 1000))
+    if not growth_only:
+        _append(versus_cvxpy(300 if quick else 1000))
+    if cvxpy_only:
+        return
     # (n, M, step cap): bounded run time; the cap is printed with the result.
     runs = ([(2000, 10, 20000), (2000, 100, 3000), (5000, 10, 5000)] if quick else
             [(2000, 10, 60000), (2000, 100, 10000), (2000, 1000, 1000),
