@@ -26,7 +26,8 @@ threading is several times slower on two cores); mtmk too.  Rows are appended
 to the CSV as soon as they are measured.
 
 Run (from the repository root):
-    OMP_NUM_THREADS=1 PYTHONPATH=. python benchmarks/bench_vs_mklpy.py [--datasets iris,wine]
+    OMP_NUM_THREADS=1 PYTHONPATH=. python benchmarks/bench_vs_mklpy.py [--datasets=iris,wine]
+        [--out=benchmarks/results/other.csv]
 Needs: pip install torch==2.13.0 (CPU) && pip install -e .[bench]
 """
 
@@ -156,10 +157,13 @@ def _run_child(dataset, library, method):
 
 
 def main(argv):
+    global OUT
     datasets = DATASETS
     for a in argv:
         if a.startswith("--datasets="):
             datasets = tuple(a.split("=", 1)[1].split(","))
+        if a.startswith("--out="):
+            OUT = Path(a.split("=", 1)[1]).resolve()
     try:
         import MKLpy  # noqa: F401
         have_mklpy = True
