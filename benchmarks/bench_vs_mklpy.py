@@ -1,122 +1,230 @@
 """mtmk's MKL family against MKLpy on four scikit-learn data sets.
 
-Protocol: standardised features, the same 10 kernels (mtmk's default
-KernelDictionary, computed once and given to both libraries as precomputed
-Gram matrices), stratified 70/30 split with seed 0, medians of 3 runs;
-accuracy, fit time (kernel weights + SVM, kernels excluded for both) and peak
-traced memory (tracemalloc: numpy and torch CPU allocations go through it).
-MKLpy runs with OMP_NUM_THREADS=1 (set before torch is imported).
+Protocol (issue 4): standardised features (scaler fitted on the training
+part), the same 10 kernels (mtmk's default KernelDictionary fitted on the
+training part, computed once and given to both libraries as precomputed Gram
+matrices), stratified 70/30 split with seed 0, C = 1, medians of 3 fits.
 
-Run:  OMP_NUM_THREADS=1 python benchmarks/bench_vs_mklpy.py
+Every (data set, library, method) runs in a fresh subprocess that imports its
+library, loads the data, computes the kernels, then fits 3 times:
+
+- fit time: wall time of ``fit`` (for MKLpy including the conversion of the
+  numpy Gram matrices to torch tensors, which its API requires; for mtmk
+  including the validation of the precomputed stack, reported separately as
+  ``validate_s``: the symmetry and shifted-Cholesky PSD check of
+  ``mtmk.kernels.check_gram_stack``, timed once in the same subprocess);
+- peak memory: the subprocess's peak RSS (``getrusage(RUSAGE_SELF).ru_maxrss``
+  read at its end, the figure ``RUSAGE_CHILDREN`` gives the parent) minus the
+  peak RSS of a baseline subprocess of the same library that does the imports,
+  the data loading and the kernels only.  This sees every allocation (numpy,
+  torch, libsvm), unlike tracemalloc.  RSS granularity is a page; differences
+  below about 1 MiB are noise.
+- accuracy on the 30% test part.
+
+MKLpy runs with OMP_NUM_THREADS=1 and torch.set_num_threads(1) (its default
+threading is several times slower on two cores); mtmk too.  Rows are appended
+to the CSV as soon as they are measured.
+
+Run (from the repository root):
+    OMP_NUM_THREADS=1 PYTHONPATH=. python benchmarks/bench_vs_mklpy.py [--datasets=iris,wine]
+        [--out=benchmarks/results/other.csv]
 Needs: pip install torch==2.13.0 (CPU) && pip install -e .[bench]
 """
 
 import os
 
-os.environ.setdefault("OMP_NUM_THREADS", "1")
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 
 import csv  # noqa: E402
+import json  # noqa: E402
 import platform  # noqa: E402
+import resource  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
-import tracemalloc  # noqa: E402
-
-import numpy as np  # noqa: E402
-import sklearn  # noqa: E402
-from sklearn.datasets import load_breast_cancer, load_digits, load_iris, load_wine  # noqa: E402
-from sklearn.model_selection import train_test_split  # noqa: E402
-from sklearn.preprocessing import StandardScaler  # noqa: E402
-from sklearn.svm import SVC  # noqa: E402
-
-from mtmk.kernels import KernelDictionary  # noqa: E402
-from mtmk.mkl import (AlignfMKLClassifier, AverageMKLClassifier, EasyMKLClassifier,  # noqa: E402
-                      LpMKLClassifier, SimpleMKLClassifier)
+from pathlib import Path  # noqa: E402
 
 C = 1.0
 REPEATS = 3
-DATASETS = {"breast_cancer": load_breast_cancer, "wine": load_wine, "iris": load_iris,
-            "digits": load_digits}
+DATASETS = ("breast_cancer", "wine", "iris", "digits")
+MTMK_METHODS = ("average", "easymkl", "alignf", "simplemkl", "lpmkl_p2")
+MKLPY_METHODS = ("average", "easymkl", "alignf")
+OUT = Path(__file__).resolve().parent / "results" / "bench_vs_mklpy.csv"
+FIELDS = ["dataset", "n_train", "n_classes", "method", "library", "accuracy", "fit_s",
+          "fit_s_runs", "validate_s", "peak_mib", "rss_mib", "baseline_rss_mib"]
 
 
-def mklpy_methods():
-    try:
-        import torch
-        torch.set_num_threads(1)
-        from MKLpy.algorithms import CKA, AverageMKL, EasyMKL
-    except ImportError:
-        return {}
-    def run(cls, **kw):
-        def fit_predict(Ktr, Kte, ytr):
-            KLtr = [torch.tensor(k) for k in Ktr]
-            KLte = [torch.tensor(k) for k in Kte]
-            model = cls(learner=SVC(C=C), **kw).fit(KLtr, torch.tensor(ytr))
-            return lambda: np.asarray(model.predict(KLte))
-        return fit_predict
-    return {"average": run(AverageMKL), "easymkl": run(EasyMKL, lam=0.1),
-            "alignf": run(CKA)}
+def _max_rss_mib():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KiB on Linux
 
 
-def mtmk_methods():
-    def run(cls, **kw):
-        def fit_predict(Ktr, Kte, ytr):
-            model = cls(kernels="precomputed", C=C, **kw).fit(np.moveaxis(Ktr, 0, 2), ytr)
-            return lambda: model.predict(np.moveaxis(Kte, 0, 2))
-        return fit_predict
-    return {"average": run(AverageMKLClassifier), "easymkl": run(EasyMKLClassifier, lam=0.1),
-            "alignf": run(AlignfMKLClassifier), "simplemkl": run(SimpleMKLClassifier),
-            "lpmkl_p2": run(LpMKLClassifier, p=2.0)}
+# ---------------------------------------------------------------- child side
+def _load(dataset):
+    import numpy as np
+    from sklearn import datasets
+    from sklearn.model_selection import train_test_split
+    from sklearn.preprocessing import StandardScaler
+
+    from mtmk.kernels import KernelDictionary
+    X, y = getattr(datasets, f"load_{dataset}")(return_X_y=True)
+    Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.3, stratify=y, random_state=0)
+    scaler = StandardScaler().fit(Xtr)
+    Xtr, Xte = scaler.transform(Xtr), scaler.transform(Xte)
+    kd = KernelDictionary().fit(Xtr)
+    Ktr, Kte = kd.gram(), kd.gram(Xte)           # (M, n, n) and (M, n_test, n)
+    return np.ascontiguousarray(Ktr), np.ascontiguousarray(Kte), ytr, yte
 
 
-def measure(fit_predict, Ktr, Kte, ytr, yte):
-    tracemalloc.start()
-    start = time.perf_counter()
-    predict = fit_predict(Ktr, Kte, ytr)
-    elapsed = time.perf_counter() - start
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    return float(np.mean(predict() == yte)), elapsed, peak / 2**20
+def _mklpy_fit(method):
+    import numpy as np
+    import torch
+    from MKLpy.algorithms import CKA, AverageMKL, EasyMKL
+    from sklearn.svm import SVC
+    cls, kw = {"average": (AverageMKL, {}), "easymkl": (EasyMKL, {"lam": 0.1}),
+               "alignf": (CKA, {})}[method]
+
+    def fit(Ktr, ytr):
+        model = cls(learner=SVC(C=C), **kw).fit([torch.tensor(k) for k in Ktr],
+                                               torch.tensor(ytr))
+        return lambda Kte: np.asarray(model.predict([torch.tensor(k) for k in Kte]))
+    return fit
 
 
-def main(out="benchmarks/results/bench_vs_mklpy.csv"):
+def _mtmk_fit(method):
+    import numpy as np
+
+    from mtmk.mkl import (AlignfMKLClassifier, AverageMKLClassifier, EasyMKLClassifier,
+                          LpMKLClassifier, SimpleMKLClassifier)
+    cls, kw = {"average": (AverageMKLClassifier, {}),
+               "easymkl": (EasyMKLClassifier, {"lam": 0.1}),
+               "alignf": (AlignfMKLClassifier, {}), "simplemkl": (SimpleMKLClassifier, {}),
+               "lpmkl_p2": (LpMKLClassifier, {"p": 2.0})}[method]
+
+    def fit(Ktr, ytr):
+        # (M, n, n) -> the (n, n, M) layout of kernels="precomputed": a view, no copy.
+        model = cls(kernels="precomputed", C=C, **kw).fit(np.moveaxis(Ktr, 0, 2), ytr)
+        return lambda Kte: model.predict(np.moveaxis(Kte, 0, 2))
+    return fit
+
+
+def child(dataset, library, method):
     import warnings
     warnings.filterwarnings("ignore")
-    theirs = mklpy_methods()
-    print(f"machine: {platform.platform()}, {os.cpu_count()} cores, python {sys.version.split()[0]}, "
-          f"numpy {np.__version__}, scikit-learn {sklearn.__version__}, "
-          f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS')}, MKLpy {'yes' if theirs else 'absent'}")
+    if library == "MKLpy":
+        import torch
+        torch.set_num_threads(1)
+        import MKLpy.algorithms  # noqa: F401
+        make = _mklpy_fit
+    else:
+        import mtmk.mkl  # noqa: F401
+        make = _mtmk_fit
+    Ktr, Kte, ytr, yte = _load(dataset)
+    out = {"rss_mib": None, "n_train": int(len(ytr)), "n_classes": int(len(set(ytr)))}
+    if method == "baseline":
+        out["rss_mib"] = _max_rss_mib()
+        print(json.dumps(out))
+        return
+    import numpy as np
+    fit = make(method)
+    times, accuracy = [], None
+    for _ in range(REPEATS):
+        start = time.perf_counter()
+        predict = fit(Ktr, ytr)
+        times.append(time.perf_counter() - start)
+        accuracy = float(np.mean(predict(Kte) == yte))
+        del predict
+    out["rss_mib"] = _max_rss_mib()
+    validate = ""
+    if library == "mtmk":
+        from mtmk.kernels import check_gram_stack
+        start = time.perf_counter()
+        check_gram_stack(Ktr)
+        validate = time.perf_counter() - start
+    out.update(accuracy=accuracy, fit_s=statistics.median(times),
+               fit_s_runs=" ".join(f"{t:.4f}" for t in times), validate_s=validate)
+    print(json.dumps(out))
+
+
+# --------------------------------------------------------------- parent side
+def _run_child(dataset, library, method):
+    cmd = [sys.executable, __file__, "--child", dataset, library, method]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=os.environ.copy())
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd[2:])} failed:\n{proc.stderr[-2000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main(argv):
+    global OUT
+    datasets = DATASETS
+    for a in argv:
+        if a.startswith("--datasets="):
+            datasets = tuple(a.split("=", 1)[1].split(","))
+        if a.startswith("--out="):
+            OUT = Path(a.split("=", 1)[1]).resolve()
+    try:
+        import MKLpy  # noqa: F401
+        have_mklpy = True
+    except ImportError:
+        have_mklpy = False
+    import numpy as np
+    import sklearn
+    print("command (from the repository root): OMP_NUM_THREADS=1 PYTHONPATH=. "
+          "python benchmarks/bench_vs_mklpy.py " + " ".join(argv))
+    print(f"machine: {platform.platform()}, {os.cpu_count()} cores, python "
+          f"{platform.python_version()}, numpy {np.__version__}, scikit-learn "
+          f"{sklearn.__version__}, OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS')}, "
+          f"MKLpy {'yes' if have_mklpy else 'absent'}", flush=True)
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    with open(OUT, "w", newline="") as fh:
+        csv.DictWriter(fh, fieldnames=FIELDS).writeheader()
     rows = []
-    for name, loader in DATASETS.items():
-        X, y = loader(return_X_y=True)
-        Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.3, stratify=y, random_state=0)
-        scaler = StandardScaler().fit(Xtr)
-        Xtr, Xte = scaler.transform(Xtr), scaler.transform(Xte)
-        kd = KernelDictionary().fit(Xtr)
-        Ktr, Kte = kd.gram(), kd.gram(Xte)
-        for method, fit_predict in mtmk_methods().items():
-            for lib, fp in (("mtmk", fit_predict), ("MKLpy", theirs.get(method))):
-                if fp is None:
-                    continue
-                runs = [measure(fp, Ktr, Kte, ytr, yte) for _ in range(REPEATS)]
-                acc, sec, mib = np.median(np.array(runs), axis=0)
-                rows.append(dict(dataset=name, n_train=len(ytr), method=method, library=lib,
-                                 accuracy=round(acc, 4), fit_s=round(sec, 4), peak_mib=round(mib, 1)))
-                print(f"{name:14s} {method:10s} {lib:6s} acc={acc:.4f} fit={sec:8.3f}s "
-                      f"peak={mib:8.1f}MiB", flush=True)
-    with open(out, "w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    print("\nratios mtmk / MKLpy (targets: accuracy >= , time <= 1/3, memory <= 1/4)")
+    for dataset in datasets:
+        libraries = [("mtmk", MTMK_METHODS)] + ([("MKLpy", MKLPY_METHODS)] if have_mklpy else [])
+        for library, methods in libraries:
+            base = _run_child(dataset, library, "baseline")
+            for method in methods:
+                r = _run_child(dataset, library, method)
+                row = dict(dataset=dataset, n_train=r["n_train"], n_classes=r["n_classes"],
+                           method=method, library=library, accuracy=round(r["accuracy"], 4),
+                           fit_s=round(r["fit_s"], 4), fit_s_runs=r["fit_s_runs"],
+                           validate_s=(round(r["validate_s"], 4) if r["validate_s"] != ""
+                                       else ""),
+                           peak_mib=round(r["rss_mib"] - base["rss_mib"], 1),
+                           rss_mib=round(r["rss_mib"], 1),
+                           baseline_rss_mib=round(base["rss_mib"], 1))
+                rows.append(row)
+                with open(OUT, "a", newline="") as fh:
+                    csv.DictWriter(fh, fieldnames=FIELDS).writerow(row)
+                print(f"{dataset:14s} {method:10s} {library:6s} acc={row['accuracy']:.4f} "
+                      f"fit={row['fit_s']:8.3f}s (runs {row['fit_s_runs']}; validation "
+                      f"{row['validate_s'] if row['validate_s'] != '' else '-'}) "
+                      f"peak={row['peak_mib']:7.1f}MiB", flush=True)
+    print(f"wrote {OUT}")
+    print("\nratios mtmk / MKLpy (targets: accuracy >=, time <= 1/3, memory <= 1/4)")
     for r in rows:
         if r["library"] != "mtmk":
             continue
         other = [o for o in rows if o["library"] == "MKLpy" and o["dataset"] == r["dataset"]
                  and o["method"] == r["method"]]
-        if other:
-            o = other[0]
-            print(f"{r['dataset']:14s} {r['method']:10s} acc {r['accuracy']:.4f} vs {o['accuracy']:.4f}  "
-                  f"time x{r['fit_s'] / o['fit_s']:.3f}  memory x{r['peak_mib'] / max(o['peak_mib'], 1e-9):.3f}")
+        if not other:
+            continue
+        o = other[0]
+        t_ratio = r["fit_s"] / o["fit_s"]
+        m_ratio = r["peak_mib"] / o["peak_mib"] if o["peak_mib"] > 0 else float("nan")
+        fit_wo = r["fit_s"] - (r["validate_s"] or 0.0)
+        print(f"{r['dataset']:14s} {r['method']:10s} acc {r['accuracy']:.4f} vs "
+              f"{o['accuracy']:.4f} ({'ok' if r['accuracy'] >= o['accuracy'] else 'WORSE'})  "
+              f"time x{t_ratio:.3f} ({'ok' if t_ratio <= 1 / 3 else 'MISSED'}; without "
+              f"validation x{fit_wo / o['fit_s']:.3f})  memory {r['peak_mib']:.1f} vs "
+              f"{o['peak_mib']:.1f} MiB x{m_ratio:.3f} "
+              f"({'ok' if m_ratio <= 0.25 else 'MISSED'})")
 
 
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        child(*sys.argv[2:5])
+    else:
+        main(sys.argv[1:])

@@ -10,6 +10,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._base import KernelTaskClassifier
 from .kernels import GramStack
 from .solvers import solve_bcd, solve_cvxpy
+from .solvers.lplq import solve_lplq
 
 __all__ = ["MTMKClassifier"]
 
@@ -59,6 +60,18 @@ class MTMKClassifier(KernelTaskClassifier):
         Threads used to compute the kernel matrices.
     verbose : int, default=0
         Print solver progress every ``verbose`` sweeps.
+    penalty : {"group", "lplq"}, default="group"
+        ``"lplq"`` replaces the group term by the lp-lq multi-task MKL
+        penalty of Rakotomamonjy et al. (2011),
+        ``lam_group * sum_m (sum_t ||f_tm||^q)^(p/q)``, solved by
+        :func:`mtmk.solvers.lplq.solve_lplq` (exact Gram matrices; O(T n^3)
+        per alternation).  ``p=1, q=2`` is the group penalty itself.  Needs
+        ``lam_group > 0`` and ``lam_ridge = 0``; ``solver="cvxpy"`` and
+        ``warm_start`` do not apply to it.
+    p : float in (0, 1], default=1.0
+        Exponent over kernels of ``penalty="lplq"`` (p < 1: sparser, not convex).
+    q : float in [1, 2], default=2.0
+        Exponent over tasks of ``penalty="lplq"`` (q = 1 decouples the tasks).
 
     Attributes
     ----------
@@ -109,11 +122,14 @@ class MTMKClassifier(KernelTaskClassifier):
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "warm_start": ["boolean"],
         "verbose": ["verbose"],
+        "penalty": [StrOptions({"group", "lplq"})],
+        "p": [Interval(Real, 0, 1, closed="right")],
+        "q": [Interval(Real, 1, 2, closed="both")],
     }
 
     def __init__(self, kernels=None, lam_group=1e-3, lam_ridge=0.0, fit_intercept=True,
                  solver="auto", tol=1e-4, max_iter=2000, warm_start=False, n_jobs=None,
-                 verbose=0):
+                 verbose=0, penalty="group", p=1.0, q=2.0):
         self.kernels = kernels
         self.lam_group = lam_group
         self.lam_ridge = lam_ridge
@@ -124,6 +140,9 @@ class MTMKClassifier(KernelTaskClassifier):
         self.warm_start = warm_start
         self.n_jobs = n_jobs
         self.verbose = verbose
+        self.penalty = penalty
+        self.p = p
+        self.q = q
 
     # ----------------------------------------------------------------- fit
     @_fit_context(prefer_skip_nested_validation=True)
@@ -148,7 +167,8 @@ class MTMKClassifier(KernelTaskClassifier):
         """
         self._check_penalties(self.lam_group)
         X, tasks = self._validate_training_data(X, y, sample_weight)
-        gram, names, dictionary = self._training_kernels(X, sample_weight)
+        # the lp-lq solver needs exact Gram matrices
+        gram, names, dictionary = self._training_kernels(X, sample_weight, exact=self._lplq)
         start = None
         if (self.warm_start and hasattr(self, "dual_coef_")
                 and self.dual_coef_.shape == (gram.n_kernels, X.shape[0], tasks.signs.shape[1])):
@@ -165,11 +185,22 @@ class MTMKClassifier(KernelTaskClassifier):
                 "lam_group and lam_ridge are both 0: the logistic loss alone has no "
                 "minimiser on separable data. Set lam_group > 0 (kernel selection) "
                 "or lam_ridge > 0.")
+        if self._lplq and (lam_group == 0 or self.lam_ridge != 0 or self.solver == "cvxpy"):
+            raise ValueError("penalty='lplq' needs lam_group > 0, lam_ridge = 0 and "
+                             "solver in {'auto', 'bcd'} (lam_group is its lam).")
+
+    @property
+    def _lplq(self):
+        return self.penalty == "lplq"
 
     def _solve(self, gram, tasks, lam_group, start=None):
         """Run the chosen solver at ``lam_group`` (warm ``start`` = (alpha, b))."""
         options = dict(lam_group=lam_group, lam_ridge=float(self.lam_ridge),
                        fit_intercept=self.fit_intercept, tol=self.tol)
+        if self._lplq:
+            return solve_lplq(gram, tasks.signs, tasks.weights, p=self.p, q=self.q,
+                              lam=lam_group, fit_intercept=self.fit_intercept,
+                              tol=self.tol, max_iter=self.max_iter, verbose=self.verbose)
         if self.solver == "cvxpy":
             return solve_cvxpy(gram, tasks.signs, tasks.weights, **options)
         alpha0, intercept0 = start if start is not None else (None, None)

@@ -179,6 +179,9 @@ class MTMKClassifierCV(MTMKClassifier):
         "verbose": ["verbose"],
     }
 
+    # The path runs the group penalty only (its solver warm-starts).
+    _lplq = False
+
     def __init__(self, kernels=None, lam_groups=20, eps=1e-3, lam_ridge=0.0, cv=5,
                  scoring=None, fit_intercept=True, solver="auto", tol=1e-4, max_iter=2000,
                  n_jobs=None, verbose=0):

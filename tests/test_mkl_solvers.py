@@ -127,3 +127,24 @@ def test_alignf_matches_cvxpy_and_is_nonnegative(seed):
     Kc = np.array([H @ k @ H.T for k in K])
     explicit = np.einsum("aij,bij,i,j->ab", Kc, Kc, c, c)
     np.testing.assert_allclose(A, explicit, rtol=1e-9, atol=1e-9 * np.abs(explicit).max())
+
+
+@pytest.mark.parametrize("first", [1.0, -1.0])
+def test_direct_libsvm_matches_svc(first):
+    """The private-binding path returns SVC's solution (signs, support, intercept)."""
+    import mtmk.solvers.svm as svm
+    _, K, s, c = problem(5, n=50)
+    s = s.copy()
+    s[0] = first
+    c[4] = 0.0
+    Kc = K.sum(axis=0)
+    direct = svm.svm_dual(Kc, s, c, C=2.0, tol=1e-8)
+    saved = svm._DIRECT
+    try:
+        svm._DIRECT = False
+        via_svc = svm.svm_dual(Kc, s, c, C=2.0, tol=1e-8)
+    finally:
+        svm._DIRECT = saved
+    assert saved, "scikit-learn's libsvm binding was not usable"
+    np.testing.assert_allclose(direct.beta, via_svc.beta, atol=1e-12)
+    assert direct.intercept == pytest.approx(via_svc.intercept, abs=1e-12)

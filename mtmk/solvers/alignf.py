@@ -15,7 +15,7 @@ import numpy as np
 from scipy.optimize import nnls
 
 
-def alignment_matrix(K, weights=None, block_rows=256):
+def alignment_matrix(K, weights=None, block_rows=None, block_bytes=2 * 2**20):
     """``A_kl = <K_k,c, K_l,c>_W`` for a stack ``K`` of shape (M, n, n).
 
     With sample weights ``w`` (default 1) the centring is weighted,
@@ -34,6 +34,10 @@ def alignment_matrix(K, weights=None, block_rows=256):
     t = a @ p                                   # (M,)
     r = np.sqrt(w)
     G = np.zeros((M, M))
+    if block_rows is None:
+        # Row blocks of about block_bytes: the weighted copy of a block is the
+        # only temporary, so the peak stays a few MiB above the Gram stack.
+        block_rows = max(1, int(block_bytes // (8 * M * n)))
     for start in range(0, n, block_rows):
         rows = slice(start, start + block_rows)
         block = (K[:, rows, :] * (r[rows, None] * r[None, :])).reshape(M, -1)
