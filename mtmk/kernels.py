@@ -164,6 +164,11 @@ class KernelDictionary(BaseEstimator):
         every kernel by a Nystroem factor ``Phi_m = k_m(X, Z) k_m(Z, Z)^{-1/2}``
         on r landmarks ``Z`` drawn from the training rows and shared by all
         kernels: memory O(n r M) instead of O(n^2 M).
+    spectral_energy : float in (0, 1] or None, default=None
+        With ``n_components``: keep, per kernel, only the leading eigen-directions
+        of ``k_m(Z, Z)`` that carry this fraction of its trace (e.g. 0.999), so
+        smooth kernels get fewer features than rough ones (``ranks_``).
+        ``None`` keeps every numerically non-zero direction.
     random_state : int, RandomState instance or None, default=None
         Seeds the choice of Nystroem landmarks.
     max_memory : int or None, default=None
@@ -206,13 +211,14 @@ class KernelDictionary(BaseEstimator):
         "normalize": [StrOptions({"diagonal", "trace"}), None],
         "max_memory": [Interval(Integral, 1, None, closed="left"), None],
         "n_components": [Interval(Integral, 1, None, closed="left"), None],
+        "spectral_energy": [Interval(Real, 0, 1, closed="right"), None],
         "random_state": ["random_state"],
     }
 
     def __init__(self, rbf=7, laplacian=0, polynomial=(2, 3), linear=True,
                  per_feature=None, feature_groups=None, callables=(),
-                 normalize="diagonal", n_components=None, random_state=None,
-                 max_memory=None):
+                 normalize="diagonal", n_components=None, spectral_energy=None,
+                 random_state=None, max_memory=None):
         self.rbf = rbf
         self.laplacian = laplacian
         self.polynomial = polynomial
@@ -222,6 +228,7 @@ class KernelDictionary(BaseEstimator):
         self.callables = callables
         self.normalize = normalize
         self.n_components = n_components
+        self.spectral_energy = spectral_energy
         self.random_state = random_state
         self.max_memory = max_memory
 
@@ -393,6 +400,11 @@ class KernelDictionary(BaseEstimator):
         for Wm in W:
             w, U = np.linalg.eigh(Wm)
             keep = w > 1e-10 * max(w[-1], 1e-300)
+            if self.spectral_energy is not None:
+                # eigh sorts ascending: keep the top directions up to the energy
+                share = np.cumsum(w[::-1].clip(min=0)) / max(w.clip(min=0).sum(), 1e-300)
+                top = int(np.searchsorted(share, self.spectral_energy - 1e-12)) + 1
+                keep &= np.arange(w.size) >= w.size - top
             self._projections.append(U[:, keep] / np.sqrt(w[keep]))
             self.ranks_.append(int(keep.sum()))
 

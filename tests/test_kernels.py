@@ -177,3 +177,16 @@ def test_check_gram_stack_rejects_non_psd_and_asymmetric():
         check_gram_stack((psd - 5 * np.eye(20) * np.abs(psd).max())[None])
     with pytest.raises(ValueError, match="not symmetric"):
         check_gram_stack(A[None])
+
+
+def test_spectral_energy_rule_chooses_ranks(data):
+    X, _ = data
+    kd = KernelDictionary(rbf=[0.01, 5.0], polynomial=(), linear=False, n_components=30,
+                          spectral_energy=0.99, random_state=0).fit(X)
+    smooth, rough = kd.ranks_
+    assert smooth < rough <= 30               # a wide RBF needs far fewer directions
+    full = KernelDictionary(rbf=[0.01, 5.0], polynomial=(), linear=False, n_components=30,
+                            random_state=0).fit(X)
+    K = full.features()[0] @ full.features()[0].T
+    Phi = kd.features()[0]
+    assert np.trace(Phi @ Phi.T) >= 0.99 * np.trace(K) - 1e-9
