@@ -22,7 +22,7 @@ def main(argv=None):
         return demo()
     if args.command == "simulate":
         from .theory.cli import main as simulate
-        return simulate(rest)
+        return simulate(["simulate", *rest])
     from .alignment import main as align
     return align(rest)
 
