@@ -20,7 +20,6 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import _safe_split
 
 from ._base import KernelTaskClassifier
-from ._targets import encode_tasks
 from .multitask import MTMKClassifier
 from .solvers import lam_max
 

@@ -1,6 +1,5 @@
 """The MKL solvers against their cvxpy references and optimality conditions."""
 
-import warnings
 
 import numpy as np
 import pytest

@@ -83,8 +83,6 @@ def solve_easymkl(K, s, c, lam=0.1, K_sum=None, tol=1e-5, max_iter=20000, svm_to
         K_sum = K.sum(axis=0)
     c = np.asarray(c, dtype=float)
     active = c > 0
-    pos = active & (s > 0)
-    neg = active & (s < 0)
     inv_c = np.where(active, 1.0 / np.where(active, c, 1.0), 0.0)
     index = np.flatnonzero(active)
     Ks = K_sum[np.ix_(index, index)]
