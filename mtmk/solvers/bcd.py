@@ -8,10 +8,16 @@ and intercepts ``b`` (n_tasks,).  Task t's decision values are
 A block step is a proximal gradient step in the metric of ``K_m`` (the factor
 form ``K_m = L L^T``, ``v = L^T alpha``, without ever forming ``L``): one product
 ``K_m @ R`` with the loss residual gives the gradient norm, the new block and
-the incremental update of ``F``.  Steps use the curvature bound of the logistic
-loss, so every block step decreases the objective; Anderson extrapolation of
-the iterates speeds up the tail.  The stopping rule is the optimality
-certificate: the largest KKT violation over blocks and intercepts.
+the incremental update of ``F``.  Step sizes start from the logistic curvature
+bound, grow when they can, and are accepted only on sufficient decrease, with
+the loss change computed term by term so the test stays exact near the optimum.
+The intercepts get a Newton step after every block (wide kernels nearly contain
+the constant function, so blocks and intercepts are strongly coupled).  Working
+sets restrict sweeps to the non-zero kernels between full sweeps; Anderson
+extrapolation of the iterates speeds up the tail; the tracked products
+``K_m alpha_m`` are recomputed every 50 sweeps against rounding drift.  The
+stopping rule is the optimality certificate: the largest KKT violation over
+blocks and intercepts, evaluated at the returned point.
 """
 
 import warnings
