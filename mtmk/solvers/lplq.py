@@ -434,17 +434,13 @@ def solve_lplq_cvxpy(gram, S, W, q=2.0, lam=1e-2, fit_intercept=True, **solver_o
         ``r_m`` at the solution.
     """
     import cvxpy as cp
+
     from ..kernels import GramStack
+    from .reference import logistic_factor_model
     K = _dense_stack(gram)
     gram = GramStack(K)
-    n, T = S.shape
-    factors = [gram.factor(m) for m in range(K.shape[0])]
-    V = [cp.Variable((L.shape[1], T)) for L in factors]
-    b = cp.Variable(T) if fit_intercept else np.zeros(T)
-    F = sum(L @ Vm for L, Vm in zip(factors, V) if L.shape[1])
-    if fit_intercept:
-        F = F + np.ones((n, 1)) @ cp.reshape(b, (1, T), order="C")
-    loss = cp.sum(cp.multiply(W, cp.logistic(-cp.multiply(S, F))))
+    T = S.shape[1]
+    factors, V, _, loss = logistic_factor_model(gram, S, W, fit_intercept)
     blocks = [cp.norm(cp.hstack([cp.norm(Vm[:, t], 2) for t in range(T)]), q)
               for L, Vm in zip(factors, V) if L.shape[1]]
     problem = cp.Problem(cp.Minimize(loss + lam * sum(blocks)))

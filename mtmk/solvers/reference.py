@@ -11,6 +11,30 @@ import numpy as np
 from .bcd import SolverResult, _block_norms, mtmk_objective, optimality_violation
 
 
+def logistic_factor_model(gram, S, W, fit_intercept):
+    """The MTMK datafit in cvxpy, in factor form (shared by the references).
+
+    Returns
+    -------
+    factors : list of ndarray
+        ``L_m`` with ``K_m = L_m L_m^T``.
+    V : list of cvxpy.Variable of shape (r_m, n_tasks)
+    b : cvxpy.Variable of shape (n_tasks,) or zeros
+    loss : cvxpy.Expression
+        ``sum_it W_it log(1 + exp(-S_it F_it))`` with ``F = sum_m L_m V_m + 1 b^T``.
+    """
+    import cvxpy as cp
+
+    n, n_tasks = S.shape
+    factors = [gram.factor(m) for m in range(gram.n_kernels)]
+    V = [cp.Variable((L.shape[1], n_tasks)) for L in factors]
+    b = cp.Variable(n_tasks) if fit_intercept else np.zeros(n_tasks)
+    F = sum(L @ Vm for L, Vm in zip(factors, V) if L.shape[1])
+    if fit_intercept:
+        F = F + np.ones((n, 1)) @ cp.reshape(b, (1, n_tasks), order="C")
+    return factors, V, b, cp.sum(cp.multiply(W, cp.logistic(-cp.multiply(S, F))))
+
+
 def solve_cvxpy(gram, S, W, lam_group, lam_ridge, fit_intercept=True, solver=None,
                 tol=1e-4, **solver_options):
     """Solve the MTMK objective with cvxpy.
@@ -38,13 +62,7 @@ def solve_cvxpy(gram, S, W, lam_group, lam_ridge, fit_intercept=True, solver=Non
     import cvxpy as cp
 
     n, n_tasks = S.shape
-    factors = [gram.factor(m) for m in range(gram.n_kernels)]
-    V = [cp.Variable((L.shape[1], n_tasks)) for L in factors]
-    b = cp.Variable(n_tasks) if fit_intercept else np.zeros(n_tasks)
-    F = sum(L @ Vm for L, Vm in zip(factors, V) if L.shape[1])
-    if fit_intercept:
-        F = F + np.ones((n, 1)) @ cp.reshape(b, (1, n_tasks), order="C")
-    loss = cp.sum(cp.multiply(W, cp.logistic(-cp.multiply(S, F))))
+    factors, V, b, loss = logistic_factor_model(gram, S, W, fit_intercept)
     norms = [cp.norm(Vm, "fro") for L, Vm in zip(factors, V) if L.shape[1]]
     penalty = 0
     if lam_group > 0:
