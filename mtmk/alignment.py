@@ -291,6 +291,10 @@ def main(argv=None):
                         help="group penalty of MTMK L1/mix and single-task MKL (default 0.04)")
     parser.add_argument("--lam-ridge", type=float, default=0.01,
                         help="ridge penalty of MTMK L2/mix (default 0.01)")
+    parser.add_argument("--n-images", type=int, default=100,
+                        help="positive images per task, as many negatives (default 100)")
+    parser.add_argument("--n-texts", type=int, default=50,
+                        help="positive concept texts per task, as many negatives (default 50)")
     parser.add_argument("--n-jobs", type=int, default=None,
                         help="parallel fits (joblib; default 1)")
     args = parser.parse_args(argv)
@@ -298,15 +302,17 @@ def main(argv=None):
     start = time.perf_counter()
     result = alignment_table(methods=default_methods(args.lam_group, args.lam_ridge),
                              n_splits=args.n_splits, random_state=args.seed,
-                             n_jobs=args.n_jobs)
+                             n_jobs=args.n_jobs,
+                             data_params=dict(n_images=args.n_images, n_texts=args.n_texts))
     seconds = time.perf_counter() - start
     args.out.mkdir(parents=True, exist_ok=True)
     _write_csv(args.out / "alignment_summary.csv", result.summary)
     _write_csv(args.out / "alignment_scores.csv", result.scores)
     header = (
         "Mean per-task test ROC-AUC, simulated image / clinical-code alignment data "
-        "(`make_alignment_data()`: 6 tasks, 100 images + 50 texts per task, "
-        f"balanced negatives), {args.n_splits}-fold stratified CV within each task, "
+        f"(`make_alignment_data()`: 6 tasks, {args.n_images} images + {args.n_texts} "
+        f"texts per task, balanced negatives), {args.n_splits}-fold stratified CV "
+        "within each task, "
         f"seed {args.seed}; lam_group={args.lam_group}, lam_ridge={args.lam_ridge}. "
         f"Total run time {seconds:.1f} s.\n\n")
     (args.out / "alignment_table.md").write_text(header + result.markdown)

@@ -1,5 +1,6 @@
 """MTMKClassifier: multi-task multi-kernel logistic regression (SPEC section 2)."""
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -50,7 +51,9 @@ class MTMKClassifier(KernelTaskClassifier):
         ``"bcd"`` (also ``"auto"``) is the fast block coordinate proximal
         gradient solver; ``"cvxpy"`` the exact conic reference (small problems).
     tol : float, default=1e-4
-        Stop when the optimality violation (largest KKT residual) is below tol.
+        Stop when the optimality violation (largest KKT residual, in the units
+        of the per-task mean loss's gradient) is below tol.  It is absolute, so
+        keep it well below ``lam_group`` (a warning says so when it is not).
     max_iter : int, default=2000
         Maximum number of sweeps over the kernels.
     warm_start : bool, default=False
@@ -166,6 +169,13 @@ class MTMKClassifier(KernelTaskClassifier):
         self : MTMKClassifier
         """
         self._check_penalties(self.lam_group)
+        if not self._lplq and self.solver != "cvxpy" and 0 < self.lam_group <= self.tol:
+            # The certificate is absolute: a residual as large as the penalty
+            # leaves the kernel selection at lam_group essentially unresolved.
+            warnings.warn(
+                f"tol={self.tol:g} is not smaller than lam_group={self.lam_group:g}: the "
+                "solver may stop far from the optimum at this lam_group. Use "
+                f"tol <= lam_group / 10 (here {self.lam_group / 10:g}).", UserWarning)
         X, tasks = self._validate_training_data(X, y, sample_weight)
         # the lp-lq solver needs exact Gram matrices
         gram, names, dictionary = self._training_kernels(X, sample_weight, exact=self._lplq)

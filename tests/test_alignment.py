@@ -70,11 +70,15 @@ def test_main_writes_csv_and_markdown(tmp_path, monkeypatch):
     original = alignment.alignment_table
 
     def small_run(**kwargs):
+        assert kwargs["data_params"] == dict(n_images=10, n_texts=5)  # from the CLI
         kwargs["methods"] = {"LR": (LogisticRegression(), False)}
-        return original(data_params=dict(n_tasks=2, n_images=10, n_texts=5), **kwargs)
+        kwargs["data_params"]["n_tasks"] = 2
+        return original(**kwargs)
     monkeypatch.setattr(alignment, "alignment_table", small_run)
-    assert main(["align", "--out", str(tmp_path / "out")]) == 0
+    argv = ["align", "--out", str(tmp_path / "out"), "--n-images", "10", "--n-texts", "5"]
+    assert main(argv) == 0
     with open(tmp_path / "out" / "alignment_summary.csv") as fh:
         rows = list(csv.DictReader(fh))
     assert rows[0]["method"] == "LR" and 0 <= float(rows[0]["text"]) <= 1
-    assert "| LR |" in (tmp_path / "out" / "alignment_table.md").read_text()
+    table = (tmp_path / "out" / "alignment_table.md").read_text()
+    assert "| LR |" in table and "10 images + 5 texts per task" in table

@@ -297,3 +297,9 @@ def test_low_rank_rejects_bad_input(iris):
         MTMKClassifier(kernels=KernelDictionary(n_components=20)).fit(X_nan, y)
     with pytest.raises(ValueError, match="n_components=200 is larger"):
         MTMKClassifier(kernels=KernelDictionary(n_components=200)).fit(X, y)
+
+
+def test_tol_not_below_lam_group_warns():
+    X, y = load_iris(return_X_y=True)
+    with pytest.warns(UserWarning, match="tol=0.001 is not smaller than lam_group=0.0001"):
+        MTMKClassifier(kernels=KernelDictionary(rbf=2), lam_group=1e-4, tol=1e-3).fit(X, y)
