@@ -180,3 +180,38 @@ class KernelTaskClassifier(ClassifierMixin, BaseEstimator):
         if self._target_kind == "multiclass":
             return self.classes_[np.argmax(F, axis=1)]
         return (F > 0).astype(int)
+
+    def score(self, X, y, sample_weight=None):
+        """Mean accuracy, or the mean per-task accuracy under a task mask.
+
+        With ``sample_weight`` of shape (n_samples,) or ``None`` this is
+        scikit-learn's accuracy (subset accuracy for multilabel targets).  A
+        per-task weight of shape (n_samples, n_tasks) -- the multi-task mask,
+        0 where a task does not observe a sample -- gives the mean over tasks
+        of each task's weighted accuracy on the samples it observes, so that
+        unobserved labels are never scored.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_tasks)
+        sample_weight : array-like of shape (n_samples,) or (n_samples, n_tasks), default=None
+
+        Returns
+        -------
+        float
+        """
+        if sample_weight is None or np.ndim(sample_weight) < 2:
+            return super().score(X, y, sample_weight=sample_weight)
+        check_is_fitted(self)
+        W, Y = np.asarray(sample_weight, dtype=float), np.asarray(y)
+        if self._target_kind != "multilabel" or Y.shape != W.shape:
+            raise ValueError(
+                f"A per-task sample_weight of shape {W.shape} scores multilabel targets "
+                f"of the same shape; got y of shape {Y.shape} for a {self._target_kind} "
+                "model. Pass a sample_weight of shape (n_samples,) instead.")
+        observed = W.sum(axis=0) > 0
+        if not observed.any():
+            raise ValueError("sample_weight is 0 everywhere: no task observes any sample.")
+        correct = (self.predict(X) == Y) * W
+        return float(np.mean(correct.sum(axis=0)[observed] / W.sum(axis=0)[observed]))

@@ -113,10 +113,13 @@ def _fold_scores(estimator, X, y, sample_weight, train, test, lams, scoring):
     X_train, tasks = estimator._validate_training_data(X_train, y_train, w_train)
     gram, names, dictionary = estimator._training_kernels(X_train, w_train)
     scorer = check_scoring(estimator, scoring=scoring)
+    # A per-task mask goes to the scorer, so unobserved labels are never scored.
+    masked = {} if sample_weight is None or sample_weight.ndim < 2 else \
+        {"sample_weight": sample_weight[test]}
     scores = []
     for result in _solve_path(estimator, gram, tasks, lams):
         estimator._set_solution(result, tasks, names, dictionary, gram)
-        scores.append(scorer(estimator, X_test, y_test))
+        scores.append(scorer(estimator, X_test, y_test, **masked))
     return np.array(scores)
 
 
@@ -139,7 +142,10 @@ class MTMKClassifierCV(MTMKClassifier):
     cv : int, cross-validation generator or iterable, default=5
         Stratified for binary and multiclass targets, plain K-fold for multilabel.
     scoring : str or callable, default=None
-        The estimator's ``score`` (accuracy; subset accuracy for multilabel).
+        The estimator's ``score`` (accuracy; subset accuracy for multilabel;
+        with a per-task ``sample_weight`` of shape (n_samples, n_tasks), the
+        mean per-task accuracy on the samples each task observes).  A string or
+        callable scorer receives that mask as ``sample_weight`` too.
     fit_intercept, solver, tol, max_iter, verbose
         As for :class:`MTMKClassifier`.
     n_jobs : int, default=None

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from joblib import parallel_config
 from sklearn.datasets import load_iris, make_multilabel_classification
+from sklearn.model_selection import KFold
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
@@ -90,3 +91,27 @@ def test_dask_backend_without_a_cluster_is_a_clear_error(multilabel):
                                  "agreement to 1e-7 needs tol=1e-12, as for MTMKClassifier"})
 def test_cv_estimator_is_sklearn_compatible(estimator, check):
     check(estimator)
+
+
+def test_cv_scores_ignore_labels_a_task_does_not_observe():
+    # A task mask: task t sees only half of the rows.  The labels it does not
+    # see may be anything; validation must not score them.
+    X, Y = make_multilabel_classification(n_samples=90, n_features=5, n_classes=3,
+                                          random_state=1)
+    rng = np.random.default_rng(0)
+    mask = (rng.random(Y.shape) < 0.6).astype(float)
+    scrambled = np.where(mask > 0, Y, 1 - Y)
+    cv = KFold(3, shuffle=True, random_state=0)
+    kd = KernelDictionary(rbf=2, polynomial=())
+    a = MTMKClassifierCV(kernels=kd, lam_groups=4, cv=cv).fit(X, Y, sample_weight=mask)
+    b = MTMKClassifierCV(kernels=kd, lam_groups=4, cv=cv).fit(X, scrambled, sample_weight=mask)
+    np.testing.assert_allclose(a.cv_scores_, b.cv_scores_)
+    # the masked score is the mean over tasks of the accuracy on observed rows
+    P = a.predict(X)
+    expected = np.mean([np.mean(P[mask[:, t] > 0, t] == Y[mask[:, t] > 0, t])
+                        for t in range(Y.shape[1])])
+    assert a.score(X, Y, sample_weight=mask) == pytest.approx(expected)
+    assert a.score(X, Y, sample_weight=mask) == pytest.approx(
+        a.score(X, scrambled, sample_weight=mask))
+    with pytest.raises(ValueError, match="per-task sample_weight"):
+        a.score(X, Y, sample_weight=mask[:, :2])
