@@ -223,6 +223,13 @@ class MTMKClassifierCV(MTMKClassifier):
         self : MTMKClassifierCV
         """
         X, tasks = self._validate_training_data(X, y, sample_weight)
+        if isinstance(self.scoring, str) and np.ndim(sample_weight) == 2:
+            raise ValueError(
+                f"scoring={self.scoring!r} cannot take a per-task sample_weight of shape "
+                f"{np.shape(sample_weight)}: scikit-learn's metrics would score the labels "
+                "a task does not observe. Use scoring=None (mean per-task accuracy on the "
+                "observed samples) or a callable scorer(estimator, X, y, sample_weight) "
+                "that handles the mask.")
         gram, names, dictionary = self._training_kernels(X, sample_weight)
         lams = _grid(self.lam_groups, self.eps, gram, tasks, self.fit_intercept)
         self._check_penalties(lams[-1])

@@ -115,3 +115,5 @@ def test_cv_scores_ignore_labels_a_task_does_not_observe():
         a.score(X, scrambled, sample_weight=mask))
     with pytest.raises(ValueError, match="per-task sample_weight"):
         a.score(X, Y, sample_weight=mask[:, :2])
+    with pytest.raises(ValueError, match="scoring='roc_auc' cannot take a per-task"):
+        MTMKClassifierCV(kernels=kd, scoring="roc_auc").fit(X, Y, sample_weight=mask)
