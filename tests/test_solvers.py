@@ -97,6 +97,23 @@ def test_warm_start_reaches_the_cold_solution():
     assert np.allclose(warm.block_norms, cold.block_norms, rtol=1e-3, atol=1e-6)
 
 
+def test_warm_start_from_the_wrong_kernels_still_finds_the_right_ones():
+    # A warm start is re-solved on its own kernels first; the kernels it lacks
+    # must still enter, and the one it wrongly holds must leave.
+    gram, S, W = problem(4, noise_kernel=True)
+    lam = 0.5 * lam_max(gram, S, W)
+    cold = solve_bcd(gram, S, W, lam, 0.0, tol=1e-9, max_iter=50_000)
+    noise = gram.n_kernels - 1
+    assert cold.block_norms[noise] == 0 and np.count_nonzero(cold.block_norms) >= 1
+    alpha0 = np.zeros_like(cold.alpha)
+    alpha0[noise] = 0.1 * S * W            # only the noise kernel is "active"
+    warm = solve_bcd(gram, S, W, lam, 0.0, tol=1e-9, max_iter=50_000,
+                     alpha0=alpha0, intercept0=np.zeros(S.shape[1]))
+    assert warm.converged
+    assert warm.objective == pytest.approx(cold.objective, rel=1e-7)
+    np.testing.assert_array_equal(warm.block_norms > 0, cold.block_norms > 0)
+
+
 def test_low_rank_at_full_rank_reproduces_the_exact_objective():
     gram, S, W = problem(8)
     factors = FactorStack([gram.factor(m) for m in range(gram.n_kernels)])

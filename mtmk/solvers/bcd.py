@@ -209,6 +209,13 @@ def solve_bcd(gram, S, W, lam_group, lam_ridge, fit_intercept=True, tol=1e-4,
     anderson = _Anderson(anderson_depth) if anderson_depth > 0 else None
     all_blocks = np.arange(gram.n_kernels)
     working_set, full_sweep, target = all_blocks, True, tol
+    if alpha0 is not None:
+        # Warm start (a path): first re-solve the kernels that are already in
+        # the model.  A full sweep at once would let every kernel whose gradient
+        # lies between the new and the previous lam_group in for a few sweeps.
+        active = np.flatnonzero(state.block_norms() > 0)
+        if active.size:
+            working_set, full_sweep = active, False
     violation, converged, n_iter = np.inf, False, 0
     for n_iter in range(1, max_iter + 1):
         # Working sets: sweeps over the non-zero kernels until they are solved
