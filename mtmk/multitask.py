@@ -203,14 +203,18 @@ class MTMKClassifier(KernelTaskClassifier):
     def _lplq(self):
         return self.penalty == "lplq"
 
-    def _solve(self, gram, tasks, lam_group, start=None):
-        """Run the chosen solver at ``lam_group`` (warm ``start`` = (alpha, b))."""
+    def _solve(self, gram, tasks, lam_group, start=None, tol=None):
+        """Run the chosen solver at ``lam_group`` (warm ``start`` = (alpha, b)).
+
+        ``tol=None`` means the estimator's own ``tol``.
+        """
+        tol = self.tol if tol is None else tol
         options = dict(lam_group=lam_group, lam_ridge=float(self.lam_ridge),
-                       fit_intercept=self.fit_intercept, tol=self.tol)
+                       fit_intercept=self.fit_intercept, tol=tol)
         if self._lplq:
             return solve_lplq(gram, tasks.signs, tasks.weights, p=self.p, q=self.q,
                               lam=lam_group, fit_intercept=self.fit_intercept,
-                              tol=self.tol, max_iter=self.max_iter, verbose=self.verbose)
+                              tol=tol, max_iter=self.max_iter, verbose=self.verbose)
         if self.solver == "cvxpy":
             return solve_cvxpy(gram, tasks.signs, tasks.weights, **options)
         alpha0, intercept0 = start if start is not None else (None, None)

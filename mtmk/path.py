@@ -36,10 +36,16 @@ def lam_group_grid(lam_max, n_lams=20, eps=1e-3):
 
 
 def _solve_path(estimator, gram, tasks, lams):
-    """Fits at decreasing ``lams``, each warm-started from the previous one."""
+    """Fits at decreasing ``lams``, each warm-started from the previous one.
+
+    Each value is solved to ``min(tol, lam / 10)``: the certificate is
+    absolute, and the grid's small end (``eps * lam_max``) would otherwise sit
+    at the size of ``tol`` itself.
+    """
     results, start = [], None
     for lam in lams:
-        result = estimator._solve(gram, tasks, float(lam), start)
+        tol = min(estimator.tol, lam / 10) if lam > 0 else estimator.tol
+        result = estimator._solve(gram, tasks, float(lam), start, tol=tol)
         start = (result.alpha, result.intercept)
         results.append(result)
     return results
@@ -68,8 +74,10 @@ def mtmk_path(X, y, *, kernels=None, lam_groups=20, eps=1e-3, lam_ridge=0.0,
         Number of grid points from ``lam_max`` down to ``eps * lam_max``, or
         the values themselves (sorted decreasingly).
     eps : float, default=1e-3
-    lam_ridge, fit_intercept, tol, max_iter, n_jobs
+    lam_ridge, fit_intercept, max_iter, n_jobs
         As for :class:`MTMKClassifier`.
+    tol : float, default=1e-4
+        Solver tolerance; every grid value is solved to ``min(tol, lam / 10)``.
 
     Returns
     -------
@@ -146,8 +154,10 @@ class MTMKClassifierCV(MTMKClassifier):
         with a per-task ``sample_weight`` of shape (n_samples, n_tasks), the
         mean per-task accuracy on the samples each task observes).  A string or
         callable scorer receives that mask as ``sample_weight`` too.
-    fit_intercept, solver, tol, max_iter, verbose
+    fit_intercept, solver, max_iter, verbose
         As for :class:`MTMKClassifier`.
+    tol : float, default=1e-4
+        Solver tolerance; every grid value is solved to ``min(tol, lam / 10)``.
     n_jobs : int, default=None
         Folds fitted in parallel (joblib; the backend is the user's choice).
 
