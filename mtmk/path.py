@@ -13,7 +13,7 @@ from numbers import Integral, Real
 import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import _fit_context, clone
-from sklearn.metrics import check_scoring
+from sklearn.metrics import check_scoring, roc_auc_score
 from sklearn.model_selection import check_cv
 from sklearn.utils import Bunch
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -113,6 +113,22 @@ def mtmk_path(X, y, *, kernels=None, lam_groups=20, eps=1e-3, lam_ridge=0.0,
         intercepts=np.array([r.intercept for r in results]))
 
 
+def _masked_task_auc(estimator, X, Y, sample_weight):
+    """Mean over tasks of the weighted ROC-AUC on the samples each task observes.
+
+    Tasks whose observed validation samples hold one class only are left out;
+    ``nan`` if that leaves none.
+    """
+    F = estimator.decision_function(X)
+    scores = []
+    for t in range(Y.shape[1]):
+        rows = sample_weight[:, t] > 0
+        if np.unique(Y[rows, t]).size == 2:
+            scores.append(roc_auc_score(Y[rows, t], F[rows, t],
+                                        sample_weight=sample_weight[rows, t]))
+    return float(np.mean(scores)) if scores else np.nan
+
+
 def _fold_scores(estimator, X, y, sample_weight, train, test, lams, scoring):
     """Validation scores of the path fitted on one fold's training part."""
     X_train, y_train = _safe_split(estimator, X, y, train)
@@ -120,10 +136,11 @@ def _fold_scores(estimator, X, y, sample_weight, train, test, lams, scoring):
     w_train = None if sample_weight is None else sample_weight[train]
     X_train, tasks = estimator._validate_training_data(X_train, y_train, w_train)
     gram, names, dictionary = estimator._training_kernels(X_train, w_train)
-    scorer = check_scoring(estimator, scoring=scoring)
     # A per-task mask goes to the scorer, so unobserved labels are never scored.
     masked = {} if sample_weight is None or sample_weight.ndim < 2 else \
         {"sample_weight": sample_weight[test]}
+    scorer = (_masked_task_auc if masked and scoring == "roc_auc"
+              else check_scoring(estimator, scoring=scoring))
     scores = []
     for result in _solve_path(estimator, gram, tasks, lams):
         estimator._set_solution(result, tasks, names, dictionary, gram)
@@ -152,8 +169,10 @@ class MTMKClassifierCV(MTMKClassifier):
     scoring : str or callable, default=None
         The estimator's ``score`` (accuracy; subset accuracy for multilabel;
         with a per-task ``sample_weight`` of shape (n_samples, n_tasks), the
-        mean per-task accuracy on the samples each task observes).  A string or
-        callable scorer receives that mask as ``sample_weight`` too.
+        mean per-task accuracy on the samples each task observes).  With such a
+        mask, ``"roc_auc"`` is the mean per-task ROC-AUC on the observed
+        samples, a callable receives the mask as ``sample_weight``, and other
+        strings are refused.
     fit_intercept, solver, max_iter, verbose
         As for :class:`MTMKClassifier`.
     tol : float, default=1e-4
@@ -233,13 +252,14 @@ class MTMKClassifierCV(MTMKClassifier):
         self : MTMKClassifierCV
         """
         X, tasks = self._validate_training_data(X, y, sample_weight)
-        if isinstance(self.scoring, str) and np.ndim(sample_weight) == 2:
+        if (isinstance(self.scoring, str) and self.scoring != "roc_auc"
+                and np.ndim(sample_weight) == 2):
             raise ValueError(
                 f"scoring={self.scoring!r} cannot take a per-task sample_weight of shape "
                 f"{np.shape(sample_weight)}: scikit-learn's metrics would score the labels "
                 "a task does not observe. Use scoring=None (mean per-task accuracy on the "
-                "observed samples) or a callable scorer(estimator, X, y, sample_weight) "
-                "that handles the mask.")
+                "observed samples), 'roc_auc' (mean per-task ROC-AUC on them) or a "
+                "callable scorer(estimator, X, y, sample_weight) that handles the mask.")
         gram, names, dictionary = self._training_kernels(X, sample_weight)
         lams = _grid(self.lam_groups, self.eps, gram, tasks, self.fit_intercept)
         self._check_penalties(lams[-1])
@@ -251,7 +271,8 @@ class MTMKClassifierCV(MTMKClassifier):
             delayed(_fold_scores)(clone(engine), X, y, weights, train, test, lams, self.scoring)
             for train, test in folds)
         cv_scores = np.array(scores)
-        best = int(np.argmax(cv_scores.mean(axis=0)))  # first maximum = largest lam
+        # first maximum = largest lam; nan: a fold where no task could be scored
+        best = int(np.nanargmax(np.nanmean(cv_scores, axis=0)))
         result = _solve_path(self, gram, tasks, lams[:best + 1])[-1]
         self.lam_groups_ = lams
         self.cv_scores_ = cv_scores

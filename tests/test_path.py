@@ -124,5 +124,10 @@ def test_cv_scores_ignore_labels_a_task_does_not_observe():
         a.score(X, scrambled, sample_weight=mask))
     with pytest.raises(ValueError, match="per-task sample_weight"):
         a.score(X, Y, sample_weight=mask[:, :2])
-    with pytest.raises(ValueError, match="scoring='roc_auc' cannot take a per-task"):
-        MTMKClassifierCV(kernels=kd, scoring="roc_auc").fit(X, Y, sample_weight=mask)
+    with pytest.raises(ValueError, match="scoring='accuracy' cannot take a per-task"):
+        MTMKClassifierCV(kernels=kd, scoring="accuracy").fit(X, Y, sample_weight=mask)
+    # roc_auc under a mask: the mean per-task AUC on observed rows, blind to the rest
+    auc = [MTMKClassifierCV(kernels=kd, lam_groups=4, cv=cv, scoring="roc_auc")
+           .fit(X, labels, sample_weight=mask).cv_scores_ for labels in (Y, scrambled)]
+    np.testing.assert_allclose(auc[0], auc[1])
+    assert np.all((auc[0] >= 0.5) & (auc[0] <= 1.0))
