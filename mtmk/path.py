@@ -134,7 +134,13 @@ def _fold_scores(estimator, X, y, sample_weight, train, test, lams, scoring):
     X_train, y_train = _safe_split(estimator, X, y, train)
     X_test, y_test = _safe_split(estimator, X, y, test, train)
     w_train = None if sample_weight is None else sample_weight[train]
-    X_train, tasks = estimator._validate_training_data(X_train, y_train, w_train)
+    try:
+        X_train, tasks = estimator._validate_training_data(X_train, y_train, w_train)
+    except ValueError as error:
+        raise ValueError(
+            f"The training part of a cross-validation fold is not usable: {error} "
+            "If the samples are ordered (e.g. by task or class), pass a shuffled "
+            "splitter such as cv=KFold(5, shuffle=True, random_state=0).") from error
     gram, names, dictionary = estimator._training_kernels(X_train, w_train)
     # A per-task mask goes to the scorer, so unobserved labels are never scored.
     masked = {} if sample_weight is None or sample_weight.ndim < 2 else \

@@ -131,3 +131,14 @@ def test_cv_scores_ignore_labels_a_task_does_not_observe():
            .fit(X, labels, sample_weight=mask).cv_scores_ for labels in (Y, scrambled)]
     np.testing.assert_allclose(auc[0], auc[1])
     assert np.all((auc[0] >= 0.5) & (auc[0] <= 1.0))
+
+
+def test_cv_fold_without_a_class_says_how_to_shuffle():
+    # Rows ordered by task: unshuffled K-fold leaves task 0 out of a training part.
+    X, Y = make_multilabel_classification(n_samples=60, n_features=4, n_classes=2,
+                                          random_state=0)
+    order = np.lexsort((Y[:, 1], Y[:, 0]))
+    mask = np.ones(Y.shape)
+    with pytest.raises(ValueError, match=r"cross-validation fold.*shuffle=True"):
+        MTMKClassifierCV(kernels=KernelDictionary(rbf=1, polynomial=()), lam_groups=2,
+                         cv=2).fit(X[order], Y[order], sample_weight=mask)
