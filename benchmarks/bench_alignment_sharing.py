@@ -40,7 +40,7 @@ from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 from sklearn.metrics import roc_auc_score  # noqa: E402
 
 from mtmk import MTMKClassifier  # noqa: E402
-from mtmk.alignment import _task_folds, alignment_table  # noqa: E402
+from mtmk.alignment import _fit_fold, _task_folds, alignment_table  # noqa: E402
 from mtmk.datasets import make_alignment_data  # noqa: E402
 
 PAPER_LAM = 0.04
@@ -98,15 +98,7 @@ def tuned_lam(seed, n_splits=5, inner_splits=3):
 def _outer_fold(name, lam, X, Y, modality, mask, folds, k):
     """Per-task AUCs (tasks, kinds) of one method on outer fold k."""
     estimator, multi_task = _methods(lam)[name]
-    train = mask * ((folds != k) & (folds >= 0))
-    F = np.full(Y.shape, np.nan)
-    if multi_task:
-        keep = np.flatnonzero(train.sum(axis=1) > 0)
-        F = estimator.fit(X[keep], Y[keep], sample_weight=train[keep]).decision_function(X)
-    else:
-        for t in range(Y.shape[1]):
-            keep = np.flatnonzero(train[:, t] > 0)
-            F[:, t] = estimator.fit(X[keep], Y[keep, t]).decision_function(X)
+    F = _fit_fold(name, estimator, multi_task, X, Y, mask, folds, k)[2]
     scores = []
     for t in range(Y.shape[1]):
         test = folds[:, t] == k
