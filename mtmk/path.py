@@ -113,6 +113,20 @@ def mtmk_path(X, y, *, kernels=None, lam_groups=20, eps=1e-3, lam_ridge=0.0,
         intercepts=np.array([r.intercept for r in results]))
 
 
+def _folds(cv, X, y, kind):
+    """Train / test index pairs.
+
+    An integer ``cv`` gives stratified K-fold for binary and multiclass
+    targets and, for multilabel targets, interleaved K-fold (sample i in fold
+    i mod K): data ordered by task or label, as multi-task data often are,
+    still leave every task samples of both classes in every training part.
+    """
+    if isinstance(cv, Integral) and kind == "multilabel":
+        index = np.arange(X.shape[0])
+        return [(index[index % cv != k], index[k::cv]) for k in range(cv)]
+    return list(check_cv(cv, y, classifier=kind != "multilabel").split(X, y))
+
+
 def _masked_task_auc(estimator, X, Y, sample_weight):
     """Mean over tasks of the weighted ROC-AUC on the samples each task observes.
 
@@ -171,7 +185,9 @@ class MTMKClassifierCV(MTMKClassifier):
         Ratio of the smallest to the largest grid value.
     lam_ridge : float, default=0.0
     cv : int, cross-validation generator or iterable, default=5
-        Stratified for binary and multiclass targets, plain K-fold for multilabel.
+        An integer gives stratified K-fold for binary and multiclass targets
+        and interleaved K-fold (sample i in fold i mod K) for multilabel ones,
+        so that rows ordered by task or label still split evenly.
     scoring : str or callable, default=None
         The estimator's ``score`` (accuracy; subset accuracy for multilabel;
         with a per-task ``sample_weight`` of shape (n_samples, n_tasks), the
@@ -270,7 +286,7 @@ class MTMKClassifierCV(MTMKClassifier):
         lams = _grid(self.lam_groups, self.eps, gram, tasks, self.fit_intercept)
         self._check_penalties(lams[-1])
         y = np.asarray(y)
-        folds = list(check_cv(self.cv, y, classifier=tasks.kind != "multilabel").split(X, y))
+        folds = _folds(self.cv, X, y, tasks.kind)
         weights = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
         engine = self._single()
         scores = Parallel(n_jobs=self.n_jobs)(

@@ -133,12 +133,15 @@ def test_cv_scores_ignore_labels_a_task_does_not_observe():
     assert np.all((auc[0] >= 0.5) & (auc[0] <= 1.0))
 
 
-def test_cv_fold_without_a_class_says_how_to_shuffle():
-    # Rows ordered by task: unshuffled K-fold leaves task 0 out of a training part.
+def test_sorted_multilabel_rows_split_evenly_or_say_how_to_shuffle():
+    # Rows sorted by label: the integer cv interleaves them and works; a
+    # contiguous K-fold leaves a class out of a training part and says so.
     X, Y = make_multilabel_classification(n_samples=60, n_features=4, n_classes=2,
                                           random_state=0)
     order = np.lexsort((Y[:, 1], Y[:, 0]))
-    mask = np.ones(Y.shape)
+    X, Y = X[order], Y[order]
+    kd = KernelDictionary(rbf=1, polynomial=())
+    clf = MTMKClassifierCV(kernels=kd, lam_groups=2, cv=2).fit(X, Y)
+    assert clf.cv_scores_.shape == (2, 2)
     with pytest.raises(ValueError, match=r"cross-validation fold.*shuffle=True"):
-        MTMKClassifierCV(kernels=KernelDictionary(rbf=1, polynomial=()), lam_groups=2,
-                         cv=2).fit(X[order], Y[order], sample_weight=mask)
+        MTMKClassifierCV(kernels=kd, lam_groups=2, cv=KFold(2)).fit(X, Y)
