@@ -33,10 +33,7 @@ from _common import RESULTS, limit_threads, machine_header, write_csv  # noqa: E
 
 limit_threads()
 
-import warnings  # noqa: E402
-
 import numpy as np  # noqa: E402
-from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 from sklearn.metrics import roc_auc_score  # noqa: E402
 
 from mtmk import MTMKClassifier  # noqa: E402
@@ -113,7 +110,6 @@ def main(argv=None):
     args = parser.parse_args(argv)
     seeds = [0, 1] if args.quick else [0, 1, 2, 3, 4]
     header = machine_header(__file__)
-    warnings.simplefilter("ignore", ConvergenceWarning)
     start = time.perf_counter()
 
     protocols = [("paper (lam_group 0.04, 50 texts/task)", lambda s: fixed_lam(s)),
