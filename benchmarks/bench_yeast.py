@@ -213,7 +213,7 @@ def main(argv=None):
         f"{args.grid} candidate settings, the same 3 shuffled folds and micro-F1, then "
         "refitted: MTMK over lam_group (geometric grid from the exact lam_max down to "
         f"{args.eps:g} lam_max; dictionary KernelDictionary(rbf={args.rbf}, "
-        f"n_components={args.n_components or None}) = 3 RBF widths, linear, polynomial "
+        f"n_components={args.n_components or None}) = {args.rbf} RBF widths, linear, polynomial "
         f"degrees 2 and 3{', each a rank-%d Nystroem map' % args.n_components if args.n_components else ''}; "
         f"tol={args.tol:g}, max_iter={args.max_iter}), one-vs-rest RBF SVC over "
         f"C x gamma ({args.grid // 2} x 2), one-vs-rest logistic regression and a classifier "
