@@ -178,12 +178,20 @@ def solve_bcd(operator, Y, W, datafit, penalty, *, fit_intercept=True, tol=1e-4,
         if active.size:
             working_set, full_sweep = active, False
     violation, converged, n_iter = np.inf, False, 0
+    newton_wait, newton_backoff = 0, 1
     for n_iter in range(1, max_iter + 1):
         # Working sets: sweeps over the non-zero kernels until they are solved
         # to a fraction of the last full sweep's violation, then one full sweep
         # to let dropped kernels back in (skglm's strategy, over kernels).
         blocks = all_blocks if full_sweep else working_set
-        joint = None if full_sweep else state.joint_newton(blocks)
+        joint = None
+        if not full_sweep and newton_wait == 0:
+            joint = state.joint_newton(blocks)
+            # a rejected joint step is retried after a back-off (doubling)
+            newton_backoff = 1 if joint is not None else 2 * newton_backoff
+            newton_wait = 0 if joint is not None else newton_backoff
+        elif newton_wait > 0:
+            newton_wait -= 1
         if joint is not None:
             sweep_violation = joint
             state.scale_step(blocks)
