@@ -404,7 +404,7 @@ class _State:
         symmetric ``I + S Kc S`` (``S = sqrt(D)``); then ``x_i = (b_i - D y) / c_i``.
         """
         curvature = getattr(self.penalty, "curvature", None)
-        if curvature is None or len(blocks) == 0:
+        if curvature is None or len(blocks) == 0 or not self.datafit.twice_differentiable:
             return None
         Y, W, datafit, op = self.Y, self.W, self.datafit, self.operator
         R = datafit.gradient(self.F, Y, W)
