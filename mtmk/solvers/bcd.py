@@ -269,17 +269,19 @@ def solve_path(operator, Y, W, datafit, penalty, lams, *, fit_intercept=True, to
     return results
 
 
-def _conjugate_gradients(matvec, rhs, image):
+def _conjugate_gradients(matvec, rhs, image, forcing=1e-5):
     """Column-wise conjugate gradients for a symmetric positive definite system.
 
-    ``matvec(P, image(P))`` is the system's product.  Returns ``z`` (at most
-    ``_CG_STEPS`` steps: a truncated solve) and ``image(z)``, accumulated from
-    the images of the search directions so that it costs no extra product.
+    ``matvec(P, image(P))`` is the system's product.  Stops when every
+    column's residual is below ``forcing`` times its start (an inexact Newton
+    step needs no more far from the optimum) or after ``_CG_STEPS`` steps.
+    Returns ``z`` and ``image(z)``, accumulated from the images of the search
+    directions so that it costs no extra product.
     """
     z, image_z = np.zeros_like(rhs), np.zeros_like(rhs)
     r, p = rhs.copy(), rhs.copy()
     rr = np.sum(r * r, axis=0)
-    stop = 1e-10 * rr
+    stop = forcing ** 2 * rr
     for _ in range(_CG_STEPS):
         if np.all(rr <= stop):
             break
@@ -432,8 +434,10 @@ class _State:
         columns = [h, np.ones_like(h)] if self.fit_intercept else [h]
         rhs = np.hstack(columns)
         S2 = np.hstack([S] * len(columns))
+        # forcing term of an inexact Newton method: loose far from the optimum
+        forcing = min(0.1, worst / max(self.level(), 1e-12))
         _, KcSz = _conjugate_gradients(lambda P, KcSP: P + S2 * KcSP, S2 * rhs,
-                                       lambda P: combined(S2 * P))
+                                       lambda P: combined(S2 * P), forcing)
         solution = rhs - KcSz
         y = solution[:, :n_tasks]
         db = np.zeros(n_tasks)
