@@ -33,8 +33,6 @@ class _Datafit:
     curvature = 1.0
     #: whether ``Y`` holds signs (classification) or values (regression)
     classification = True
-    #: whether the second derivative is continuous (Newton steps pay off)
-    twice_differentiable = True
 
     def __repr__(self):
         return f"{type(self).__name__}()"
@@ -83,8 +81,6 @@ class SquaredHinge(_Datafit):
     """Squared hinge loss ``max(0, 1 - y f)^2`` of labels ``y`` in {-1, +1}."""
 
     curvature = 2.0
-    # the second derivative jumps at the margin: Newton models mislead there
-    twice_differentiable = False
 
     def value(self, F, Y, W):
         return float(np.sum(W * np.maximum(1.0 - Y * F, 0.0) ** 2))
