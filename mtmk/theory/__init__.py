@@ -8,7 +8,7 @@
 - :mod:`~mtmk.theory.rademacher`: Monte Carlo empirical Rademacher complexity;
 - :mod:`~mtmk.theory.summary`, :mod:`~mtmk.theory.plots`: fitted vs predicted
   rates, figures;
-- :mod:`~mtmk.theory.cli`: ``simulate --preset quick|paper --out DIR``.
+- :mod:`~mtmk.theory.cli`: ``simulate --preset quick|fair|paper --out DIR``.
 
 The MTMK rate ``s (delta_{n,p}^2 + log M / (n T))`` is a reconstruction: the
 theorem text of the MTMK paper was not available (SPEC section 4).
