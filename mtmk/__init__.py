@@ -8,8 +8,8 @@ from .mkl import (
     LpMKLClassifier,
     SimpleMKLClassifier,
 )
-from .multitask import MTMKClassifier
-from .path import MTMKClassifierCV, mtmk_path
+from .multitask import MTMKClassifier, MTMKRegressor
+from .path import MTMKClassifierCV, MTMKRegressorCV, lam_group_grid, mtmk_path
 
 __all__ = [
     "AlignfMKLClassifier",
@@ -19,7 +19,10 @@ __all__ = [
     "LpMKLClassifier",
     "MTMKClassifier",
     "MTMKClassifierCV",
+    "MTMKRegressor",
+    "MTMKRegressorCV",
     "SimpleMKLClassifier",
+    "lam_group_grid",
     "mtmk_path",
 ]
 __version__ = "0.1.0"

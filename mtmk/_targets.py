@@ -1,4 +1,4 @@
-"""Turning scikit-learn targets into tasks (DESIGN section 2).
+"""Turning scikit-learn targets into tasks.
 
 - a multilabel indicator ``Y`` (n, T): T tasks, ``classes_ = arange(T)``;
 - a 1-D ``y`` with K > 2 classes: K one-vs-rest tasks;
@@ -31,6 +31,11 @@ class Tasks:
     classes: np.ndarray
     signs: np.ndarray
     weights: np.ndarray
+
+    @property
+    def values(self):
+        """The targets as the classification datafits take them: signs."""
+        return self.signs
 
 
 def encode_tasks(y, sample_weight=None):
@@ -98,3 +103,43 @@ def _task_weights(sample_weight, n, n_tasks):
         return sw.copy()
     sw = _check_sample_weight(sw, np.empty((n, 0)), ensure_non_negative=True)
     return np.repeat(sw[:, None], n_tasks, axis=1)
+
+
+@dataclass
+class Outputs:
+    """Encoded regression targets.
+
+    Attributes
+    ----------
+    values : ndarray of shape (n_samples, n_outputs)
+    weights : ndarray of shape (n_samples, n_outputs)
+        Non-negative, each column summing to 1.
+    single : bool
+        Whether the target was 1-D.
+    """
+
+    values: np.ndarray
+    weights: np.ndarray
+    single: bool
+
+
+def encode_outputs(y, sample_weight=None):
+    """Encode regression targets and sample weights as per-output values and weights.
+
+    Raises
+    ------
+    ValueError
+        For an output that no sample with positive weight observes, or invalid
+        weights.
+    """
+    y = np.asarray(y, dtype=float)
+    single = y.ndim == 1
+    Y = y[:, None] if single else y
+    n, n_outputs = Y.shape
+    weights = _task_weights(sample_weight, n, n_outputs)
+    empty = np.flatnonzero(weights.sum(axis=0) <= 0)
+    if empty.size:
+        raise ValueError(
+            f"Output {int(empty[0])} has no sample with positive weight: every output "
+            "needs observed samples. Drop that output or supply samples for it.")
+    return Outputs(values=Y, weights=weights / weights.sum(axis=0), single=single)

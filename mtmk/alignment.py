@@ -40,7 +40,9 @@ def default_methods(lam_group=0.04, lam_ridge=0.01, tol=1e-3):
 
     ``multi_task=True`` estimators are fitted once per fold on the pooled rows
     with a per-task ``sample_weight`` mask; the others once per task on that
-    task's rows.
+    task's rows.  Single-task multi-kernel learning is the task-wise group
+    penalty (``penalty="task"``): fitted on the pooled rows like MTMK, with the
+    same kernels, but nothing shared between tasks.
 
     Parameters
     ----------
@@ -64,7 +66,8 @@ def default_methods(lam_group=0.04, lam_ridge=0.01, tol=1e-3):
         "MTMK L1": (mtmk(lam_group=lam_group, lam_ridge=0.0), True),
         "MTMK mix": (mtmk(lam_group=lam_group / 2, lam_ridge=lam_ridge / 2), True),
         "MTMK L2": (mtmk(lam_group=0.0, lam_ridge=lam_ridge), True),
-        "single-task multi-kernel": (mtmk(lam_group=lam_group), False),
+        # one group per kernel and task: every task selects its own kernels
+        "single-task multi-kernel": (mtmk(lam_group=lam_group, penalty="task"), True),
         "multi-task linear kernel": (mtmk(kernels=linear, lam_group=lam_group), True),
         "logistic regression": (LogisticRegression(C=1.0, max_iter=5000), False),
         "RBF SVM (C = 1)": (SVC(C=1.0, kernel="rbf", gamma="scale"), False),

@@ -19,8 +19,9 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import _check_sample_weight, check_array, check_is_fitted
 
-__all__ = ["FactorStack", "GramStack", "KernelDictionary", "available_memory",
-           "check_gram_stack", "median_gamma"]
+from .solvers.operators import FactorStack, GramStack, psd_factor
+
+__all__ = ["KernelDictionary", "available_memory", "check_gram_stack", "median_gamma"]
 
 _BYTES = np.dtype(np.float64).itemsize
 
@@ -398,13 +399,13 @@ class KernelDictionary(BaseEstimator):
         self._projections = []
         self.ranks_ = []
         for Wm in W:
-            w, U = np.linalg.eigh(Wm)
-            keep = w > 1e-10 * max(w[-1], 1e-300)
+            U, w = psd_factor(Wm)
+            keep = np.ones(w.size, dtype=bool)
             if self.spectral_energy is not None:
                 # eigh sorts ascending: keep the top directions up to the energy
                 share = np.cumsum(w[::-1].clip(min=0)) / max(w.clip(min=0).sum(), 1e-300)
                 top = int(np.searchsorted(share, self.spectral_energy - 1e-12)) + 1
-                keep &= np.arange(w.size) >= w.size - top
+                keep = np.arange(w.size) >= w.size - top
             self._projections.append(U[:, keep] / np.sqrt(w[keep]))
             self.ranks_.append(int(keep.sum()))
 
@@ -605,111 +606,3 @@ def check_gram_stack(K, name="X"):
             f"Precomputed kernel {m} is not positive semi-definite (smallest "
             f"eigenvalue {low:.3g}, largest {top:.3g}); pass a valid Gram matrix "
             "or add a small multiple of the identity.")
-
-
-class GramStack:
-    """Dense training Gram matrices behind the small interface the solvers use.
-
-    Solvers only multiply by a kernel, ask for its largest eigenvalue (a step
-    size) or for a factor ``L`` with ``K = L L^T`` (the cvxpy reference), so a
-    low-rank representation can stand in for this class.
-
-    Parameters
-    ----------
-    K : ndarray of shape (n_kernels, n_samples, n_samples)
-    """
-
-    def __init__(self, K):
-        self.K = K
-
-    @property
-    def n_kernels(self):
-        return self.K.shape[0]
-
-    @property
-    def n_samples(self):
-        return self.K.shape[1]
-
-    def dot(self, m, A):
-        """``K_m @ A``."""
-        return self.K[m] @ A
-
-    def top_eigenvalue(self, m):
-        """An upper bound of the largest eigenvalue of ``K_m`` (a safe step size).
-
-        Exact for small matrices; above 300 samples the Gershgorin bound (the
-        largest absolute row sum), which costs one pass over the matrix and is
-        tight for the kernels MKL meets (near-diagonal narrow RBF, near-rank-one
-        wide ones); the solvers' step search grows the step from there.
-        """
-        Km = self.K[m]
-        if Km.shape[0] <= 300:
-            return float(np.linalg.eigvalsh(Km)[-1]) * (1 + 1e-9) + 1e-12
-        return float(np.abs(Km).sum(axis=1).max())
-
-    def prediction_coef(self, m, alpha_m):
-        """Coefficients acting on test-vs-train Gram blocks: ``alpha_m`` itself."""
-        return alpha_m
-
-    def factor(self, m, rtol=1e-10):
-        """``L`` with ``K_m ~= L L^T``, dropping eigenvalues below ``rtol * max``."""
-        w, U = np.linalg.eigh(self.K[m])
-        keep = w > rtol * max(w[-1], 1e-300)
-        return U[:, keep] * np.sqrt(w[keep])
-
-
-class FactorStack:
-    """Low-rank training kernels ``K_m = Phi_m Phi_m^T`` for the solvers.
-
-    Same interface as :class:`GramStack`; a product costs O(n r T) instead of
-    O(n^2 T).
-
-    Parameters
-    ----------
-    factors : list of ndarray of shape (n_samples, r_m)
-    """
-
-    def __init__(self, factors):
-        self.factors = factors
-
-    @property
-    def n_kernels(self):
-        return len(self.factors)
-
-    @property
-    def n_samples(self):
-        return self.factors[0].shape[0]
-
-    def dot(self, m, A):
-        """``K_m @ A`` through the factor."""
-        Phi = self.factors[m]
-        return Phi @ (Phi.T @ A)
-
-    def top_eigenvalue(self, m):
-        """An upper bound of the largest eigenvalue of ``Phi_m Phi_m^T``.
-
-        Exact (through the small ``Phi^T Phi``) while that is cheap; for large
-        factors ``||Phi||_F^2`` capped by ten power iterations' estimate times
-        two, the power estimate being reliable for the fast-decaying spectra of
-        Nystroem factors.  The solvers' backtracking keeps steps safe either way.
-        """
-        Phi = self.factors[m]
-        n, r = Phi.shape
-        if r == 0:
-            return 0.0
-        if n * r * r <= 5e8:
-            return float(np.linalg.eigvalsh(Phi.T @ Phi)[-1]) * (1 + 1e-9) + 1e-12
-        v = np.random.default_rng(0).normal(size=r)
-        estimate = 0.0
-        for _ in range(10):
-            w = Phi.T @ (Phi @ v)
-            estimate = float(np.linalg.norm(w))
-            v = w / max(estimate, 1e-300)
-        return min(float(np.sum(Phi * Phi)), 2.0 * estimate)
-
-    def factor(self, m):
-        return self.factors[m]
-
-    def prediction_coef(self, m, alpha_m):
-        """Coefficients ``Phi_m^T alpha_m`` acting on test features."""
-        return self.factors[m].T @ alpha_m

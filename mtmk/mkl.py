@@ -121,7 +121,8 @@ class _BaseMKL(KernelTaskClassifier):
             intercept[t] = result.intercept
             results.append(result)
 
-        self._set_model(tasks, names, dictionary, coef, intercept)
+        self._set_targets(tasks)
+        self._set_model(names, dictionary, coef, intercept)
         self.task_kernel_weights_ = weights
         sums = weights.sum(axis=1, keepdims=True)
         self.kernel_weights_ = np.mean(np.where(sums > 0, weights / np.where(sums > 0, sums, 1), 0),

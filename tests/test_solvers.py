@@ -1,4 +1,5 @@
-"""The fast block solver against the cvxpy reference, and its certificate."""
+"""The engine: native solvers against the cvxpy reference for every datafit x
+penalty x kernel operator, and the certificate."""
 
 import warnings
 
@@ -7,9 +8,11 @@ import pytest
 from sklearn.exceptions import ConvergenceWarning
 
 from mtmk import KernelDictionary
-from mtmk._targets import encode_tasks
-from mtmk.kernels import FactorStack, GramStack
-from mtmk.solvers import lam_max, optimality_violation, solve_bcd, solve_cvxpy
+from mtmk._base import precomputed_operator
+from mtmk._targets import encode_outputs, encode_tasks
+from mtmk.solvers import (FactorStack, GramStack, GroupPenalty, Logistic, LpLqPenalty,
+                          Quadratic, SquaredHinge, TaskGroupPenalty, lam_max,
+                          optimality_violation, solve_bcd, solve_cvxpy, solve_lplq)
 
 
 def problem(seed, n=36, n_tasks=3, noise_kernel=False):
@@ -29,69 +32,148 @@ def problem(seed, n=36, n_tasks=3, noise_kernel=False):
     return GramStack(K), tasks.signs, tasks.weights
 
 
-CASES = [
-    # (seed, lam_group, lam_ridge, fit_intercept)
-    (0, 0.02, 0.0, True),      # L1 variant
-    (1, 0.01, 0.01, True),     # mix
-    (2, 0.0, 0.05, True),      # L2 variant: lam_group = 0
-    (3, 0.03, 0.0, False),     # no intercept
-]
+LOGISTIC = Logistic()
 
 
-@pytest.mark.parametrize("seed, lam_group, lam_ridge, fit_intercept", CASES)
-def test_fast_solver_matches_cvxpy(seed, lam_group, lam_ridge, fit_intercept):
-    gram, S, W = problem(seed)
-    fast = solve_bcd(gram, S, W, lam_group, lam_ridge, fit_intercept, tol=1e-9,
-                     max_iter=50_000)
-    ref = solve_cvxpy(gram, S, W, lam_group, lam_ridge, fit_intercept)
-    assert fast.converged
-    assert abs(fast.objective - ref.objective) / abs(ref.objective) < 1e-5
-    # the fast solver is never worse than the reference beyond rounding
-    assert fast.objective <= ref.objective * (1 + 1e-7)
+def operators(seed, n):
+    """The same data behind the three operators: exact, precomputed and Nystroem."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 3))
+    kd = KernelDictionary(rbf=[0.5], polynomial=(2,), linear=True)
+    exact = GramStack(kd.fit(X).gram())
+    precomputed, _ = precomputed_operator(np.moveaxis(exact.K, 0, 2).copy())
+    nystroem = FactorStack(KernelDictionary(rbf=[0.5], polynomial=(2,), linear=True,
+                                            n_components=12, random_state=seed).fit(X).features())
+    # Nystroem factors are not orthogonal: the reference must not assume it.
+    gram = nystroem.factors[0].T @ nystroem.factors[0]
+    assert np.abs(gram - np.diag(np.diag(gram))).max() > 1e-3
+    return X, {"exact": exact, "precomputed": precomputed, "nystroem": nystroem}
+
+
+def targets(X, datafit, seed, masked):
+    rng = np.random.default_rng(seed + 100)
+    signal = np.column_stack([X[:, 0] + 0.5 * t * X[:, 1] for t in range(3)])
+    weights = None
+    if masked:
+        weights = np.ones(signal.shape)
+        weights[rng.random(signal.shape) < 0.3] = 0.0   # labels a task does not observe
+    if isinstance(datafit, Quadratic):
+        return encode_outputs(signal + 0.3 * rng.normal(size=signal.shape), weights)
+    return encode_tasks((signal + 0.5 * rng.normal(size=signal.shape) > 0).astype(int), weights)
+
+
+PENALTIES = {
+    "group L1": GroupPenalty(0.02),
+    "group mix": GroupPenalty(0.01, 0.01),
+    "group L2": GroupPenalty(0.0, 0.05),
+    "task": TaskGroupPenalty(0.02, 0.001),
+    "lplq q=1.5": LpLqPenalty(0.02, p=1.0, q=1.5),
+}
+
+
+@pytest.mark.parametrize("intercept_and_mask", [(True, True), (False, False)],
+                         ids=["intercept-mask", "plain"])
+@pytest.mark.parametrize("penalty", list(PENALTIES), ids=list(PENALTIES))
+@pytest.mark.parametrize("datafit", [Logistic(), SquaredHinge(), Quadratic()], ids=repr)
+@pytest.mark.parametrize("kind", ["exact", "precomputed", "nystroem"])
+def test_native_solver_matches_cvxpy(kind, datafit, penalty, intercept_and_mask):
+    fit_intercept, masked = intercept_and_mask
+    X, ops = operators(0, n=30)
+    operator, pen = ops[kind], PENALTIES[penalty]
+    data = targets(X, datafit, 0, masked)
+    args = (operator, data.values, data.weights, datafit, pen)
+    solve = solve_lplq if isinstance(pen, LpLqPenalty) else solve_bcd
+    native = solve(*args, fit_intercept=fit_intercept, tol=1e-7, max_iter=20_000)
+    ref = solve_cvxpy(*args, fit_intercept=fit_intercept)
+    assert native.converged
+    assert abs(native.objective - ref.objective) / abs(ref.objective) < 1e-7
+    # the native solver is never worse than the reference beyond rounding
+    assert native.objective <= ref.objective * (1 + 1e-9)
+
+
+def test_reference_maps_nystroem_solutions_back_exactly():
+    # With non-orthogonal factors the reference's coefficients must reproduce
+    # its own optimum: its certificate holds and its objective is the conic one.
+    X, ops = operators(1, n=40)
+    data = targets(X, LOGISTIC, 1, masked=False)
+    ref = solve_cvxpy(ops["nystroem"], data.values, data.weights, LOGISTIC, GroupPenalty(0.02))
+    assert ref.converged and ref.violation < 1e-4
+    native = solve_bcd(ops["nystroem"], data.values, data.weights, LOGISTIC, GroupPenalty(0.02),
+                       tol=1e-9, max_iter=100_000)
+    F_ref = sum(ops["nystroem"].dot(m, ref.alpha[m]) for m in range(3)) + ref.intercept
+    F_native = sum(ops["nystroem"].dot(m, native.alpha[m]) for m in range(3)) + native.intercept
+    np.testing.assert_allclose(F_ref, F_native, atol=1e-3)
+
+
+def test_task_penalty_is_single_task_learning():
+    # One group per kernel and task decouples the tasks: the joint fit equals
+    # separate fits, task by task.
+    gram, S, W = problem(11)
+    pen = TaskGroupPenalty(0.02)
+    joint = solve_bcd(gram, S, W, LOGISTIC, pen, tol=1e-8, max_iter=100_000)
+    for t in range(S.shape[1]):
+        alone = solve_bcd(gram, S[:, [t]], W[:, [t]], LOGISTIC, pen, tol=1e-8, max_iter=100_000)
+        np.testing.assert_allclose(joint.task_norms[:, t], alone.task_norms[:, 0],
+                                   rtol=1e-4, atol=1e-6)
 
 
 def test_irrelevant_kernel_drops_out_exactly():
     gram, S, W = problem(4, noise_kernel=True)
-    lam = 0.5 * lam_max(gram, S, W)
-    fast = solve_bcd(gram, S, W, lam, 0.0, tol=1e-9, max_iter=50_000)
-    ref = solve_cvxpy(gram, S, W, lam, 0.0)
-    assert abs(fast.objective - ref.objective) / ref.objective < 1e-5
+    pen = GroupPenalty(0.5 * lam_max(gram, S, W, LOGISTIC, GroupPenalty(1.0)))
+    fast = solve_bcd(gram, S, W, LOGISTIC, pen, tol=1e-9, max_iter=50_000)
+    ref = solve_cvxpy(gram, S, W, LOGISTIC, pen)
+    assert abs(fast.objective - ref.objective) / ref.objective < 1e-7
     assert fast.block_norms[-1] == 0.0          # exactly zero, not small
-    assert ref.block_norms[-1] < 1e-5           # the reference agrees (to its accuracy)
+    assert ref.block_norms[-1] == 0.0           # the reference agrees
     assert np.all(fast.block_norms[:-1][ref.block_norms[:-1] > 1e-3] > 0)
 
 
 @pytest.mark.parametrize("tol", [1e-3, 1e-6])
 def test_certificate_holds_at_the_returned_solution(tol):
     gram, S, W = problem(5)
-    result = solve_bcd(gram, S, W, 0.01, 0.001, tol=tol)
+    pen = GroupPenalty(0.01, 0.001)
+    result = solve_bcd(gram, S, W, LOGISTIC, pen, tol=tol)
     assert result.converged and result.violation < tol
-    recomputed = optimality_violation(gram, result.alpha, result.intercept, S, W, 0.01, 0.001)
+    recomputed = optimality_violation(gram, result.alpha, result.intercept, S, W, LOGISTIC, pen)
     assert recomputed == pytest.approx(result.violation, rel=1e-2, abs=1e-9)
     assert recomputed < tol
 
 
+def test_certificate_is_scale_free():
+    # The same relative tolerance gives the same relative accuracy whatever
+    # the penalty level: objectives within ~tol of the tight optimum.
+    gram, S, W = problem(12)
+    for lam in (1e-1, 1e-2, 1e-3):
+        pen = GroupPenalty(lam)
+        tight = solve_bcd(gram, S, W, LOGISTIC, pen, tol=1e-10, max_iter=100_000)
+        loose = solve_bcd(gram, S, W, LOGISTIC, pen, tol=1e-4, max_iter=100_000)
+        assert (loose.objective - tight.objective) / tight.objective < 1e-5
+
+
 def test_certificate_detects_a_suboptimal_point():
     gram, S, W = problem(5)
-    result = solve_bcd(gram, S, W, 0.01, 0.0, tol=1e-8)
+    pen = GroupPenalty(0.01)
+    result = solve_bcd(gram, S, W, LOGISTIC, pen, tol=1e-8)
     perturbed = result.alpha * 1.2
-    assert optimality_violation(gram, perturbed, result.intercept, S, W, 0.01, 0.0) > 1e-4
+    assert optimality_violation(gram, perturbed, result.intercept, S, W, LOGISTIC, pen) > 1e-2
 
 
-def test_lam_max_zeroes_every_kernel_and_nothing_below_it():
+@pytest.mark.parametrize("penalty", [GroupPenalty(1.0), TaskGroupPenalty(1.0)], ids=repr)
+def test_lam_max_zeroes_every_kernel_and_nothing_below_it(penalty):
     gram, S, W = problem(6)
-    top = lam_max(gram, S, W)
-    above = solve_bcd(gram, S, W, 1.001 * top, 0.0, tol=1e-8)
+    top = lam_max(gram, S, W, LOGISTIC, penalty)
+    above = solve_bcd(gram, S, W, LOGISTIC, penalty.with_lam(1.001 * top), tol=1e-8)
     assert np.all(above.block_norms == 0)
-    below = solve_bcd(gram, S, W, 0.95 * top, 0.0, tol=1e-8)
+    below = solve_bcd(gram, S, W, LOGISTIC, penalty.with_lam(0.95 * top), tol=1e-8)
     assert np.any(below.block_norms > 0)
 
 
 def test_warm_start_reaches_the_cold_solution():
     gram, S, W = problem(7)
-    cold = solve_bcd(gram, S, W, 0.01, 0.0, tol=1e-9, max_iter=50_000)
-    first = solve_bcd(gram, S, W, 0.05, 0.0, tol=1e-9, max_iter=50_000)
-    warm = solve_bcd(gram, S, W, 0.01, 0.0, tol=1e-9, max_iter=50_000,
+    pen = GroupPenalty(0.01)
+    cold = solve_bcd(gram, S, W, LOGISTIC, pen, tol=1e-9, max_iter=50_000)
+    first = solve_bcd(gram, S, W, LOGISTIC, pen.with_lam(0.05), tol=1e-9, max_iter=50_000)
+    warm = solve_bcd(gram, S, W, LOGISTIC, pen, tol=1e-9, max_iter=50_000,
                      alpha0=first.alpha, intercept0=first.intercept)
     assert warm.objective == pytest.approx(cold.objective, rel=1e-7)
     assert np.allclose(warm.block_norms, cold.block_norms, rtol=1e-3, atol=1e-6)
@@ -101,13 +183,13 @@ def test_warm_start_from_the_wrong_kernels_still_finds_the_right_ones():
     # A warm start is re-solved on its own kernels first; the kernels it lacks
     # must still enter, and the one it wrongly holds must leave.
     gram, S, W = problem(4, noise_kernel=True)
-    lam = 0.5 * lam_max(gram, S, W)
-    cold = solve_bcd(gram, S, W, lam, 0.0, tol=1e-9, max_iter=50_000)
+    pen = GroupPenalty(0.5 * lam_max(gram, S, W, LOGISTIC, GroupPenalty(1.0)))
+    cold = solve_bcd(gram, S, W, LOGISTIC, pen, tol=1e-9, max_iter=50_000)
     noise = gram.n_kernels - 1
     assert cold.block_norms[noise] == 0 and np.count_nonzero(cold.block_norms) >= 1
     alpha0 = np.zeros_like(cold.alpha)
     alpha0[noise] = 0.1 * S * W            # only the noise kernel is "active"
-    warm = solve_bcd(gram, S, W, lam, 0.0, tol=1e-9, max_iter=50_000,
+    warm = solve_bcd(gram, S, W, LOGISTIC, pen, tol=1e-9, max_iter=50_000,
                      alpha0=alpha0, intercept0=np.zeros(S.shape[1]))
     assert warm.converged
     assert warm.objective == pytest.approx(cold.objective, rel=1e-7)
@@ -116,26 +198,43 @@ def test_warm_start_from_the_wrong_kernels_still_finds_the_right_ones():
 
 def test_low_rank_at_full_rank_reproduces_the_exact_objective():
     gram, S, W = problem(8)
+    pen = GroupPenalty(0.01, 0.001)
     factors = FactorStack([gram.factor(m) for m in range(gram.n_kernels)])
-    exact = solve_bcd(gram, S, W, 0.01, 0.001, tol=1e-9, max_iter=50_000)
-    low = solve_bcd(factors, S, W, 0.01, 0.001, tol=1e-9, max_iter=50_000)
+    exact = solve_bcd(gram, S, W, LOGISTIC, pen, tol=1e-9, max_iter=50_000)
+    low = solve_bcd(factors, S, W, LOGISTIC, pen, tol=1e-9, max_iter=50_000)
     assert low.objective == pytest.approx(exact.objective, rel=1e-6)
 
 
-def test_non_convergence_warns_with_the_achieved_violation():
+def test_non_convergence_warns_with_the_achieved_certificate():
     gram, S, W = problem(9)
-    with pytest.warns(ConvergenceWarning, match=r"optimality violation is \d"):
-        result = solve_bcd(gram, S, W, 0.001, 0.0, tol=1e-12, max_iter=2)
+    with pytest.warns(ConvergenceWarning, match=r"optimality certificate is \d"):
+        result = solve_bcd(gram, S, W, LOGISTIC, GroupPenalty(0.001), tol=1e-12, max_iter=2)
     assert not result.converged
     assert np.all(np.isfinite(result.alpha)) and result.violation > 1e-12
 
 
-def test_every_block_step_decreases_the_objective():
+@pytest.mark.parametrize("datafit", [Logistic(), SquaredHinge()], ids=repr)
+def test_every_block_step_decreases_the_objective(datafit):
     gram, S, W = problem(10)
     objectives = []
     for max_iter in range(1, 8):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
-            objectives.append(solve_bcd(gram, S, W, 0.01, 0.0, tol=1e-14,
+            objectives.append(solve_bcd(gram, S, W, datafit, GroupPenalty(0.01), tol=1e-14,
                                         max_iter=max_iter, anderson_depth=0).objective)
     assert np.all(np.diff(objectives) <= 1e-12)
+
+
+@pytest.mark.parametrize("datafit", [Logistic(), SquaredHinge(), Quadratic()], ids=repr)
+def test_datafit_derivatives_match_finite_differences(datafit):
+    rng = np.random.default_rng(3)
+    F = rng.normal(size=(20, 2))
+    Y = np.sign(rng.normal(size=F.shape)) if datafit.classification else rng.normal(size=F.shape)
+    W = rng.random(F.shape)
+    D = 1e-6 * rng.normal(size=F.shape)
+    change = datafit.difference(F, D, Y, W)
+    assert change.sum() == pytest.approx(datafit.value(F + D, Y, W) - datafit.value(F, Y, W),
+                                         rel=1e-4, abs=1e-15)
+    assert change.sum() == pytest.approx(np.sum(datafit.gradient(F, Y, W) * D), rel=1e-3)
+    # the curvature bound holds for the Hessian diagonal
+    assert np.all(datafit.hessian_diagonal(F, Y, W) <= datafit.curvature * W + 1e-12)

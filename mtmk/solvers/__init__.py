@@ -1,11 +1,19 @@
-"""Solvers for the MTMK objective (SPEC section 2).
+"""The multi-task multi-kernel engine: datafits x penalties x kernel operators.
 
-They take plain arrays and a Gram stack (anything with ``n_kernels``, ``dot``,
-``top_eigenvalue`` and ``factor``) and never import estimators.
+Solvers take plain arrays, a kernel operator (:class:`GramStack` or
+:class:`FactorStack`), a datafit and a penalty, and never import estimators.
+:func:`solve_bcd` is the native block solver, :func:`solve_lplq` the
+alternation for the lp-lq penalty, :func:`solve_cvxpy` the exact reference for
+every combination; all return a :class:`SolverResult`.
 """
 
-from .bcd import SolverResult, lam_max, mtmk_objective, optimality_violation, solve_bcd
+from .bcd import SolverResult, lam_max, objective, optimality_violation, solve_bcd
+from .datafits import Logistic, Quadratic, SquaredHinge
+from .lplq import solve_lplq
+from .operators import FactorStack, GramStack
+from .penalties import GroupPenalty, LpLqPenalty, TaskGroupPenalty
 from .reference import solve_cvxpy
 
-__all__ = ["SolverResult", "lam_max", "mtmk_objective", "optimality_violation",
-           "solve_bcd", "solve_cvxpy"]
+__all__ = ["FactorStack", "GramStack", "GroupPenalty", "Logistic", "LpLqPenalty", "Quadratic",
+           "SolverResult", "SquaredHinge", "TaskGroupPenalty", "lam_max", "objective",
+           "optimality_violation", "solve_bcd", "solve_cvxpy", "solve_lplq"]

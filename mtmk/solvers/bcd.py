@@ -1,55 +1,69 @@
-"""Block coordinate proximal gradient for the MTMK objective (SPEC 2.1-2.2).
+"""Block coordinate proximal gradient over kernel blocks, for any datafit and penalty.
 
-Variables: dual coefficients ``alpha`` of shape (n_kernels, n_samples, n_tasks)
-and intercepts ``b`` (n_tasks,).  Task t's decision values are
-``F[:, t] = sum_m K_m alpha[m, :, t] + b[t]`` and the block norm of kernel m is
-``N_m = sqrt(sum_t alpha[m, :, t]^T K_m alpha[m, :, t])``.
+The model: task t's decision values are ``F[:, t] = sum_m K_m alpha[m, :, t] + b[t]``
+with dual coefficients ``alpha`` of shape (n_kernels, n_samples, n_tasks) and
+intercepts ``b``; the objective is ``datafit(F) + penalty(task norms)`` where
+the task norm of kernel m and task t is ``||f_tm||_H = sqrt(alpha_mt^T K_m alpha_mt)``.
 
-A block step is a proximal gradient step in the metric of ``K_m`` (the factor
-form ``K_m = L L^T``, ``v = L^T alpha``, without ever forming ``L``): one product
-``K_m @ R`` with the loss residual gives the gradient norm, the new block and
-the incremental update of ``F``.  Step sizes start from the logistic curvature
-bound, grow when they can, and are accepted only on sufficient decrease, with
-the loss change computed term by term so the test stays exact near the optimum.
-The intercepts get a Newton step after every block (wide kernels nearly contain
-the constant function, so blocks and intercepts are strongly coupled).  Working
-sets restrict sweeps to the non-zero kernels between full sweeps; Anderson
-extrapolation of the iterates speeds up the tail; the tracked products
-``K_m alpha_m`` are recomputed every 50 sweeps against rounding drift.  The
-stopping rule is the optimality certificate: the largest KKT violation over
-blocks and intercepts, evaluated at the returned point.
+A block (one kernel, all tasks) step is a proximal gradient step in the metric
+of ``K_m`` (the factor form ``K_m = L L^T``, ``v = L^T alpha``, without ever
+forming ``L``): one product ``K_m @ R`` with the datafit gradient gives the
+block gradient, the new block and the incremental update of ``F``.  The first
+trial step of each visit is the exact minimiser of the datafit's quadratic
+model along the block gradient (the datafit's Hessian diagonal against
+``K_m R``), so the step follows the local curvature rather than a global
+bound; it is accepted only on sufficient decrease, with the datafit change
+computed term by term so the test stays exact near the optimum.  A block whose
+step shrinks it is tested for being optimal at zero (one more product), which
+removes a dying kernel in one visit instead of many small shrinking steps.
+The intercepts get a safeguarded Newton step after every block.  Working sets
+restrict sweeps to the non-zero kernels between full sweeps; Anderson
+extrapolation speeds up the tail; the tracked products ``K_m alpha_m`` are
+recomputed every 50 sweeps against rounding drift.
+
+The stopping rule is scale-free: the largest distance of minus the gradient to
+the penalty's subdifferential over blocks (and the intercepts' partial
+derivatives), divided by the penalty's level (``lam + 2 lam_ridge max_m
+||f_m||``).  ``tol = 1e-4`` thus means that no block is more than 1e-4 of the
+penalty's own force away from optimality, whatever the scale of ``lam``.
 """
 
 import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import expit
 from sklearn.exceptions import ConvergenceWarning
 
-from ..losses import Logistic
-from ..penalties import group_penalty, group_prox_scale, group_violation
+from .anderson import Anderson
+
+__all__ = ["SolverResult", "lam_max", "objective", "optimality_violation", "solve_bcd"]
 
 
 @dataclass
 class SolverResult:
-    """What a solver returns.
+    """What every multi-task multi-kernel solver returns.
 
     Attributes
     ----------
     alpha : ndarray of shape (n_kernels, n_samples, n_tasks)
+        Dual coefficients.
     intercept : ndarray of shape (n_tasks,)
+    task_norms : ndarray of shape (n_kernels, n_tasks)
+        ``||f_tm||_H``.
     block_norms : ndarray of shape (n_kernels,)
-        ``N_m``; the kernel weights are ``N / N.sum()``.
+        The penalty's size of each kernel block; the kernel weights are
+        ``block_norms / block_norms.sum()``.
     objective : float
     violation : float
-        Optimality violation at the returned point.
+        Scale-free optimality certificate at the returned point (largest
+        subdifferential distance relative to the penalty level).
     n_iter : int
     converged : bool
     """
 
     alpha: np.ndarray
     intercept: np.ndarray
+    task_norms: np.ndarray
     block_norms: np.ndarray
     objective: float
     violation: float
@@ -57,163 +71,109 @@ class SolverResult:
     converged: bool
 
 
-def _block_norms(alpha, KA):
-    sq = np.einsum("mit,mit->m", alpha, KA)
-    return np.sqrt(np.maximum(sq, 0.0))
+def _task_norms(alpha, KA):
+    return np.sqrt(np.maximum(np.einsum("mit,mit->mt", alpha, KA), 0.0))
 
 
-def mtmk_objective(F, S, W, norms, lam_group, lam_ridge):
-    """The MTMK objective from decision values and block norms."""
-    return Logistic.value(F, S, W) + group_penalty(norms, lam_group, lam_ridge)
+def _products(operator, alpha):
+    return np.stack([operator.dot(m, a) if np.any(a) else np.zeros_like(a)
+                     for m, a in enumerate(alpha)])
 
 
-def optimal_intercept(S, W):
-    """Per-task intercept minimising the loss when every kernel block is zero."""
-    positive = np.sum(W * (S > 0), axis=0)
-    positive = np.clip(positive / np.maximum(W.sum(axis=0), 1e-300), 1e-12, 1 - 1e-12)
-    return np.log(positive / (1.0 - positive))
+def objective(operator, alpha, intercept, Y, W, datafit, penalty):
+    """Objective ``datafit(F) + penalty`` at dual coefficients ``alpha``."""
+    KA = _products(operator, alpha)
+    return datafit.value(KA.sum(axis=0) + intercept, Y, W) + penalty.value(_task_norms(alpha, KA))
 
 
-def lam_max(gram, S, W, fit_intercept=True):
-    """Smallest ``lam_group`` at which every kernel block is zero at the optimum.
+def _start_intercept(Y, W, datafit, fit_intercept):
+    return datafit.initial_intercept(Y, W) if fit_intercept else np.zeros(Y.shape[1])
 
-    At alpha = 0 (and the optimal intercept) block m is optimal iff
-    ``||L_m^T R|| <= lam_group``, whatever ``lam_ridge``.
+
+def lam_max(operator, Y, W, datafit, penalty, fit_intercept=True):
+    """Smallest penalty level ``lam`` at which every kernel block is zero at the optimum.
+
+    At alpha = 0 (and the optimal intercepts) block m is optimal iff the dual
+    norm of its gradient is at most ``lam``, whatever ``lam_ridge``.
     """
-    n_tasks = S.shape[1]
-    b = optimal_intercept(S, W) if fit_intercept else np.zeros(n_tasks)
-    R = Logistic.residual(np.broadcast_to(b, S.shape), S, W)
-    return max(float(np.sqrt(max(np.sum(R * gram.dot(m, R)), 0.0)))
-               for m in range(gram.n_kernels))
+    b = _start_intercept(Y, W, datafit, fit_intercept)
+    R = datafit.gradient(np.broadcast_to(b, Y.shape), Y, W)
+    lams = [penalty.dual_norm(m, np.sqrt(np.maximum(np.sum(R * operator.dot(m, R), axis=0), 0)))
+            for m in range(operator.n_kernels)]
+    return float(max(lams, default=0.0))
 
 
-def optimality_violation(gram, alpha, intercept, S, W, lam_group, lam_ridge,
+def _block_statistics(R, KR, alpha_m, KA_m):
+    """Per task: ``||g||^2``, ``<g, v>``, ``||v||^2`` in the block's metric."""
+    return (np.sum(R * KR, axis=0), np.sum(R * KA_m, axis=0), np.sum(alpha_m * KA_m, axis=0))
+
+
+def optimality_violation(operator, alpha, intercept, Y, W, datafit, penalty,
                          fit_intercept=True, KA=None):
-    """Largest KKT violation over kernel blocks (and intercepts) at a point.
+    """Scale-free optimality certificate at a point.
 
-    For a zero block the violation is ``max(0, ||g_m|| - lam_group)``; for a
-    non-zero block it is ``||g_m + (lam_group / N_m + 2 lam_ridge) v_m||``, all
-    norms in the block's factor metric (SPEC 2.2).  For an intercept it is the
-    absolute partial derivative.
-    """
-    if KA is None:
-        KA = np.stack([gram.dot(m, alpha[m]) for m in range(gram.n_kernels)])
-    F = KA.sum(axis=0) + intercept
-    R = Logistic.residual(F, S, W)
-    worst = float(np.abs(R.sum(axis=0)).max()) if fit_intercept else 0.0
-    for m in range(gram.n_kernels):
-        KR = gram.dot(m, R)
-        worst = max(worst, group_violation(
-            float(np.sum(R * KR)), float(np.sum(R * KA[m])),
-            float(np.sum(alpha[m] * KA[m])), lam_group, lam_ridge))
-    return worst
-
-
-def _intercept_step(F, b, S, W):
-    """One safeguarded Newton step on every task's intercept (in place).
-
-    Where Newton's step would not decrease a task's loss, take the gradient
-    step with the curvature bound instead, which always does (columns of W sum
-    to 1, so 1/4 bounds the intercept's curvature).
+    The largest distance of minus the datafit gradient to the penalty's
+    subdifferential over kernel blocks, measured in each block's metric, and
+    of the intercepts' partial derivatives to zero, divided by the penalty
+    level ``penalty.level`` (at least ``1e-12``).
 
     Returns
     -------
     float
-        The change of the loss, computed exactly (see ``Logistic.difference``).
     """
-    wrong = expit(-S * F)                      # probability of the wrong sign
-    g = -np.sum(W * S * wrong, axis=0)
-    h = np.sum(W * wrong * (1.0 - wrong), axis=0)
-    newton = g / np.maximum(h, 1e-12)
-    # per-task loss change of F - newton, term by term as in Logistic.difference
-    change = np.sum(W * np.log1p(np.expm1(S * newton) * wrong), axis=0)
-    delta = np.where(change <= 0, newton, g / Logistic.curvature)
-    if not np.all(change <= 0):
-        change = np.sum(W * np.log1p(np.expm1(S * delta) * wrong), axis=0)
-    F -= delta
-    b -= delta
-    return float(change.sum())
+    if KA is None:
+        KA = _products(operator, alpha)
+    F = KA.sum(axis=0) + intercept
+    R = datafit.gradient(F, Y, W)
+    worst = float(np.abs(R.sum(axis=0)).max()) if fit_intercept else 0.0
+    for m in range(operator.n_kernels):
+        worst = max(worst, penalty.violation(
+            m, *_block_statistics(R, operator.dot(m, R), alpha[m], KA[m])))
+    return worst / max(penalty.level(_task_norms(alpha, KA)), 1e-12)
 
 
-class _Anderson:
-    """Anderson extrapolation over the last ``depth + 1`` iterates (as in skglm).
-
-    Iterates are (alpha, K alpha, b).  The least-squares combination of
-    successive differences is measured in the problem's own metric,
-    ``<d alpha, K d alpha> + |d b|^2``: in plain coordinates the directions of
-    tiny kernel eigenvalues, which barely move f, would dominate it.
-    """
-
-    def __init__(self, depth):
-        self.depth = depth
-        self.history = []
-
-    def push(self, alpha, KA, b):
-        self.history.append((alpha.copy(), KA.copy(), b.copy()))
-        if len(self.history) > self.depth + 1:
-            self.history.pop(0)
-
-    def extrapolate(self):
-        if len(self.history) < self.depth + 1:
-            return None
-        dA, dKA, db = (np.diff(np.array([h[i] for h in self.history]), axis=0)
-                       .reshape(self.depth, -1) for i in range(3))
-        C = dA @ dKA.T
-        C = 0.5 * (C + C.T) + db @ db.T
-        try:
-            z = np.linalg.solve(C + 1e-10 * np.trace(C) * np.eye(self.depth),
-                                np.ones(self.depth))
-        except np.linalg.LinAlgError:
-            return None
-        if not np.all(np.isfinite(z)) or abs(z.sum()) < 1e-300:
-            return None
-        c = z / z.sum()
-        states = self.history[1:]
-        self.history = []
-        return [sum(ck * h[i] for ck, h in zip(c, states)) for i in range(3)]
-
-
-def solve_bcd(gram, S, W, lam_group, lam_ridge, fit_intercept=True, tol=1e-4,
-              max_iter=1000, alpha0=None, intercept0=None, anderson_depth=5,
-              verbose=0):
-    """Minimise the MTMK objective by block coordinate proximal gradient.
+def solve_bcd(operator, Y, W, datafit, penalty, *, fit_intercept=True, tol=1e-4,
+              max_iter=1000, alpha0=None, intercept0=None, anderson_depth=5, verbose=0):
+    """Minimise ``datafit + penalty`` by block coordinate proximal gradient.
 
     Parameters
     ----------
-    gram : GramStack
+    operator : GramStack or FactorStack
         Training kernels (``n_kernels``, ``dot``, ``top_eigenvalue``).
-    S : ndarray of shape (n_samples, n_tasks)
-        Labels as signs in {-1, +1}.
+    Y : ndarray of shape (n_samples, n_tasks)
+        Targets: signs in {-1, +1} for classification datafits, values for
+        regression.
     W : ndarray of shape (n_samples, n_tasks)
         Non-negative weights; each column sums to 1 (``w_it / n_t``).
-    lam_group, lam_ridge : float
-        Penalty strengths.
-    fit_intercept : bool
+    datafit : Logistic, SquaredHinge or Quadratic
+    penalty : GroupPenalty, TaskGroupPenalty or any penalty with a ``prox_scale``
+    fit_intercept : bool, default=True
         Fit an unpenalised intercept per task.
-    tol : float
-        Stop when the optimality violation falls below ``tol``.
-    max_iter : int
+    tol : float, default=1e-4
+        Stop when the scale-free certificate (see :func:`optimality_violation`)
+        falls below ``tol``.
+    max_iter : int, default=1000
         Maximum number of sweeps over the kernels.
     alpha0, intercept0 : ndarray, optional
         Warm start.
-    anderson_depth : int
+    anderson_depth : int, default=5
         Iterates used by Anderson extrapolation (0 switches it off).
-    verbose : int
-        Print the objective and violation every ``verbose`` sweeps.
+    verbose : int, default=0
+        Print the objective and certificate every ``verbose`` sweeps.
 
     Returns
     -------
     SolverResult
     """
-    state = _State(gram, S, W, lam_group, lam_ridge, alpha0, intercept0, fit_intercept)
-    anderson = _Anderson(anderson_depth) if anderson_depth > 0 else None
-    all_blocks = np.arange(gram.n_kernels)
+    state = _State(operator, Y, W, datafit, penalty, alpha0, intercept0, fit_intercept)
+    anderson = Anderson(anderson_depth) if anderson_depth > 0 else None
+    all_blocks = np.arange(operator.n_kernels)
     working_set, full_sweep, target = all_blocks, True, tol
     if alpha0 is not None:
-        # Warm start (a path): first re-solve the kernels that are already in
-        # the model.  A full sweep at once would let every kernel whose gradient
-        # lies between the new and the previous lam_group in for a few sweeps.
-        active = np.flatnonzero(state.block_norms() > 0)
+        # Warm start (a path): first re-solve the kernels already in the model.
+        # A full sweep at once would let every kernel whose gradient lies
+        # between the new and the previous penalty level in for a few sweeps.
+        active = np.flatnonzero(state.kernel_norms() > 0)
         if active.size:
             working_set, full_sweep = active, False
     violation, converged, n_iter = np.inf, False, 0
@@ -226,17 +186,18 @@ def solve_bcd(gram, S, W, lam_group, lam_ridge, fit_intercept=True, tol=1e-4,
         if fit_intercept:
             state.intercept_step()
             sweep_violation = max(sweep_violation, state.intercept_violation())
-        objective = state.objective()
+        sweep_violation /= state.level()
+        current = state.objective()
         if anderson is not None:
-            anderson.push(state.alpha, state.KA, state.b)
+            anderson.push(np.append(state.alpha, state.b), np.append(state.KA, state.b))
             extrapolated = anderson.extrapolate()
             if extrapolated is not None:
-                objective = state.try_point(*extrapolated, objective)
+                current = state.try_point(*extrapolated, current)
         if n_iter % _REFRESH == 0:
             state.refresh()
         if verbose and n_iter % verbose == 0:
             print(f"[mtmk bcd] sweep {n_iter:4d} ({'all' if full_sweep else len(blocks)} "
-                  f"kernels)  objective {objective:.10g}  violation {sweep_violation:.3e}")
+                  f"kernels)  objective {current:.10g}  certificate {sweep_violation:.3e}")
         if full_sweep:
             if sweep_violation < tol:
                 # The sweep's estimate mixes iterates; certify at the current point.
@@ -244,7 +205,7 @@ def solve_bcd(gram, S, W, lam_group, lam_ridge, fit_intercept=True, tol=1e-4,
                 if violation < tol:
                     converged = True
                     break
-            working_set = np.flatnonzero(state.block_norms() > 0)
+            working_set = np.flatnonzero(state.kernel_norms() > 0)
             target = max(tol, 0.3 * sweep_violation)
             full_sweep = working_set.size == 0
         else:
@@ -254,12 +215,13 @@ def solve_bcd(gram, S, W, lam_group, lam_ridge, fit_intercept=True, tol=1e-4,
         converged = violation < tol
     if not converged:
         warnings.warn(
-            f"The MTMK solver did not reach tol={tol:g} in max_iter={max_iter} sweeps; "
-            f"the optimality violation is {violation:.3g}. Increase max_iter, loosen tol "
-            "or increase lam_group / lam_ridge. The model is usable but not optimal.",
+            f"The block solver did not reach tol={tol:g} in max_iter={max_iter} sweeps; "
+            f"the optimality certificate is {violation:.3g} (relative to the penalty "
+            "level). Increase max_iter, loosen tol or increase the penalty.",
             ConvergenceWarning)
-    norms = state.block_norms()
-    return SolverResult(alpha=state.alpha, intercept=state.b, block_norms=norms,
+    task_norms = state.task_norms()
+    return SolverResult(alpha=state.alpha, intercept=state.b, task_norms=task_norms,
+                        block_norms=penalty.kernel_norms(task_norms),
                         objective=state.objective(), violation=violation, n_iter=n_iter,
                         converged=converged)
 
@@ -271,108 +233,150 @@ _REFRESH = 50
 class _State:
     """Iterate of the block solver: coefficients, K_m alpha_m, intercepts, F."""
 
-    def __init__(self, gram, S, W, lam_group, lam_ridge, alpha0, intercept0, fit_intercept):
-        n_kernels, (n, n_tasks) = gram.n_kernels, S.shape
-        self.gram, self.S, self.W = gram, S, W
-        self.lam_group, self.lam_ridge = lam_group, lam_ridge
+    def __init__(self, operator, Y, W, datafit, penalty, alpha0, intercept0, fit_intercept):
+        n_kernels, (n, n_tasks) = operator.n_kernels, Y.shape
+        self.operator, self.Y, self.W = operator, Y, W
+        self.datafit, self.penalty = datafit, penalty
         self.fit_intercept = fit_intercept
         self.alpha = (np.zeros((n_kernels, n, n_tasks)) if alpha0 is None
                       else np.array(alpha0, dtype=float))
-        self.KA = np.stack([gram.dot(m, self.alpha[m]) if np.any(self.alpha[m])
-                            else np.zeros((n, n_tasks)) for m in range(n_kernels)])
-        if intercept0 is not None:
-            self.b = np.array(intercept0, dtype=float)
-        else:
-            self.b = optimal_intercept(S, W) if fit_intercept else np.zeros(n_tasks)
+        self.KA = _products(operator, self.alpha)
+        self.b = (np.array(intercept0, dtype=float) if intercept0 is not None
+                  else _start_intercept(Y, W, datafit, fit_intercept))
         self.F = self.KA.sum(axis=0) + self.b
-        self.loss = Logistic.value(self.F, S, W)
-        # Curvature of block m: L^T diag(W_t l'') L <= 1/4 max(W) lambda_max(K_m):
-        # the first step size; backtracking checks every step anyway.
-        scale = Logistic.curvature * float(W.max())
-        self.safe_step = np.array([1.0 / max(scale * gram.top_eigenvalue(m), 1e-300)
+        self.loss = datafit.value(self.F, Y, W)
+        # Curvature of block m is at most curvature * max(W) * lambda_max(K_m):
+        # the safe step; the step search starts from the local curvature.
+        scale = datafit.curvature * float(W.max())
+        self.safe_step = np.array([1.0 / max(scale * operator.top_eigenvalue(m), 1e-300)
                                    for m in range(n_kernels)])
-        self.step = self.safe_step.copy()
+        # visits to wait before the next zero test of a block (doubles on failure)
+        self.zero_wait = np.zeros(n_kernels, dtype=int)
+        self.zero_backoff = np.ones(n_kernels, dtype=int)
 
-    def block_norms(self):
-        return _block_norms(self.alpha, self.KA)
+    def task_norms(self):
+        return _task_norms(self.alpha, self.KA)
+
+    def kernel_norms(self):
+        return self.penalty.kernel_norms(self.task_norms())
+
+    def level(self):
+        return max(self.penalty.level(self.task_norms()), 1e-12)
 
     def objective(self):
-        return self.loss + group_penalty(self.block_norms(), self.lam_group, self.lam_ridge)
+        return self.loss + self.penalty.value(self.task_norms())
 
     def refresh(self):
-        """Recompute ``K_m alpha_m``, F and the loss from scratch.
-
-        The incremental updates accumulate rounding; a refresh every
-        ``_REFRESH`` sweeps keeps that drift far below any useful tolerance.
-        """
-        self.KA = np.stack([self.gram.dot(m, a) if np.any(a) else np.zeros_like(a)
-                            for m, a in enumerate(self.alpha)])
+        """Recompute ``K_m alpha_m``, F and the loss from scratch (rounding drift)."""
+        self.KA = _products(self.operator, self.alpha)
         self.F = self.KA.sum(axis=0) + self.b
-        self.loss = Logistic.value(self.F, self.S, self.W)
+        self.loss = self.datafit.value(self.F, self.Y, self.W)
 
     def violation(self):
-        """Optimality certificate at the current point (one product per kernel)."""
-        return optimality_violation(self.gram, self.alpha, self.b, self.S, self.W,
-                                    self.lam_group, self.lam_ridge, self.fit_intercept,
-                                    KA=self.KA)
+        """The certificate at the current point (one product per kernel)."""
+        return optimality_violation(self.operator, self.alpha, self.b, self.Y, self.W,
+                                    self.datafit, self.penalty, self.fit_intercept, KA=self.KA)
 
     def visit(self, m):
         """One proximal gradient step on block m; returns its violation before it."""
-        S, W, alpha, KA = self.S, self.W, self.alpha, self.KA
-        R = Logistic.residual(self.F, S, W)
-        KR = self.gram.dot(m, R)
-        g2 = float(np.sum(R * KR))
-        gd = float(np.sum(R * KA[m]))
-        n2 = float(np.sum(alpha[m] * KA[m]))
-        violation = group_violation(g2, gd, n2, self.lam_group, self.lam_ridge)
-        # Backtracking on the step: the curvature bound is safe but far too
-        # pessimistic once most samples are fitted confidently.  Every trial
-        # reuses K_m R, so it costs O(n T), not a kernel product; the loss
-        # difference is computed exactly enough to compare tiny steps.
-        t = self.step[m]
+        Y, W, alpha, KA, datafit = self.Y, self.W, self.alpha, self.KA, self.datafit
+        R = datafit.gradient(self.F, Y, W)
+        KR = self.operator.dot(m, R)
+        g2, gv, v2 = _block_statistics(R, KR, alpha[m], KA[m])
+        violation = self.penalty.violation(m, g2, gv, v2)
+        if v2.sum() == 0.0 and violation == 0.0:
+            return violation  # a zero block that is optimal stays at zero
+        # First trial: the minimiser of the datafit's quadratic model along the
+        # block gradient; halve until the step decreases the objective enough.
+        curvature = float(np.sum(datafit.hessian_diagonal(self.F, Y, W) * KR * KR))
+        t = g2.sum() / curvature if curvature > 0 else 1e8 * self.safe_step[m]
+        t = min(t, 1e8 * self.safe_step[m])
         while True:
-            u2 = max(n2 - 2.0 * t * gd + t * t * g2, 0.0)
-            c = group_prox_scale(np.sqrt(u2), t, self.lam_group, self.lam_ridge)
-            if c == 0.0 and n2 == 0.0:
-                return violation  # the block stays at zero
+            z_norms = np.sqrt(np.maximum(v2 - 2.0 * t * gv + t * t * g2, 0.0))
+            c = self.penalty.prox_scale(m, z_norms, t)
             new_KA = c * (KA[m] - t * KR)
-            dKA = new_KA - KA[m]
-            decrease = Logistic.difference(self.F, dKA, S, W)
+            new_alpha = c * (alpha[m] - t * R)
+            dKA, dA = new_KA - KA[m], new_alpha - alpha[m]
+            change = datafit.difference(self.F, dKA, Y, W)
+            decrease = float(change.sum())
             # sufficient decrease of a prox-gradient step, in the K_m metric
             linear = float(np.sum(R * dKA))
-            move_sq = (c - 1.0) * float(np.sum(alpha[m] * dKA)) - c * t * linear
-            bound = linear + move_sq / (2.0 * t)
+            bound = linear + float(np.sum(dA * dKA)) / (2.0 * t)
             if decrease <= bound + 1e-12 * abs(bound):
                 break
             if t < 1e-6 * self.safe_step[m]:
                 return violation  # no acceptable step: rounding dominates
             t *= 0.5
-        # Grow optimistically next time, within bounds.
-        self.step[m] = min(2.0 * t, 1e8 * self.safe_step[m])
-        self.F = self.F + dKA
-        self.loss += decrease
-        KA[m] = new_KA
-        alpha[m] *= c
-        alpha[m] -= (c * t) * R
+        self._move(m, new_alpha, new_KA, dKA, decrease)
+        new_norm = float(np.sum(np.sum(new_alpha * new_KA, axis=0)))
+        if 0.0 < new_norm < v2.sum():
+            self._try_zero(m)
         if self.fit_intercept:
             # Wide kernels nearly contain the constant function, so a block and
             # the intercepts are strongly coupled: re-fit the intercepts at once.
             self.intercept_step()
         return violation
 
+    def _move(self, m, new_alpha, new_KA, dKA, decrease):
+        self.F = self.F + dKA
+        self.loss += decrease
+        self.KA[m] = new_KA
+        self.alpha[m] = new_alpha
+
+    def _try_zero(self, m):
+        """Set a shrinking block to zero when zero minimises the objective over it.
+
+        With the other blocks fixed, zero is the block's minimiser iff the
+        block's subdifferential distance at zero vanishes: an exact test that
+        costs one product.  Failed tests back off exponentially.
+        """
+        if self.zero_wait[m] > 0:
+            self.zero_wait[m] -= 1
+            return
+        F0 = self.F - self.KA[m]
+        R0 = self.datafit.gradient(F0, self.Y, self.W)
+        g2 = np.sum(R0 * self.operator.dot(m, R0), axis=0)
+        zero = np.zeros_like(g2)
+        if self.penalty.violation(m, g2, zero, zero) > 0.0:
+            self.zero_wait[m] = self.zero_backoff[m]
+            self.zero_backoff[m] *= 2
+            return
+        decrease = float(self.datafit.difference(self.F, -self.KA[m], self.Y, self.W).sum())
+        self._move(m, np.zeros_like(self.alpha[m]), np.zeros_like(self.KA[m]),
+                   -self.KA[m], decrease)
+        self.zero_backoff[m] = 1
+
     def intercept_step(self):
-        """Newton step on the intercepts (the loss is updated exactly)."""
-        self.loss += _intercept_step(self.F, self.b, self.S, self.W)
+        """Safeguarded Newton step on every task's intercept (in place).
+
+        Where Newton's step would not decrease a task's datafit, take the
+        gradient step with the curvature bound instead, which always does
+        (columns of W sum to 1).
+        """
+        Y, W, datafit = self.Y, self.W, self.datafit
+        g = datafit.gradient(self.F, Y, W).sum(axis=0)
+        h = datafit.hessian_diagonal(self.F, Y, W).sum(axis=0)
+        newton = np.where(h > 0, g / np.where(h > 0, h, 1.0), g / datafit.curvature)
+        change = datafit.difference(self.F, -np.broadcast_to(newton, Y.shape), Y, W)
+        delta = np.where(change <= 0, newton, g / datafit.curvature)
+        if not np.all(change <= 0):
+            change = datafit.difference(self.F, -np.broadcast_to(delta, Y.shape), Y, W)
+        self.F = self.F - delta
+        self.b = self.b - delta
+        self.loss += float(change.sum())
 
     def intercept_violation(self):
-        return float(np.abs(Logistic.residual(self.F, self.S, self.W).sum(axis=0)).max())
+        return float(np.abs(self.datafit.gradient(self.F, self.Y, self.W).sum(axis=0)).max())
 
-    def try_point(self, alpha, KA, b, objective):
-        """Move to (alpha, KA, b) if it lowers the objective; return the objective."""
+    def try_point(self, x, y, current):
+        """Move to an extrapolated point if it lowers the objective; return the objective."""
+        shape, n_tasks = self.alpha.shape, self.b.size
+        alpha, KA = x[:-n_tasks].reshape(shape), y[:-n_tasks].reshape(shape)
+        b = x[-n_tasks:]
         F = KA.sum(axis=0) + b
-        loss = Logistic.value(F, self.S, self.W)
-        candidate = loss + group_penalty(_block_norms(alpha, KA), self.lam_group, self.lam_ridge)
-        if candidate < objective:
+        loss = self.datafit.value(F, self.Y, self.W)
+        candidate = loss + self.penalty.value(_task_norms(alpha, KA))
+        if candidate < current:
             self.alpha, self.KA, self.b, self.F, self.loss = alpha, KA, b, F, loss
             return candidate
-        return objective
+        return current
