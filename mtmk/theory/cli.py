@@ -29,13 +29,14 @@ quick
     - Rademacher: n = 150, M in {4, 8, ..., 256}, 200 sign vectors.
 fair
     Each method with its own regularisation, chosen the same way (``tuning=
-    "validation"``: five candidates around its schedule, scored on a fresh
-    validation sample of size n from the model).  ``kernels_M``: n = 400,
-    M in {4, 16, 64} x T in {1, 2, 4, 8, 16}, MTMK-L1 and L2, for the L2 - L1
-    log-M slope difference and the exponent of the log-M slope in T with
-    intervals over replications.  ``support``: n in {100, 200, 400}, M = 16,
-    T = 3, L1, mix, single-task MKL (the methods that can select kernels)
-    and L2 for reference, around ``c_group = 1``.  Ten replications.
+    "validation"``: six candidates, 1/8 to 4 times its schedule, scored on a
+    fresh validation sample of size n from the model).  ``kernels_M``:
+    n = 400, M in {4, 16, 64} x T in {1, 2, 4, 8}, MTMK-L1 and L2, for the
+    L2 - L1 log-M slope difference and the exponent of the log-M slope in T
+    with intervals over replications.  ``support``: n in {100, 200, 400},
+    M = 16, T = 3, L1, mix, single-task MKL (the methods that can select
+    kernels) and L2 for reference, around ``c_group = 1``.  Eight
+    replications.
 paper
     One factor at a time around n = 400, M = 16, p = 10,
     T = 3, 20 replications: n in {50, ..., 3200} (polynomial and Laplacian
@@ -94,12 +95,12 @@ def _paper():
 def _fair():
     grid = [
         dict(_BASE, experiment="kernels_M", n=400, n_kernels=[4, 16, 64],
-             n_tasks=[1, 2, 4, 8, 16], c_group=0.5, tuning="validation",
+             n_tasks=[1, 2, 4, 8], c_group=0.5, tuning="validation",
              methods=[("mtmk_l1", "mtmk_l2")]),
         dict(_BASE, experiment="support", n=[100, 200, 400], c_group=1.0,
              tuning="validation", methods=[("mtmk_l1", "mtmk_l2", "mtmk_mix", "stmkl")]),
     ]
-    return dict(grid=grid, n_reps=10, n_test=2000,
+    return dict(grid=grid, n_reps=8, n_test=2000,
                 rademacher=dict(kernel_counts=[4, 8, 16, 32, 64, 128, 256], n=150,
                                 n_draws=200))
 

@@ -20,6 +20,7 @@ loss on a fresh validation sample of size n drawn from the model, and the
 best one is kept (single-task MKL chooses per task).
 """
 
+import copy
 import csv
 import json
 import math
@@ -54,8 +55,8 @@ METHODS = ("mtmk_l1", "mtmk_l2", "mtmk_mix", "stmkl", "best_single")
 SELECTING = ("mtmk_l1", "mtmk_mix", "stmkl")
 
 #: Multipliers of the schedule that form every method's candidates under
-#: ``tuning="validation"``: five values over a factor 16, for each method.
-TUNING_FACTORS = (0.25, 0.5, 1.0, 2.0, 4.0)
+#: ``tuning="validation"``: six values over a factor 32, for each method.
+TUNING_FACTORS = (0.125, 0.25, 0.5, 1.0, 2.0, 4.0)
 
 #: Configuration keys of a cell and their defaults.
 CONFIG_DEFAULTS = {
@@ -227,15 +228,24 @@ def _seeds(config, rep, random_state):
     return (int(model_seed.generate_state(1)[0]), int(data_seed.generate_state(1)[0]))
 
 
-def _fit(model, X, Y, lam_group, lam_ridge, n_components, seed, kernels=None, tol=1e-3):
-    if n_components is not None:
-        # The validation split of best_single trains on fewer than n samples.
-        n_components = min(n_components, X.shape[0])
-    dictionary = model.kernel_dictionary(n_components, random_state=seed)
-    if kernels is not None:
-        dictionary.set_params(callables=[model.kernels[m] for m in kernels])
-    clf = MTMKClassifier(kernels=dictionary, lam_group=lam_group, lam_ridge=lam_ridge,
-                         tol=tol, max_iter=2000)
+def _fit(model, X, Y, lam_group, lam_ridge, n_components, seed, kernels=None, tol=1e-3,
+         previous=None):
+    """Fit MTMK at one penalty.
+
+    ``previous``, a fit on the same data, is refitted in place from its solution
+    (``warm_start``) at the new penalty.
+    """
+    if previous is not None:
+        clf = previous.set_params(lam_group=lam_group, lam_ridge=lam_ridge, warm_start=True)
+    else:
+        if n_components is not None:
+            # The validation split of best_single trains on fewer than n samples.
+            n_components = min(n_components, X.shape[0])
+        dictionary = model.kernel_dictionary(n_components, random_state=seed)
+        if kernels is not None:
+            dictionary.set_params(callables=[model.kernels[m] for m in kernels])
+        clf = MTMKClassifier(kernels=dictionary, lam_group=lam_group, lam_ridge=lam_ridge,
+                             tol=tol, max_iter=2000)
     y = Y[:, 0] if Y.shape[1] == 1 else Y
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConvergenceWarning)
@@ -265,12 +275,15 @@ def _fit_tuned(model, X, Y, candidates, r, seed, tol, validation):
         clf, converged = _fit(model, X, Y, lam_group, lam_ridge, r, seed, tol=tol)
         return clf, converged, lam_group, lam_ridge, float("nan")
     X_val, Y_val = validation
-    best = None
-    for i, (lam_group, lam_ridge) in enumerate(candidates):
-        clf, converged = _fit(model, X, Y, lam_group, lam_ridge, r, seed, tol=tol)
+    best, clf = None, None
+    # From the strongest penalty down, each fit warm-started at the previous one.
+    for i in sorted(range(len(candidates)), key=lambda i: -sum(candidates[i])):
+        lam_group, lam_ridge = candidates[i]
+        clf, converged = _fit(model, X, Y, lam_group, lam_ridge, r, seed, tol=tol,
+                              previous=clf)
         loss = _mean_logloss(_decision(clf, X_val), Y_val)
         if best is None or loss < best[0]:
-            best = (loss, clf, converged, lam_group, lam_ridge, i)
+            best = (loss, copy.deepcopy(clf), converged, lam_group, lam_ridge, i)
     edge = float(best[5] in (0, len(candidates) - 1))
     return best[1], best[2], best[3], best[4], edge
 
