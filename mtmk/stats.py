@@ -8,6 +8,11 @@ distinguishable" whenever the interval contains 0.
 
 The t interval assumes the per-seed differences are independent draws; with
 the handful of seeds usual in benchmarks it is wide, which is the point.
+Random train/test splits of one data set are not independent (their training
+sets overlap): ``test_train_ratio`` applies the corrected resampled t test of
+Nadeau and Bengio (2003, "Inference for the generalization error", Machine
+Learning 52), which inflates the variance of the mean from ``sd^2 / n`` to
+``sd^2 (1 / n + n_test / n_train)``.
 Exact ties (differences of exactly zero, or within ``atol``) are counted
 separately so that "k of n seeds >= 0" is never read as "k wins".
 """
@@ -80,7 +85,17 @@ def _check_confidence(confidence):
     return float(confidence)
 
 
-def mean_interval(values, confidence=0.95):
+def _check_ratio(test_train_ratio):
+    if test_train_ratio is None:
+        return 0.0
+    if not isinstance(test_train_ratio, Real) or isinstance(test_train_ratio, bool) \
+            or not np.isfinite(test_train_ratio) or test_train_ratio < 0:
+        raise ValueError("test_train_ratio must be None or a finite number >= 0, got "
+                         f"{test_train_ratio!r}.")
+    return float(test_train_ratio)
+
+
+def mean_interval(values, confidence=0.95, test_train_ratio=None):
     """Mean of ``values`` with a Student t interval (``ddof=1``).
 
     Parameters
@@ -88,6 +103,10 @@ def mean_interval(values, confidence=0.95):
     values : array-like of shape (n,)
         Finite values, ``n >= 2``.
     confidence : float, default=0.95
+    test_train_ratio : float or None, default=None
+        For values from random train/test splits of one data set: the ratio
+        ``n_test / n_train``, which widens the interval by the Nadeau-Bengio
+        correction (see the module docstring).
 
     Returns
     -------
@@ -107,12 +126,13 @@ def mean_interval(values, confidence=0.95):
     if not np.all(np.isfinite(x)):
         raise ValueError("values contain NaN or infinite entries.")
     mean, sd = float(x.mean()), float(x.std(ddof=1))
-    half = _sps.t.ppf(0.5 + confidence / 2, df=x.size - 1) * sd / np.sqrt(x.size)
+    se = sd * np.sqrt(1.0 / x.size + _check_ratio(test_train_ratio))
+    half = _sps.t.ppf(0.5 + confidence / 2, df=x.size - 1) * se
     return mean, sd, mean - half, mean + half
 
 
 def paired_difference(a, b, confidence=0.95, n_bootstrap=0, atol=1e-12,
-                      random_state=None):
+                      random_state=None, test_train_ratio=None):
     """Paired difference ``a - b`` with a t interval, t test and tie count.
 
     Parameters
@@ -129,6 +149,10 @@ def paired_difference(a, b, confidence=0.95, n_bootstrap=0, atol=1e-12,
         Differences with ``|d| <= atol`` count as ties (``n_ties``).
     random_state : int, RandomState instance or None, default=None
         Seeds the bootstrap.
+    test_train_ratio : float or None, default=None
+        ``n_test / n_train`` when the pairs come from random train/test splits
+        of one data set: the t interval and test use the Nadeau-Bengio
+        corrected variance (the bootstrap interval is not corrected).
 
     Returns
     -------
@@ -154,10 +178,10 @@ def paired_difference(a, b, confidence=0.95, n_bootstrap=0, atol=1e-12,
     if not isinstance(atol, Real) or isinstance(atol, bool) or not atol >= 0:
         raise ValueError(f"atol must be a number >= 0, got {atol!r}.")
     d = a - b
-    mean, sd, low, high = mean_interval(d, confidence)
+    mean, sd, low, high = mean_interval(d, confidence, test_train_ratio)
     n = d.size
     if sd > 0:
-        t = mean / (sd / np.sqrt(n))
+        t = mean / (sd * np.sqrt(1.0 / n + _check_ratio(test_train_ratio)))
         p = float(2 * _sps.t.sf(abs(t), df=n - 1))
     else:
         t, p = float("nan"), 1.0 if mean == 0 else 0.0

@@ -81,3 +81,18 @@ def test_verdict_rejects_other_objects():
     with pytest.raises(ValueError, match="PairedDifference"):
         verdict((0.1, -0.1, 0.2))
     assert isinstance(paired_difference([1, 2], [0, 0]), PairedDifference)
+
+
+def test_corrected_resampled_t_widens_the_interval():
+    rng = np.random.RandomState(2)
+    a, b = rng.normal(0.2, 1, size=20), rng.normal(size=20)
+    plain = paired_difference(a, b)
+    corrected = paired_difference(a, b, test_train_ratio=1 / 3)
+    assert corrected.mean == plain.mean and corrected.sd == plain.sd
+    factor = np.sqrt((1 / 20 + 1 / 3) / (1 / 20))
+    assert (corrected.high - corrected.low) == pytest.approx(factor * (plain.high - plain.low))
+    assert corrected.t == pytest.approx(plain.t / factor)
+    assert corrected.p_value > plain.p_value
+    assert paired_difference(a, b, test_train_ratio=0.0).t == pytest.approx(plain.t)
+    with pytest.raises(ValueError, match="test_train_ratio"):
+        paired_difference(a, b, test_train_ratio=-1.0)
