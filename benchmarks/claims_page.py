@@ -221,7 +221,9 @@ def main():
         "command and machine are in the benchmark's docstring and Markdown). Each row is "
         "a paired difference A - B in the direction the paper claims, over that "
         "benchmark's seeds, subsamples or splits (n), with a 95 % Student t interval "
-        "(ddof = 1; for the retrieval splits, which share their data, the Nadeau-Bengio corrected resampled t) unless a bootstrap is named. Verdicts: **reproduced** (interval on "
+        "(ddof = 1; for the retrieval splits, which share their data, the Nadeau-Bengio "
+        "corrected resampled t) unless a bootstrap is named. Verdicts: **reproduced** "
+        "(interval on "
         "the claimed side of 0), **not reproduced** (interval on the other side), **not "
         "distinguishable** (interval contains 0). Small n gives wide intervals: a 'not "
         "distinguishable' is no evidence of equality.", "",

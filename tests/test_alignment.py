@@ -145,7 +145,7 @@ def test_main_mfeat_writes_tables(tmp_path, monkeypatch):
     out = tmp_path / "out"
     assert main(["align", "--data", "mfeat", "--out", str(out), "--text-view", "kar",
                  "--n-subsamples", "2", "--n-images", "4", "--n-texts", "3", "--n-splits", "2",
-                 "--no-tuning"]) == 0
+                 "--no-tuning", "--n-jobs", "1"]) == 0
     table = (out / "alignment_mfeat_kar_pad.md").read_text()
     assert "`kar` as texts" in table and "| MTMK L1 |" in table
     with open(out / "alignment_mfeat_kar_pad_differences.csv") as fh:
