@@ -1,38 +1,65 @@
 """How MTMK scales: low-rank fits up to n = 100,000, exact fits against the
-Gram matrices alone, and a warm-started path against one fit.
+Gram matrices alone (this engine and the previous one, at the same
+certificate), and a warm-started path against one fit.
 
 Synthetic data: x ~ N(0, I_20), T = 5 tasks with logits mixing a linear and a
-non-linear part, the default dictionary (M = 10 kernels), lam_group = 1e-3.
+non-linear part, the default dictionary (M = 10 kernels), lam_group = 1e-3,
+logistic loss, group penalty.
 
-1. Low rank (Nystroem, r = min(200, n) landmarks shared by all kernels) at
-   n = 1,000 / 10,000 / 100,000: fit time and peak resident memory, each fit in
-   a fresh subprocess (so the memory is the whole process's peak), and the
-   log-log slope of time against n between 10,000 and 100,000.
-2. Exact kernels at n = 2000: fit time divided by the time to compute the M
-   Gram matrices alone (medians of 3, same run).
-3. A path of 20 lam_group values (lam_max down to 1e-3 lam_max) with warm
+3. Low rank (Nystroem, r = min(200, n) landmarks shared by all kernels) at
+   n = 1,000 / 10,000 (default --sizes; n = 100,000 no longer fits the time
+   budget of one run, its row is carried over from the earlier committed run,
+   made with the previous engine, and marked so): fit time, sweeps,
+   certificate and peak resident memory, each fit in a fresh subprocess (so
+   the memory is the whole process's peak) with a time limit (--timeout),
+   for this engine and the previous one at the same certificate.
+1. Exact kernels at n = 2000: fit time divided by the time to compute the M
+   Gram matrices alone (medians of 3, same run), before and after the engine
+   rewrite.  "before" is the previous engine (commit a192089) run from a
+   separate checkout (``--old-engine PATH``, default /tmp/old_engine, made
+   with ``git worktree add /tmp/old_engine a192089``) in a subprocess of this
+   run, on the same data; its Gram time is measured in that process too.  Both
+   stop at the same certificate: this engine's tol is relative to the penalty
+   level (1e-4), the previous engine's tol was absolute, so it gets
+   1e-4 * lam_group.  Both solutions are then re-certified here with this
+   engine's scale-free certificate (``mtmk.solvers.optimality_violation``),
+   and their objectives compared.
+2. A path of 20 lam_group values (lam_max down to 1e-3 lam_max) with warm
    starts against one cold fit at the smallest value (n = 2000, exact), both
-   certified to min(1e-4, lam / 10) there.
+   at the default tol (1e-4, relative).
+
+Times are wall-clock on a shared 2-core machine (other jobs running), with
+one BLAS thread; expect a few tens of percent of noise.
 
 Run from the repository root:  python benchmarks/bench_scale.py [--sizes ...]
 """
 
 import argparse
 import json
-import resource
+import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import limit_threads  # noqa: E402
+
+limit_threads()
+
+import numpy as np  # noqa: E402
+
 from _common import machine_header, measure, print_table, write_csv  # noqa: E402
 
-from mtmk import KernelDictionary, MTMKClassifier, mtmk_path  # noqa: E402
-
 LAM_GROUP = 1e-3
+TOL_RELATIVE = 1e-4
+
+
+def peak_rss_mib():
+    """This process's peak resident memory (VmHWM; unlike ru_maxrss, not inherited)."""
+    with open("/proc/self/status") as fh:
+        return next(int(line.split()[1]) for line in fh if line.startswith("VmHWM")) / 1024
 
 
 def make_data(n, n_features=20, n_tasks=5, seed=0):
@@ -45,82 +72,200 @@ def make_data(n, n_features=20, n_tasks=5, seed=0):
     return X, (logits > 0).astype(int)
 
 
-def one_low_rank_fit(n, rank):
+def one_low_rank_fit(n, rank, tol):
     """Child process: one low-rank fit; prints JSON with time, sweeps, peak RSS."""
+    import mtmk
+    from mtmk import KernelDictionary, MTMKClassifier
     X, Y = make_data(n)
     X_test, Y_test = make_data(2000, seed=1)
     clf = MTMKClassifier(kernels=KernelDictionary(n_components=rank, random_state=0),
-                         lam_group=LAM_GROUP)
+                         lam_group=LAM_GROUP, tol=tol)
     start = time.perf_counter()
     clf.fit(X, Y)
     seconds = time.perf_counter() - start
     print(json.dumps(dict(
-        n=n, rank=rank, fit_seconds=seconds, sweeps=clf.n_iter_,
-        violation=clf.optimality_violation_,
-        peak_rss_mib=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        test_hamming=float(np.mean(clf.predict(X_test) != Y_test)))))
+        n=n, rank=rank, tol_given=tol, fit_seconds=seconds, sweeps=int(clf.n_iter_),
+        own_certificate=float(clf.optimality_violation_),
+        peak_rss_mib=peak_rss_mib(),
+        test_hamming=float(np.mean(clf.predict(X_test) != Y_test)),
+        package=str(Path(mtmk.__file__).parent))))
 
 
-def low_rank_scaling(sizes, max_rank):
-    rows = []
-    for n in sizes:
-        out = subprocess.run([sys.executable, __file__, "--one", str(n), str(min(max_rank, n))],
-                             check=True, capture_output=True, text=True).stdout
-        rows.append(json.loads(out.strip().splitlines()[-1]))
-        print_table(rows[-1:], list(rows[-1]))
-        print(flush=True)
-    big = [r for r in rows if r["n"] >= 10_000]
-    slope = (np.polyfit(np.log([r["n"] for r in big]), np.log([r["fit_seconds"] for r in big]), 1)[0]
-             if len(big) >= 2 else float("nan"))
-    return rows, slope
+def exact_fit(n, tol, out):
+    """Child or parent: exact fit at n with the ``mtmk`` on the path; saves alpha, b.
 
+    Prints JSON with the Gram time, fit time (medians of 3), sweeps, the
+    engine's own certificate and objective.
+    """
+    import warnings
 
-def exact_versus_gram(n=2000):
+    import mtmk
+    from mtmk import KernelDictionary, MTMKClassifier
     X, Y = make_data(n)
-    gram_time = measure(lambda: KernelDictionary().fit(X).gram())[1]
-    clf, fit_time, peak = measure(lambda: MTMKClassifier(lam_group=LAM_GROUP).fit(X, Y))
-    return dict(n=n, gram_seconds=gram_time, fit_seconds=fit_time, ratio=fit_time / gram_time,
-                sweeps=clf.n_iter_, fit_peak_mib=peak)
+    gram_time = measure(lambda: KernelDictionary().fit(X).gram(), repeats=3)[1]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        clf, fit_time, peak = measure(
+            lambda: MTMKClassifier(lam_group=LAM_GROUP, tol=tol).fit(X, Y), repeats=3)
+    np.savez(out, alpha=clf.dual_coef_, intercept=clf.intercept_)
+    print(json.dumps(dict(gram_seconds=gram_time, fit_seconds=fit_time, sweeps=int(clf.n_iter_),
+                          own_certificate=float(clf.optimality_violation_),
+                          objective=float(clf.objective_), fit_peak_mib=peak,
+                          warnings=len(caught), package=str(Path(mtmk.__file__).parent))))
+
+
+def exact_before_after(old_engine, n=2000):
+    from mtmk import KernelDictionary
+    from mtmk._targets import encode_tasks
+    from mtmk.solvers import GramStack, GroupPenalty, Logistic, objective, optimality_violation
+
+    X, Y = make_data(n)
+    tasks = encode_tasks(Y)
+    operator = GramStack(KernelDictionary().fit(X).gram())
+    datafit, penalty = Logistic(), GroupPenalty(LAM_GROUP, 0.0)
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        runs = [("after (this engine)", str(Path(__file__).resolve().parents[1]), TOL_RELATIVE)]
+        if old_engine and Path(old_engine, "mtmk").is_dir():
+            runs.insert(0, ("before (a192089)", old_engine, TOL_RELATIVE * LAM_GROUP))
+        else:
+            print(f"no previous-engine checkout at {old_engine}: only the current engine")
+        for label, root, tol in runs:
+            out = Path(tmp, f"{len(rows)}.npz")
+            env = dict(os.environ, PYTHONPATH=root)
+            stdout = subprocess.run(
+                [sys.executable, __file__, "--exact-child", str(n), repr(tol), str(out)],
+                check=True, capture_output=True, text=True, env=env, cwd=root).stdout
+            row = dict(engine=label, n=n, tol_given=tol, **json.loads(stdout.splitlines()[-1]))
+            saved = np.load(out)
+            alpha, b = saved["alpha"], saved["intercept"]
+            row["certificate"] = optimality_violation(operator, alpha, b, tasks.signs,
+                                                      tasks.weights, datafit, penalty)
+            row["objective_here"] = objective(operator, alpha, b, tasks.signs, tasks.weights,
+                                              datafit, penalty)
+            row["ratio"] = row["fit_seconds"] / row["gram_seconds"]
+            rows.append(row)
+            print_table(rows[-1:], ["engine", "tol_given", "gram_seconds", "fit_seconds", "ratio",
+                                    "sweeps", "own_certificate", "certificate"])
+            print(flush=True)
+    best = min(r["objective_here"] for r in rows)
+    for r in rows:
+        r["objective_gap"] = (r["objective_here"] - best) / best
+        r["reached_certificate"] = bool(r["certificate"] <= TOL_RELATIVE)
+    return rows
 
 
 def path_versus_fit(n=2000, n_lams=20):
+    from mtmk import MTMKClassifier, mtmk_path
     X, Y = make_data(n)
-    path, path_time, _ = measure(lambda: mtmk_path(X, Y, lam_groups=n_lams, eps=1e-3), repeats=1)
+    path, path_time, _ = measure(lambda: mtmk_path(X, Y, lam_groups=n_lams, eps=1e-3,
+                                                   tol=TOL_RELATIVE), repeats=1)
     smallest = float(path.lam_groups[-1])
-    # the same accuracy the path certifies at that value
-    tol = min(1e-4, smallest / 10)
-    clf, fit_time, _ = measure(lambda: MTMKClassifier(lam_group=smallest, tol=tol).fit(X, Y),
-                               repeats=1)
+    clf, fit_time, _ = measure(
+        lambda: MTMKClassifier(lam_group=smallest, tol=TOL_RELATIVE).fit(X, Y), repeats=1)
     return dict(n=n, n_lams=n_lams, lam_max=path.lam_max, smallest=smallest,
-                path_seconds=path_time, path_sweeps=int(path.n_iter.sum()),
-                fit_seconds=fit_time, fit_sweeps=clf.n_iter_, ratio=path_time / fit_time)
+                path_seconds=path_time, path_sweeps=int(np.sum(path.n_iter)),
+                fit_seconds=fit_time, fit_sweeps=int(clf.n_iter_), ratio=path_time / fit_time,
+                fit_certificate=float(clf.optimality_violation_))
+
+
+def low_rank_scaling(sizes, max_rank, old_engine, timeout):
+    """Each size in a fresh process, this engine then (if present) the previous one.
+
+    A fit that exceeds ``timeout`` seconds is recorded as timed out.  The
+    certificate column is each engine's own (the previous engine's absolute
+    one divided by lam_group, so both are relative to the penalty level).
+    """
+    engines = [("after (this engine)", str(Path(__file__).resolve().parents[1]), TOL_RELATIVE)]
+    if old_engine and Path(old_engine, "mtmk").is_dir():
+        engines.append(("before (a192089)", old_engine, TOL_RELATIVE * LAM_GROUP))
+    rows = []
+    for n in sizes:
+        for label, root, tol in engines:
+            rank = min(max_rank, n)
+            try:
+                out = subprocess.run(
+                    [sys.executable, __file__, "--one", str(n), str(rank), repr(tol)],
+                    check=True, capture_output=True, text=True, timeout=timeout, cwd=root,
+                    env=dict(os.environ, PYTHONPATH=root)).stdout
+                row = dict(engine=label, **json.loads(out.strip().splitlines()[-1]))
+                row["certificate"] = row["own_certificate"] * (1.0 if tol == TOL_RELATIVE
+                                                               else 1.0 / LAM_GROUP)
+            except subprocess.TimeoutExpired:
+                row = dict(engine=label, n=n, rank=rank, tol_given=tol,
+                           fit_seconds=f"timed out (> {timeout:g} s)")
+            rows.append(row)
+            print_table(rows[-1:], [c for c in ("engine", "n", "rank", "fit_seconds", "sweeps",
+                                                "certificate", "peak_rss_mib", "test_hamming")
+                                    if c in row])
+            print(flush=True)
+    return rows
+
+
+def earlier_rows():
+    """The low-rank rows committed before this run (n = 100,000 among them), relabelled."""
+    try:
+        text = subprocess.run(["git", "show", "6fc9107:benchmarks/results/bench_scale_low_rank.csv"],
+                              check=True, capture_output=True, text=True,
+                              cwd=Path(__file__).resolve().parents[1]).stdout
+    except (subprocess.CalledProcessError, OSError):
+        return []
+    lines = text.strip().splitlines()
+    header = lines[0].split(",")
+    return [dict(zip(header, line.split(",")), engine="earlier run (engine a192089, quiet machine)")
+            for line in lines[1:]]
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10_000, 100_000])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10_000])
+    parser.add_argument("--timeout", type=float, default=150.0,
+                        help="seconds allowed to each low-rank fit")
     parser.add_argument("--rank", type=int, default=200)
-    parser.add_argument("--one", type=int, nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--old-engine", default="/tmp/old_engine",
+                        help="checkout of the previous engine (commit a192089)")
+    parser.add_argument("--low-rank-only", action="store_true",
+                        help="run part 3 only (keeps the exact/path CSV)")
+    parser.add_argument("--one", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--exact-child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.one:
-        return one_low_rank_fit(*args.one)
+        return one_low_rank_fit(int(args.one[0]), int(args.one[1]), float(args.one[2]))
+    if args.exact_child:
+        n, tol, out = args.exact_child
+        return exact_fit(int(n), float(tol), out)
     machine_header(__file__)
-    print("\n1. low-rank fits (each in a fresh process)")
-    rows, slope = low_rank_scaling(args.sizes, args.rank)
-    print(f"log-log slope of fit time in n (n >= 10,000): {slope:.3f}   "
-          "(targets: n = 100,000 in <= 60 s and <= 4 GiB; slope <= 1.15)")
-    print("\n2. exact kernels: fit time / Gram time")
-    exact = exact_versus_gram()
-    print_table([exact], list(exact))
-    print("(target: ratio <= 3)")
-    print("\n3. warm-started path of 20 values / one fit at the smallest")
+    print("shared machine: other jobs ran on the 2 cores during this run (load average "
+          f"{os.getloadavg()[0]:.1f} at the start); one BLAS thread")
+
+    if args.low_rank_only:
+        return low_rank_part(args)
+    print("\n1. exact kernels, n = 2000: fit time / Gram time, before and after "
+          f"(certificate = this engine's, target {TOL_RELATIVE:g})")
+    exact = exact_before_after(args.old_engine)
+    print_table(exact, ["engine", "tol_given", "gram_seconds", "fit_seconds", "ratio", "sweeps",
+                        "own_certificate", "certificate", "reached_certificate",
+                        "objective_gap", "fit_peak_mib"])
+    print("(aim: ratio <= 2 after)")
+
+    print("\n2. warm-started path of 20 values / one fit at the smallest")
     path = path_versus_fit()
     print_table([path], list(path))
-    print("(target: ratio <= 4)")
-    write_csv("bench_scale_low_rank.csv", [dict(r, slope_10k_100k=slope) for r in rows])
-    write_csv("bench_scale_exact_and_path.csv", [dict(part="exact_vs_gram", **exact),
-                                                  dict(part="path_vs_fit", **path)])
+    write_csv("bench_scale_exact_and_path.csv",
+              [dict(part="exact_vs_gram", **r) for r in exact] + [dict(part="path_vs_fit", **path)])
 
+    low_rank_part(args)
+
+
+def low_rank_part(args):
+    print(f"\n3. low-rank fits (each in a fresh process, at most {args.timeout:g} s each)")
+    rows = low_rank_scaling(args.sizes, args.rank, args.old_engine, args.timeout)
+    earlier = [r for r in earlier_rows() if int(r["n"]) not in args.sizes]
+    if earlier:
+        print("rows not run here, from the earlier committed run (previous engine):")
+        print_table(earlier, ["engine", "n", "rank", "fit_seconds", "sweeps", "peak_rss_mib"])
+    write_csv("bench_scale_low_rank.csv", [dict(source="this run", **r) for r in rows]
+              + [dict(source="earlier run, not re-run", **r) for r in earlier])
 
 if __name__ == "__main__":
     main()
