@@ -115,12 +115,13 @@ def mtmk_claims(page):
     path = RESULTS / "theory" / "fair" / "summary.json"
     if path.is_file():
         summary = json.loads(path.read_text())
+        reps = f"{summary.get('config', {}).get('n_reps', '-')} reps"
         for e in summary.get("kernel_slope_differences", []):
             page.interval(MTMK, "the kernel count costs L1 less than L2",
                           f"log-M slope of the estimation error, L2 - L1 (n = {e['n']}, "
                           f"T = {e['n_tasks']}; each tuned on validation data)",
                           "theory/fair/summary.json (bootstrap over replications)",
-                          "-", e["slope_difference"], e["ci_low"], e["ci_high"],
+                          reps, e["slope_difference"], e["ci_low"], e["ci_high"],
                           _verdict(e["ci_low"], e["ci_high"]))
         for e in summary.get("task_effect", []):
             if e.get("loglog_slope") is None or "ci_low" not in e:
@@ -131,7 +132,7 @@ def mtmk_claims(page):
             page.interval(MTMK, "sharing shrinks the log M term like 1/T (reconstructed rate)",
                           f"exponent of the log-M slope in T, {e['method']} (predicted -1; "
                           "verdict on the interval containing -1 and excluding 0)",
-                          "theory/fair/summary.json (bootstrap over replications)", "-",
+                          "theory/fair/summary.json (bootstrap over replications)", reps,
                           e["loglog_slope"], low, high, verdict)
 
 
