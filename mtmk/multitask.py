@@ -16,7 +16,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import KernelTaskClassifier, KernelTaskModel, KernelTaskRegressor
 from .solvers import (GroupPenalty, Logistic, LpLqPenalty, Quadratic, SquaredHinge,
-                      TaskGroupPenalty, solve_bcd, solve_cvxpy, solve_lplq)
+                      TaskGroupPenalty, solve_bcd, solve_cvxpy, solve_lplq, solve_path)
 from .solvers.operators import GramStack, psd_factor
 
 __all__ = ["MTMKClassifier", "MTMKRegressor"]
@@ -94,6 +94,12 @@ class _MTMKModel:
         alpha0, intercept0 = start if start is not None else (None, None)
         return solve_bcd(*args, max_iter=self.max_iter, alpha0=alpha0, intercept0=intercept0,
                          verbose=self.verbose, **options)
+
+    def _path(self, operator, targets, lams):
+        """Native solutions at decreasing ``lams`` with warm starts (the CV engine)."""
+        return solve_path(operator, targets.values, targets.weights, self._datafit(),
+                          self._penalty(0.0), lams, fit_intercept=self.fit_intercept,
+                          tol=self.tol, max_iter=self.max_iter)
 
     def _set_solution(self, result, targets, names, dictionary, operator):
         self._set_targets(targets)

@@ -24,7 +24,7 @@ from ._base import KernelTaskModel, precomputed_operator, training_kernels
 from ._targets import encode_outputs, encode_tasks
 from .kernels import KernelDictionary
 from .multitask import _DATAFITS, MTMKClassifier, MTMKRegressor
-from .solvers import GroupPenalty, Quadratic, TaskGroupPenalty, lam_max, solve_bcd
+from .solvers import GroupPenalty, Quadratic, TaskGroupPenalty, lam_max, solve_path
 
 __all__ = ["MTMKClassifierCV", "MTMKRegressorCV", "lam_group_grid", "mtmk_path"]
 
@@ -54,18 +54,6 @@ def lam_group_grid(lam_max, n_lams=20, eps=1e-3):
     array([1.  , 0.1 , 0.01])
     """
     return lam_max * np.geomspace(1.0, eps, n_lams)
-
-
-def _solve_path(operator, Y, W, datafit, penalty, lams, *, fit_intercept, tol, max_iter):
-    """Solutions at decreasing ``lams``, each warm-started from the previous one."""
-    results, alpha, intercept = [], None, None
-    for lam in lams:
-        result = solve_bcd(operator, Y, W, datafit, penalty.with_lam(float(lam)),
-                           fit_intercept=fit_intercept, tol=tol, max_iter=max_iter,
-                           alpha0=alpha, intercept0=intercept)
-        alpha, intercept = result.alpha, result.intercept
-        results.append(result)
-    return results
 
 
 def _grid(lam_groups, eps, operator, targets, datafit, penalty, fit_intercept):
@@ -168,9 +156,9 @@ def mtmk_path(X, y, *, kernels=None, loss="logistic", penalty="group", lam_group
     top = lam_max(operator, targets.values, targets.weights, datafit, base, fit_intercept)
     lams = _grid(lam_groups, eps, operator, targets, datafit, base, fit_intercept)
     if lams[-1] == 0 and lam_ridge == 0:
-        raise ValueError("lam_groups contains 0 and lam_ridge is 0: set lam_ridge > 0 or "
-                         "keep every lam_group positive.")
-    results = _solve_path(operator, targets.values, targets.weights, datafit, base, lams,
+        raise ValueError("lam_groups contains 0 and lam_ridge is 0 (both 0: no unique "
+                         "minimiser). Set lam_ridge > 0 or keep every lam_group positive.")
+    results = solve_path(operator, targets.values, targets.weights, datafit, base, lams,
                           fit_intercept=fit_intercept, tol=tol, max_iter=max_iter)
     norms = np.array([r.block_norms for r in results])
     totals = norms.sum(axis=1, keepdims=True)
@@ -255,11 +243,6 @@ class _MTMKCV:
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "verbose": ["verbose"],
     }
-    def _path(self, operator, targets, lams):
-        return _solve_path(operator, targets.values, targets.weights, self._datafit(),
-                           self._penalty(0.0), lams, fit_intercept=self.fit_intercept,
-                           tol=self.tol, max_iter=self.max_iter)
-
     def _single(self):
         """The plain estimator with this one's settings (the fold engine)."""
         params = {k: v for k, v in self.get_params(deep=False).items()

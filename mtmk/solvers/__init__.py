@@ -7,7 +7,8 @@ alternation for the lp-lq penalty, :func:`solve_cvxpy` the exact reference for
 every combination; all return a :class:`SolverResult`.
 """
 
-from .bcd import SolverResult, lam_max, objective, optimality_violation, solve_bcd
+from .bcd import (SolverResult, lam_max, objective, optimality_violation, solve_bcd,
+                  solve_path)
 from .datafits import Logistic, Quadratic, SquaredHinge
 from .lplq import solve_lplq
 from .operators import FactorStack, GramStack
@@ -16,4 +17,4 @@ from .reference import solve_cvxpy
 
 __all__ = ["FactorStack", "GramStack", "GroupPenalty", "Logistic", "LpLqPenalty", "Quadratic",
            "SolverResult", "SquaredHinge", "TaskGroupPenalty", "lam_max", "objective",
-           "optimality_violation", "solve_bcd", "solve_cvxpy", "solve_lplq"]
+           "optimality_violation", "solve_bcd", "solve_cvxpy", "solve_lplq", "solve_path"]

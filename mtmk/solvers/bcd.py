@@ -36,7 +36,8 @@ from sklearn.exceptions import ConvergenceWarning
 
 from .anderson import Anderson
 
-__all__ = ["SolverResult", "lam_max", "objective", "optimality_violation", "solve_bcd"]
+__all__ = ["SolverResult", "lam_max", "objective", "optimality_violation", "solve_bcd",
+           "solve_path"]
 
 
 @dataclass
@@ -224,6 +225,33 @@ def solve_bcd(operator, Y, W, datafit, penalty, *, fit_intercept=True, tol=1e-4,
                         block_norms=penalty.kernel_norms(task_norms),
                         objective=state.objective(), violation=violation, n_iter=n_iter,
                         converged=converged)
+
+
+def solve_path(operator, Y, W, datafit, penalty, lams, *, fit_intercept=True, tol=1e-4,
+               max_iter=1000):
+    """:func:`solve_bcd` at decreasing penalty levels ``lams``, each warm-started.
+
+    Parameters
+    ----------
+    operator, Y, W, datafit, penalty
+        As for :func:`solve_bcd`; ``penalty.with_lam(lam)`` sets each level.
+    lams : array-like of shape (n_lams,)
+        Decreasing penalty levels.
+    fit_intercept, tol, max_iter
+        As for :func:`solve_bcd`, at every level.
+
+    Returns
+    -------
+    list of SolverResult
+    """
+    results, alpha, intercept = [], None, None
+    for lam in lams:
+        result = solve_bcd(operator, Y, W, datafit, penalty.with_lam(float(lam)),
+                           fit_intercept=fit_intercept, tol=tol, max_iter=max_iter,
+                           alpha0=alpha, intercept0=intercept)
+        alpha, intercept = result.alpha, result.intercept
+        results.append(result)
+    return results
 
 
 # Sweeps between recomputations of the kernel products from scratch.
