@@ -4,13 +4,13 @@ Writes ``DIR/results.csv`` (one row per fit, appended as cells finish; a
 rerun skips finished cells), ``DIR/summary.md`` (the tables below as
 Markdown), ``DIR/summary.json`` (every fitted slope with its
 bootstrap interval and the predicted value, the support and Rademacher
-results, the acceptance checks as measured, the runtime and the machine) and
+results, the checks as measured, the runtime and the machine) and
 the PNG figures.
 
 Presets
 -------
 quick
-    The acceptance run (about a minute on 2 cores).  Finite-rank design:
+    The quick check (about a minute on 2 cores).  Finite-rank design:
     per-covariate polynomial kernels of degree 2 (rank 3), x ~ N(0, I_10),
     s = 2 active kernels shared by T = 3 tasks, ||f*_tm||_H = 1.
 

@@ -258,7 +258,7 @@ def summarize(rows, rademacher=None, n_boot=2000, random_state=0):
     dict
         ``n_rates``, ``kernel_count``, ``task_effect``, ``covariates``,
         ``support``, ``support_comparison``, ``rademacher``, ``failed_fits`` and
-        ``checks`` (the acceptance statements, True or False as measured).
+        ``checks`` (the checked statements, True or False as measured).
     """
     ok = _ok(rows)
     by_prefix = lambda p: [r for r in ok if str(r["experiment"]).startswith(p)]
