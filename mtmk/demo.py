@@ -49,7 +49,7 @@ def main():
     print(f"  accuracy            {clf.score(X_test, y_test):.4f}")
     print(f"  mean per-task AUC   {mean_task_auc(clf, X_test, y_test):.4f}")
     print(f"  fit time            {seconds:.2f} s ({clf.n_iter_} sweeps, "
-          f"optimality violation {clf.optimality_violation_:.1e})")
+          f"optimality certificate {clf.optimality_violation_:.1e})")
     print("  learned kernel weights (shared by all tasks):")
     for name, weight in sorted(zip(clf.kernel_names_, clf.kernel_weights_),
                                key=lambda item: -item[1]):

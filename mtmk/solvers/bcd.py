@@ -178,12 +178,27 @@ def solve_bcd(operator, Y, W, datafit, penalty, *, fit_intercept=True, tol=1e-4,
         if active.size:
             working_set, full_sweep = active, False
     violation, converged, n_iter = np.inf, False, 0
+    newton_wait, newton_backoff = 0, 1
     for n_iter in range(1, max_iter + 1):
         # Working sets: sweeps over the non-zero kernels until they are solved
         # to a fraction of the last full sweep's violation, then one full sweep
         # to let dropped kernels back in (skglm's strategy, over kernels).
         blocks = all_blocks if full_sweep else working_set
-        sweep_violation = max([state.visit(m) for m in blocks], default=0.0)
+        joint = None
+        if not full_sweep and newton_wait == 0:
+            joint = state.joint_newton(blocks)
+            # a rejected joint step is retried after a back-off (doubling)
+            newton_backoff = 1 if joint is not None else 2 * newton_backoff
+            newton_wait = 0 if joint is not None else newton_backoff
+        elif newton_wait > 0:
+            newton_wait -= 1
+        if joint is not None:
+            sweep_violation = joint
+            state.scale_step(blocks)
+            for m in blocks:
+                state.test_zero(m)
+        else:
+            sweep_violation = max([state.visit(m) for m in blocks], default=0.0)
         if fit_intercept:
             state.intercept_step()
             sweep_violation = max(sweep_violation, state.intercept_violation())
@@ -254,8 +269,37 @@ def solve_path(operator, Y, W, datafit, penalty, lams, *, fit_intercept=True, to
     return results
 
 
+def _conjugate_gradients(matvec, rhs, image):
+    """Column-wise conjugate gradients for a symmetric positive definite system.
+
+    ``matvec(P, image(P))`` is the system's product.  Returns ``z`` (at most
+    ``_CG_STEPS`` steps: a truncated solve) and ``image(z)``, accumulated from
+    the images of the search directions so that it costs no extra product.
+    """
+    z, image_z = np.zeros_like(rhs), np.zeros_like(rhs)
+    r, p = rhs.copy(), rhs.copy()
+    rr = np.sum(r * r, axis=0)
+    stop = 1e-10 * rr
+    for _ in range(_CG_STEPS):
+        if np.all(rr <= stop):
+            break
+        image_p = image(p)
+        Ap = matvec(p, image_p)
+        pAp = np.sum(p * Ap, axis=0)
+        step = np.where(pAp > 0, rr / np.where(pAp > 0, pAp, 1.0), 0.0)
+        z += step * p
+        image_z += step * image_p
+        r -= step * Ap
+        rr_new = np.sum(r * r, axis=0)
+        p = r + np.where(rr > 0, rr_new / np.where(rr > 0, rr, 1.0), 0.0) * p
+        rr = rr_new
+    return z, image_z
+
+
 # Sweeps between recomputations of the kernel products from scratch.
 _REFRESH = 50
+# Conjugate-gradient steps (kernel products) of one truncated Newton block step.
+_CG_STEPS = 20
 
 
 class _State:
@@ -345,11 +389,158 @@ class _State:
             self.intercept_step()
         return violation
 
+    def joint_newton(self, blocks):
+        """A truncated Newton step on all ``blocks`` (non-zero) at once.
+
+        Returns the largest scale-free violation over the blocks before the
+        step, or ``None`` when no step was taken (the caller then sweeps the
+        blocks one by one).  Candidate kernels are often strongly correlated
+        (neighbouring widths), so one block at a time zigzags; the joint step
+        does not.  With the datafit's Hessian diagonal ``D`` and the penalty's
+        curvature ``c_i`` of block i (the upper bound ``c_i I`` of its Hessian),
+        the Newton system ``D sum_j K_j x_j + c_i x_i = b_i`` is solved through
+        ``y = sum_j K_j x_j``: ``(I + Kc D) y = sum_j K_j b_j / c_j`` with the
+        combined kernel ``Kc = sum_j K_j / c_j``, by conjugate gradients on the
+        symmetric ``I + S Kc S`` (``S = sqrt(D)``); then ``x_i = (b_i - D y) / c_i``.
+        """
+        curvature = getattr(self.penalty, "curvature", None)
+        if curvature is None or len(blocks) == 0:
+            return None
+        Y, W, datafit, op = self.Y, self.W, self.datafit, self.operator
+        R = datafit.gradient(self.F, Y, W)
+        KR = {m: op.dot(m, R) for m in blocks}
+        worst, cs = 0.0, {}
+        for m in blocks:
+            g2, gv, v2 = _block_statistics(R, KR[m], self.alpha[m], self.KA[m])
+            worst = max(worst, self.penalty.violation(m, g2, gv, v2))
+            c, _ = curvature(m, np.sqrt(np.maximum(v2, 0.0)))
+            if not np.all(np.isfinite(c) & (c > 0)):
+                return None
+            cs[m] = c
+        Kb = {m: -(KR[m] + cs[m] * self.KA[m]) for m in blocks}
+        h = sum(Kb[m] / cs[m] for m in blocks)
+        S = np.sqrt(np.maximum(datafit.hessian_diagonal(self.F, Y, W), 0.0))
+
+        def combined(A):
+            repeat = A.shape[1] // h.shape[1]
+            return sum(op.dot(m, A) / np.tile(cs[m], repeat) for m in blocks)
+
+        # (I + Kc D) y = h (+ 1 db with the intercepts): Woodbury through the
+        # symmetric (I + S Kc S) z = S rhs, y = rhs - Kc S z.  The intercepts
+        # are in the same step (wide kernels nearly contain the constants).
+        n_tasks = h.shape[1]
+        columns = [h, np.ones_like(h)] if self.fit_intercept else [h]
+        rhs = np.hstack(columns)
+        S2 = np.hstack([S] * len(columns))
+        _, KcSz = _conjugate_gradients(lambda P, KcSP: P + S2 * KcSP, S2 * rhs,
+                                       lambda P: combined(S2 * P))
+        solution = rhs - KcSz
+        y = solution[:, :n_tasks]
+        db = np.zeros(n_tasks)
+        rho = R.sum(axis=0)
+        if self.fit_intercept:
+            # the intercepts' equation 1^T D y = -sum R fixes db
+            y1 = solution[:, n_tasks:]
+            D = S * S
+            denominator = np.sum(D * y1, axis=0)
+            db = np.where(denominator > 0, (-rho - np.sum(D * y, axis=0))
+                          / np.where(denominator > 0, denominator, 1.0), 0.0)
+            y = y + db * y1
+        Dy = S * S * y
+        d_alpha = {m: (-(R + cs[m] * self.alpha[m]) - Dy) / cs[m] for m in blocks}
+        d_KA = {m: (Kb[m] - op.dot(m, Dy)) / cs[m] for m in blocks}
+        slope = sum(float(np.sum((R + cs[m] * self.alpha[m]) * d_KA[m])) for m in blocks)
+        slope += float(rho @ db)
+        if not slope < 0:
+            return None
+        dF = sum(d_KA.values()) + db
+        norms = self.task_norms()
+        before = self.penalty.value(norms)
+        t = 1.0
+        for _ in range(30):
+            for m in blocks:
+                norms[m] = np.sqrt(np.maximum(np.sum((self.alpha[m] + t * d_alpha[m])
+                                                     * (self.KA[m] + t * d_KA[m]), axis=0), 0.0))
+            decrease = float(datafit.difference(self.F, t * dF, Y, W).sum())
+            if decrease + self.penalty.value(norms) - before <= 1e-4 * t * slope:
+                for m in blocks:
+                    self.alpha[m] += t * d_alpha[m]
+                    self.KA[m] += t * d_KA[m]
+                self.F = self.F + t * dF
+                self.b = self.b + t * db
+                self.loss += decrease
+                return worst
+            t *= 0.5
+        return None
+
     def _move(self, m, new_alpha, new_KA, dKA, decrease):
         self.F = self.F + dKA
         self.loss += decrease
         self.KA[m] = new_KA
         self.alpha[m] = new_alpha
+
+    def scale_step(self, blocks):
+        """Newton steps on the scales ``s_i`` of the blocks (``alpha_i <- s_i alpha_i``).
+
+        The norm part of a penalty has no curvature along a block itself,
+        which the joint step's bound ``c I`` overstates, so blocks trade size
+        slowly under it.  Over the scales the problem is small (one variable
+        per block), needs no kernel product (``K_i alpha_i`` is known) and is
+        solved here by projected Newton steps with backtracking, down to exact
+        zeros.
+        """
+        blocks = [m for m in blocks if np.any(self.KA[m])]
+        if not blocks:
+            return
+        Y, W, datafit = self.Y, self.W, self.datafit
+        d = np.stack([self.KA[m] for m in blocks])
+        norms = self.task_norms()
+        # along s_i the penalty is exactly P0 + A_i s_i + B_i s_i^2 (norm and ridge)
+        A, B = np.zeros(len(blocks)), np.zeros(len(blocks))
+        for k, m in enumerate(blocks):
+            values = []
+            for scale in (0.0, 1.0, 2.0):
+                scaled = norms.copy()
+                scaled[m] *= scale
+                values.append(self.penalty.value(scaled))
+            B[k] = (values[2] - 2.0 * values[1] + values[0]) / 2.0
+            A[k] = values[1] - values[0] - B[k]
+        s = np.ones(len(blocks))
+        for _ in range(5):
+            F = self.F + np.tensordot(s - 1.0, d, axes=1)
+            g = np.einsum("it,kit->k", datafit.gradient(F, Y, W), d) + A + 2.0 * B * s
+            H = np.einsum("it,kit,lit->kl", datafit.hessian_diagonal(F, Y, W), d, d)
+            H[np.diag_indices_from(H)] += 2.0 * B + 1e-12 * max(np.trace(H), 1e-300)
+            try:
+                step = np.linalg.solve(H, g)
+            except np.linalg.LinAlgError:
+                break
+            t, accepted = 1.0, False
+            for _ in range(20):
+                s_new = np.maximum(s - t * step, 0.0)
+                change = (float(datafit.difference(F, np.tensordot(s_new - s, d, axes=1),
+                                                   Y, W).sum())
+                          + float(A @ (s_new - s) + B @ (s_new ** 2 - s ** 2)))
+                if change < 0:
+                    accepted = True
+                    break
+                t *= 0.5
+            if not accepted:
+                break
+            s = s_new
+        if np.any(s != 1.0):
+            dF = np.tensordot(s - 1.0, d, axes=1)
+            decrease = float(datafit.difference(self.F, dF, Y, W).sum())
+            for k, m in enumerate(blocks):
+                self.alpha[m] *= s[k]
+                self.KA[m] *= s[k]
+            self.F = self.F + dF
+            self.loss += decrease
+
+    def test_zero(self, m):
+        """Zero test of a block after a joint step (with back-off)."""
+        if np.any(self.alpha[m]):
+            self._try_zero(m)
 
     def _try_zero(self, m):
         """Set a shrinking block to zero when zero minimises the objective over it.
@@ -367,7 +558,7 @@ class _State:
         zero = np.zeros_like(g2)
         if self.penalty.violation(m, g2, zero, zero) > 0.0:
             self.zero_wait[m] = self.zero_backoff[m]
-            self.zero_backoff[m] *= 2
+            self.zero_backoff[m] = min(2 * self.zero_backoff[m], 4)
             return
         decrease = float(self.datafit.difference(self.F, -self.KA[m], self.Y, self.W).sum())
         self._move(m, np.zeros_like(self.alpha[m]), np.zeros_like(self.KA[m]),
