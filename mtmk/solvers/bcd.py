@@ -8,18 +8,18 @@ the task norm of kernel m and task t is ``||f_tm||_H = sqrt(alpha_mt^T K_m alpha
 A block (one kernel, all tasks) step is a proximal gradient step in the metric
 of ``K_m`` (the factor form ``K_m = L L^T``, ``v = L^T alpha``, without ever
 forming ``L``): one product ``K_m @ R`` with the datafit gradient gives the
-block gradient, the new block and the incremental update of ``F``.  The first
-trial step of each visit is the exact minimiser of the datafit's quadratic
-model along the block gradient (the datafit's Hessian diagonal against
-``K_m R``), so the step follows the local curvature rather than a global
-bound; it is accepted only on sufficient decrease, with the datafit change
-computed term by term so the test stays exact near the optimum.  A block whose
-step shrinks it is tested for being optimal at zero (one more product), which
-removes a dying kernel in one visit instead of many small shrinking steps.
-The intercepts get a safeguarded Newton step after every block.  Working sets
-restrict sweeps to the non-zero kernels between full sweeps; Anderson
-extrapolation speeds up the tail; the tracked products ``K_m alpha_m`` are
-recomputed every 50 sweeps against rounding drift.
+block gradient, the new block and the incremental update of ``F``.  Step
+sizes start from the last accepted one (doubled) and are accepted only on
+sufficient decrease, with the datafit change computed term by term so the
+test stays exact near the optimum.  After every sweep over the working set a
+second-order step on the block scales (``alpha_m <- s_m alpha_m``, a Newton
+problem with one variable per kernel and no kernel product) lets correlated
+kernels trade size and dying kernels reach zero; a block whose step shrinks it
+is also tested for being optimal at zero (one more product).  The intercepts
+get a safeguarded Newton step after every block.  Working sets restrict sweeps
+to the non-zero kernels between full sweeps; Anderson extrapolation speeds up
+the tail; the tracked products ``K_m alpha_m`` are recomputed every 50 sweeps
+against rounding drift.
 
 The stopping rule is scale-free: the largest distance of minus the gradient to
 the penalty's subdifferential over blocks (and the intercepts' partial
@@ -178,27 +178,16 @@ def solve_bcd(operator, Y, W, datafit, penalty, *, fit_intercept=True, tol=1e-4,
         if active.size:
             working_set, full_sweep = active, False
     violation, converged, n_iter = np.inf, False, 0
-    newton_wait, newton_backoff = 0, 1
     for n_iter in range(1, max_iter + 1):
         # Working sets: sweeps over the non-zero kernels until they are solved
         # to a fraction of the last full sweep's violation, then one full sweep
         # to let dropped kernels back in (skglm's strategy, over kernels).
         blocks = all_blocks if full_sweep else working_set
-        joint = None
-        if not full_sweep and newton_wait == 0:
-            joint = state.joint_newton(blocks)
-            # a rejected joint step is retried after a back-off (doubling)
-            newton_backoff = 1 if joint is not None else 2 * newton_backoff
-            newton_wait = 0 if joint is not None else newton_backoff
-        elif newton_wait > 0:
-            newton_wait -= 1
-        if joint is not None:
-            sweep_violation = joint
+        sweep_violation = max([state.visit(m) for m in blocks], default=0.0)
+        if not full_sweep:
+            # second-order step on the block scales: size trades between
+            # correlated kernels and dying kernels, without a kernel product
             state.scale_step(blocks)
-            for m in blocks:
-                state.test_zero(m)
-        else:
-            sweep_violation = max([state.visit(m) for m in blocks], default=0.0)
         if fit_intercept:
             state.intercept_step()
             sweep_violation = max(sweep_violation, state.intercept_violation())
@@ -269,37 +258,8 @@ def solve_path(operator, Y, W, datafit, penalty, lams, *, fit_intercept=True, to
     return results
 
 
-def _conjugate_gradients(matvec, rhs, image):
-    """Column-wise conjugate gradients for a symmetric positive definite system.
-
-    ``matvec(P, image(P))`` is the system's product.  Returns ``z`` (at most
-    ``_CG_STEPS`` steps: a truncated solve) and ``image(z)``, accumulated from
-    the images of the search directions so that it costs no extra product.
-    """
-    z, image_z = np.zeros_like(rhs), np.zeros_like(rhs)
-    r, p = rhs.copy(), rhs.copy()
-    rr = np.sum(r * r, axis=0)
-    stop = 1e-10 * rr
-    for _ in range(_CG_STEPS):
-        if np.all(rr <= stop):
-            break
-        image_p = image(p)
-        Ap = matvec(p, image_p)
-        pAp = np.sum(p * Ap, axis=0)
-        step = np.where(pAp > 0, rr / np.where(pAp > 0, pAp, 1.0), 0.0)
-        z += step * p
-        image_z += step * image_p
-        r -= step * Ap
-        rr_new = np.sum(r * r, axis=0)
-        p = r + np.where(rr > 0, rr_new / np.where(rr > 0, rr, 1.0), 0.0) * p
-        rr = rr_new
-    return z, image_z
-
-
 # Sweeps between recomputations of the kernel products from scratch.
 _REFRESH = 50
-# Conjugate-gradient steps (kernel products) of one truncated Newton block step.
-_CG_STEPS = 20
 
 
 class _State:
@@ -318,10 +278,11 @@ class _State:
         self.F = self.KA.sum(axis=0) + self.b
         self.loss = datafit.value(self.F, Y, W)
         # Curvature of block m is at most curvature * max(W) * lambda_max(K_m):
-        # the safe step; the step search starts from the local curvature.
+        # the safe step the step search starts from.
         scale = datafit.curvature * float(W.max())
         self.safe_step = np.array([1.0 / max(scale * operator.top_eigenvalue(m), 1e-300)
                                    for m in range(n_kernels)])
+        self.step = self.safe_step.copy()
         # visits to wait before the next zero test of a block (doubles on failure)
         self.zero_wait = np.zeros(n_kernels, dtype=int)
         self.zero_backoff = np.ones(n_kernels, dtype=int)
@@ -358,11 +319,10 @@ class _State:
         violation = self.penalty.violation(m, g2, gv, v2)
         if v2.sum() == 0.0 and violation == 0.0:
             return violation  # a zero block that is optimal stays at zero
-        # First trial: the minimiser of the datafit's quadratic model along the
-        # block gradient; halve until the step decreases the objective enough.
-        curvature = float(np.sum(datafit.hessian_diagonal(self.F, Y, W) * KR * KR))
-        t = g2.sum() / curvature if curvature > 0 else 1e8 * self.safe_step[m]
-        t = min(t, 1e8 * self.safe_step[m])
+        # Backtracking from the last accepted step (doubled): the curvature
+        # bound is safe but far too pessimistic once most samples are fitted
+        # confidently.  Every trial reuses K_m R, so it costs O(n T).
+        t = self.step[m]
         while True:
             z_norms = np.sqrt(np.maximum(v2 - 2.0 * t * gv + t * t * g2, 0.0))
             c = self.penalty.prox_scale(m, z_norms, t)
@@ -379,6 +339,7 @@ class _State:
             if t < 1e-6 * self.safe_step[m]:
                 return violation  # no acceptable step: rounding dominates
             t *= 0.5
+        self.step[m] = min(2.0 * t, 1e8 * self.safe_step[m])
         self._move(m, new_alpha, new_KA, dKA, decrease)
         new_norm = float(np.sum(np.sum(new_alpha * new_KA, axis=0)))
         if 0.0 < new_norm < v2.sum():
@@ -389,90 +350,6 @@ class _State:
             self.intercept_step()
         return violation
 
-    def joint_newton(self, blocks):
-        """A truncated Newton step on all ``blocks`` (non-zero) at once.
-
-        Returns the largest scale-free violation over the blocks before the
-        step, or ``None`` when no step was taken (the caller then sweeps the
-        blocks one by one).  Candidate kernels are often strongly correlated
-        (neighbouring widths), so one block at a time zigzags; the joint step
-        does not.  With the datafit's Hessian diagonal ``D`` and the penalty's
-        curvature ``c_i`` of block i (the upper bound ``c_i I`` of its Hessian),
-        the Newton system ``D sum_j K_j x_j + c_i x_i = b_i`` is solved through
-        ``y = sum_j K_j x_j``: ``(I + Kc D) y = sum_j K_j b_j / c_j`` with the
-        combined kernel ``Kc = sum_j K_j / c_j``, by conjugate gradients on the
-        symmetric ``I + S Kc S`` (``S = sqrt(D)``); then ``x_i = (b_i - D y) / c_i``.
-        """
-        curvature = getattr(self.penalty, "curvature", None)
-        if curvature is None or len(blocks) == 0:
-            return None
-        Y, W, datafit, op = self.Y, self.W, self.datafit, self.operator
-        R = datafit.gradient(self.F, Y, W)
-        KR = {m: op.dot(m, R) for m in blocks}
-        worst, cs = 0.0, {}
-        for m in blocks:
-            g2, gv, v2 = _block_statistics(R, KR[m], self.alpha[m], self.KA[m])
-            worst = max(worst, self.penalty.violation(m, g2, gv, v2))
-            c, _ = curvature(m, np.sqrt(np.maximum(v2, 0.0)))
-            if not np.all(np.isfinite(c) & (c > 0)):
-                return None
-            cs[m] = c
-        Kb = {m: -(KR[m] + cs[m] * self.KA[m]) for m in blocks}
-        h = sum(Kb[m] / cs[m] for m in blocks)
-        S = np.sqrt(np.maximum(datafit.hessian_diagonal(self.F, Y, W), 0.0))
-
-        def combined(A):
-            repeat = A.shape[1] // h.shape[1]
-            return sum(op.dot(m, A) / np.tile(cs[m], repeat) for m in blocks)
-
-        # (I + Kc D) y = h (+ 1 db with the intercepts): Woodbury through the
-        # symmetric (I + S Kc S) z = S rhs, y = rhs - Kc S z.  The intercepts
-        # are in the same step (wide kernels nearly contain the constants).
-        n_tasks = h.shape[1]
-        columns = [h, np.ones_like(h)] if self.fit_intercept else [h]
-        rhs = np.hstack(columns)
-        S2 = np.hstack([S] * len(columns))
-        _, KcSz = _conjugate_gradients(lambda P, KcSP: P + S2 * KcSP, S2 * rhs,
-                                       lambda P: combined(S2 * P))
-        solution = rhs - KcSz
-        y = solution[:, :n_tasks]
-        db = np.zeros(n_tasks)
-        rho = R.sum(axis=0)
-        if self.fit_intercept:
-            # the intercepts' equation 1^T D y = -sum R fixes db
-            y1 = solution[:, n_tasks:]
-            D = S * S
-            denominator = np.sum(D * y1, axis=0)
-            db = np.where(denominator > 0, (-rho - np.sum(D * y, axis=0))
-                          / np.where(denominator > 0, denominator, 1.0), 0.0)
-            y = y + db * y1
-        Dy = S * S * y
-        d_alpha = {m: (-(R + cs[m] * self.alpha[m]) - Dy) / cs[m] for m in blocks}
-        d_KA = {m: (Kb[m] - op.dot(m, Dy)) / cs[m] for m in blocks}
-        slope = sum(float(np.sum((R + cs[m] * self.alpha[m]) * d_KA[m])) for m in blocks)
-        slope += float(rho @ db)
-        if not slope < 0:
-            return None
-        dF = sum(d_KA.values()) + db
-        norms = self.task_norms()
-        before = self.penalty.value(norms)
-        t = 1.0
-        for _ in range(30):
-            for m in blocks:
-                norms[m] = np.sqrt(np.maximum(np.sum((self.alpha[m] + t * d_alpha[m])
-                                                     * (self.KA[m] + t * d_KA[m]), axis=0), 0.0))
-            decrease = float(datafit.difference(self.F, t * dF, Y, W).sum())
-            if decrease + self.penalty.value(norms) - before <= 1e-4 * t * slope:
-                for m in blocks:
-                    self.alpha[m] += t * d_alpha[m]
-                    self.KA[m] += t * d_KA[m]
-                self.F = self.F + t * dF
-                self.b = self.b + t * db
-                self.loss += decrease
-                return worst
-            t *= 0.5
-        return None
-
     def _move(self, m, new_alpha, new_KA, dKA, decrease):
         self.F = self.F + dKA
         self.loss += decrease
@@ -482,12 +359,12 @@ class _State:
     def scale_step(self, blocks):
         """Newton steps on the scales ``s_i`` of the blocks (``alpha_i <- s_i alpha_i``).
 
-        The norm part of a penalty has no curvature along a block itself,
-        which the joint step's bound ``c I`` overstates, so blocks trade size
-        slowly under it.  Over the scales the problem is small (one variable
-        per block), needs no kernel product (``K_i alpha_i`` is known) and is
-        solved here by projected Newton steps with backtracking, down to exact
-        zeros.
+        Candidate kernels are often strongly correlated (neighbouring widths),
+        so block steps trade size between them slowly, and a kernel that ends
+        at zero shrinks slowly.  Over the scales the problem is small (one
+        variable per block), needs no kernel product (``K_i alpha_i`` is
+        known) and is solved here by projected Newton steps with the datafit's
+        Hessian and backtracking, down to exact zeros.
         """
         blocks = [m for m in blocks if np.any(self.KA[m])]
         if not blocks:
@@ -536,11 +413,6 @@ class _State:
                 self.KA[m] *= s[k]
             self.F = self.F + dF
             self.loss += decrease
-
-    def test_zero(self, m):
-        """Zero test of a block after a joint step (with back-off)."""
-        if np.any(self.alpha[m]):
-            self._try_zero(m)
 
     def _try_zero(self, m):
         """Set a shrinking block to zero when zero minimises the objective over it.

@@ -53,8 +53,11 @@ class Logistic(_Datafit):
         return float(np.sum(W * np.logaddexp(0.0, -Y * F)))
 
     def difference(self, F, D, Y, W):
-        # l(u + d) - l(u) = log1p(expm1(-y d) * sigmoid(-y u)), term by term.
-        return np.sum(W * np.log1p(np.expm1(-Y * D) * expit(-Y * F)), axis=0)
+        # l(u + d) - l(u) = log1p(expm1(-y d) * sigmoid(-y u)), term by term;
+        # a trial step so long that expm1 overflows is an infinite increase.
+        with np.errstate(over="ignore", invalid="ignore"):
+            terms = W * np.log1p(np.expm1(-Y * D) * expit(-Y * F))
+        return np.sum(np.where(W > 0, terms, 0.0), axis=0)
 
     def gradient(self, F, Y, W):
         return -W * Y * expit(-Y * F)

@@ -22,9 +22,6 @@ What a solver asks of a penalty:
   penalty level, which gives ``lam_max``;
 - ``level(task_norms)``: the size of the penalty's force, which makes the
   stopping rule scale-free;
-- ``curvature(m, a_m)`` and ``couples_tasks`` (optional): the penalty's
-  gradient ``c_t v_t`` and Hessian ``c_t I - gamma u u^T`` at a non-zero
-  block; a solver with them takes second-order (Newton) block steps;
 - ``cvxpy(m, V)``: the penalty of block m as a cvxpy expression, for factor
   variables ``V`` of shape (rank_m, n_tasks).
 
@@ -130,21 +127,6 @@ class GroupPenalty(_BlockPenalty):
         c = mu / np.sqrt(v2) + 2.0 * self.lam_ridge
         return float(np.sqrt(max(g2 + 2.0 * c * gv + c * c * v2, 0.0)))
 
-    #: the Hessian's rank-one part spans all tasks of a block
-    couples_tasks = True
-
-    def curvature(self, m, task_norms_m):
-        """Second-order information of block m at non-zero task norms ``a_m``.
-
-        Returns ``(c, gamma)``, each of shape (n_tasks,): the penalty's gradient
-        is ``c_t v_t`` and its Hessian ``c I - gamma u u^T`` with ``u = v / ||v||``
-        over the whole block (``inf`` where the penalty is not differentiable).
-        """
-        norm = float(np.sqrt(np.sum(np.square(task_norms_m))))
-        gamma = self._mu(m) / norm if norm > 0 else np.inf
-        shape = np.shape(task_norms_m)
-        return np.full(shape, gamma + 2.0 * self.lam_ridge), np.full(shape, gamma)
-
     def cvxpy(self, m, V):
         import cvxpy as cp
 
@@ -186,16 +168,6 @@ class TaskGroupPenalty(_BlockPenalty):
         active = np.maximum(g2 + 2.0 * c * gv + c * c * v2, 0.0)
         zero = np.maximum(np.sqrt(np.maximum(g2, 0.0)) - mu, 0.0) ** 2
         return float(np.sqrt(np.sum(np.where(on, active, zero))))
-
-    #: the Hessian's rank-one part is per task
-    couples_tasks = False
-
-    def curvature(self, m, task_norms_m):
-        """``(c, gamma)``: gradient ``c_t v_t``, Hessian ``c_t I - gamma_t u_t u_t^T`` per task."""
-        a = np.asarray(task_norms_m, dtype=float)
-        with np.errstate(divide="ignore"):
-            gamma = np.where(a > 0, self._mu(m) / a, np.inf)
-        return gamma + 2.0 * self.lam_ridge, gamma
 
     def cvxpy(self, m, V):
         import cvxpy as cp
