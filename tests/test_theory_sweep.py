@@ -208,3 +208,47 @@ def test_best_single_with_a_small_validation_split():
     rows = simulate(dict(TINY, n=50, methods=["best_single"]), n_reps=1, n_test=200,
                     progress=False)
     assert rows[0]["status"] == "ok" and rows[0]["estimation_error"] > 0
+
+
+def test_validation_tuning_gives_each_method_its_own_penalty():
+    grid = dict(TINY, n=80, tuning="validation",
+                methods=[("mtmk_l1", "mtmk_l2", "mtmk_mix", "stmkl")])
+    rows = simulate(grid, n_reps=1, n_test=200, progress=False, random_state=0)
+    by = {r["method"]: r for r in rows}
+    assert all(r["status"] == "ok" for r in rows)
+    for method, r in by.items():
+        scheduled = sweep.regularisation(method, 80, 5, 0.5)
+        if method == "stmkl":  # per-task choices, averaged
+            continue
+        ratios = {lam / ref for lam, ref in zip((r["lam_group"], r["lam_ridge"]), scheduled)
+                  if ref > 0}
+        assert len(ratios) == 1
+        ratio = ratios.pop()
+        assert any(np.isclose(ratio, f) for f in sweep.TUNING_FACTORS), (method, ratio)
+        assert r["grid_edge"] in (0.0, 1.0)
+    assert by["mtmk_l2"]["lam_group"] == 0 and by["mtmk_l2"]["lam_ridge"] > 0
+    # Same training and test data as the fixed schedule (seeds ignore tuning).
+    fixed = simulate(dict(grid, tuning="schedule"), n_reps=1, n_test=200, progress=False,
+                     random_state=0)
+    assert {r["bayes_zero_one"] for r in fixed} == {r["bayes_zero_one"] for r in rows}
+    assert all(np.isnan(r["grid_edge"]) for r in fixed)
+
+
+def test_validation_tuning_rejects_best_single_and_unknown_modes():
+    with pytest.raises(ValueError, match="best_single"):
+        simulate(dict(TINY, tuning="validation", methods=["best_single"]), progress=False)
+    with pytest.raises(ValueError, match="tuning"):
+        simulate(dict(TINY, tuning="oracle"), progress=False)
+
+
+def test_support_comparison_only_among_selecting_methods():
+    from mtmk.theory import summarize
+    grid = dict(TINY, experiment="support", n=80,
+                methods=[("mtmk_l1", "mtmk_l2", "mtmk_mix", "stmkl")])
+    rows = simulate(grid, n_reps=3, n_test=200, progress=False)
+    comp = summarize(rows, n_boot=100)["support_comparison"]
+    compared = {d["comparison"] for d in comp["paired"]}
+    assert compared == {"mtmk_l1 - mtmk_mix", "mtmk_l1 - stmkl"}
+    assert all(d["n"] == 3 for d in comp["paired"])
+    checks = summarize(rows, n_boot=100)["checks"]
+    assert not any("l2" in name for name in checks)

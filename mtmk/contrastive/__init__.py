@@ -1,4 +1,4 @@
-"""The CLIP family in kernel form (SPEC sections 5-6).
+"""The CLIP family in kernel form.
 
 Two-view estimators in scikit-learn's cross-decomposition style
 (``fit(X, Z)``, ``transform(X, Z=None)``):

@@ -70,7 +70,7 @@ class ContrastiveAligner(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
     a fixed feature map (linear, Nystroem or random Fourier features) and a
     learned linear head.  Embeddings are normalised to unit length and the
     heads are trained by minibatch Adam on hand-written analytic gradients of
-    the chosen loss with the logits ``S = U V^T / tau`` (SPEC section 5).
+    the chosen loss with the logits ``S = U V^T / tau``.
 
     Parameters
     ----------

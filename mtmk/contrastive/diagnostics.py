@@ -1,4 +1,4 @@
-"""Diagnostics of contrastive embeddings (SPEC section 5, CLOOB blog, Chen et al.)."""
+"""Diagnostics of contrastive embeddings (CLOOB, Chen et al.)."""
 
 import numpy as np
 from sklearn.utils import check_random_state

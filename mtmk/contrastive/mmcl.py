@@ -1,4 +1,4 @@
-"""MMCL: multimodal contrastive learning as an SVD (Nakada et al., SPEC section 5)."""
+"""MMCL: multimodal contrastive learning as an SVD (Nakada et al.)."""
 
 import warnings
 from numbers import Integral, Real

@@ -1,4 +1,4 @@
-"""Contrastive objectives with hand-written analytic gradients (SPEC section 5).
+"""Contrastive objectives with hand-written analytic gradients.
 
 Every objective takes two matrices of embeddings whose rows are paired
 (row ``i`` of ``U`` belongs with row ``i`` of ``V``) and returns the loss value
@@ -105,7 +105,7 @@ def clip_regularized_loss(U, V, tau, reg):
 
     ``L = L_NCE(tau) + reg * mean_i ||u_i - v_i||^2``.  The penalty acting on
     positive pairs only is from the paper; this exact form is a
-    **reconstruction** (SPEC section 5).  For unit rows it equals
+    **reconstruction**.  For unit rows it equals
     ``L_NCE + 2 reg (1 - mean_i cos(u_i, v_i))``.
 
     Returns
@@ -200,9 +200,9 @@ def cloob_loss(U, V, tau, beta):
         Ux = rn(hop(U; U)),  Uy = rn(hop(V; U)),  Vx = rn(hop(U; V)),  Vy = rn(hop(V; V))
         L  = InfoLOOB(Ux, Uy) + InfoLOOB(Vy, Vx)
 
-    where ``hop(Q; M) = softmax_rows(beta Q M^T) M``.  This follows SPEC
-    section 5, which uses the symmetric InfoLOOB in both terms; the authors'
-    code uses one (row) direction per term and multiplies the loss by tau.
+    where ``hop(Q; M) = softmax_rows(beta Q M^T) M``.  This uses the symmetric
+    InfoLOOB in both terms; the authors' code uses one (row) direction per term
+    and multiplies the loss by tau.
 
     Parameters
     ----------

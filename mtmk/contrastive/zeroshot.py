@@ -15,7 +15,7 @@ def class_prototypes(V, labels):
     """Class prototypes from second-view embeddings of class descriptions.
 
     ``c_k`` is the normalised mean of the normalised embeddings of class k's
-    prompts (SPEC section 5).
+    prompts.
 
     Parameters
     ----------

@@ -1,4 +1,4 @@
-"""Theory: simulations that check MTMK's statistical rates (SPEC section 4).
+"""Theory: simulations that check MTMK's statistical rates.
 
 - :mod:`~mtmk.theory.data`: the sparse multi-task kernel model (generator,
   true logits, Bayes risk, exact excess risks);
@@ -8,10 +8,10 @@
 - :mod:`~mtmk.theory.rademacher`: Monte Carlo empirical Rademacher complexity;
 - :mod:`~mtmk.theory.summary`, :mod:`~mtmk.theory.plots`: fitted vs predicted
   rates, figures;
-- :mod:`~mtmk.theory.cli`: ``simulate --preset quick|paper --out DIR``.
+- :mod:`~mtmk.theory.cli`: ``simulate --preset quick|fair|paper --out DIR``.
 
 The MTMK rate ``s (delta_{n,p}^2 + log M / (n T))`` is a reconstruction: the
-theorem text of the MTMK paper was not available (SPEC section 4).
+theorem text of the MTMK paper was not available.
 """
 
 from .data import (SparseKernelModel, excess_risks, make_sparse_kernel_model,

@@ -1,4 +1,4 @@
-"""The sparse multi-task kernel model of SPEC section 4.
+"""The sparse multi-task kernel model of the MTMK rate.
 
 Covariates ``x ~ N(0, I_p)`` (``design="gaussian"``) or ``U[0, 1]^p``
 (``design="uniform"``).  Every kernel of the dictionary acts on one
@@ -14,7 +14,7 @@ the active set ``S = {0, ..., s - 1}`` (the kernels of the first s covariates)
 is shared by all tasks.  Because the inactive covariates are independent of
 the active ones, every padding kernel is genuinely irrelevant: this is the
 sparse additive kernel model of Raskutti, Wainwright and Yu (JMLR 2012), for
-which the MTMK rate of SPEC section 4 is stated.
+which the MTMK rate is stated.
 
 Labels are ``y_t ~ Bernoulli(sigmoid(f*_t(x)))``, so the Bayes classifier is
 ``sign(f*_t)`` and every risk is computable exactly, up to Monte Carlo over
@@ -43,7 +43,7 @@ def predicted_n_slope(family):
     Gaussian kernel's eigenvalues decay exponentially, giving ``log(n)/n``:
     slope -1 up to a logarithm.  The one-dimensional Laplacian kernel is the
     first-order Sobolev kernel, eigenvalues ``j^-2`` (alpha = 2), so slope
-    ``-alpha / (1 + alpha) = -2/3`` (Kloft and Blanchard; SPEC section 4).
+    ``-alpha / (1 + alpha) = -2/3`` (Kloft and Blanchard).
 
     Parameters
     ----------
@@ -239,7 +239,7 @@ def excess_risks(F_true, F_hat):
 def make_sparse_kernel_model(n_features=10, n_kernels=16, n_active=2, n_tasks=3,
                              family="polynomial", kernel_param=None, design="gaussian",
                              n_centers=10, signal=1.0, random_state=None):
-    """Draw a sparse multi-task kernel model (SPEC section 4).
+    """Draw a sparse multi-task kernel model.
 
     Parameters
     ----------

@@ -1,4 +1,4 @@
-"""Empirical Rademacher complexity of constrained kernel combinations (SPEC 4).
+"""Empirical Rademacher complexity of constrained kernel combinations.
 
 For the class of functions in the RKHS of ``sum_k eta_k K_k`` with norm at
 most ``Lambda`` and mixture weights ``eta`` constrained by (Cortes, Mohri and

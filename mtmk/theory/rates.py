@@ -3,7 +3,7 @@
 - error against n: slope of log(error) on log(n), predicted by
   :func:`mtmk.theory.data.predicted_n_slope` (-1 for finite-rank kernels);
 - error against log M at fixed n: slope of error on log(M); the MTMK bound
-  ``s (delta^2 + log M / (n T))`` [reconstructed, SPEC section 4] predicts a
+  ``s (delta^2 + log M / (n T))`` [reconstructed] predicts a
   positive slope proportional to ``s / (n T)``;
 - the 1/T effect: the log(M)-slope against T on log-log axes, predicted -1.
 

@@ -5,19 +5,26 @@ Experiments are recognised by the prefix of their ``experiment`` label:
 - ``rate_n...``: error against n on log-log axes, one slope per method and
   design, compared with :func:`~mtmk.theory.data.predicted_n_slope`;
 - ``kernels_M...``: error against log M at fixed n (predicted: a positive
-  slope proportional to ``s / (n T)``), and, when several T are present, the
-  1/T effect (log of the log-M slope against log T, predicted -1);
+  slope proportional to ``s / (n T)``), the L2 minus L1 slope difference, and,
+  when several T are present, the 1/T effect (log of the log-M slope against
+  log T, predicted -1), with percentile intervals from resampling the
+  replications;
 - ``covariates_p...``: error against log p (one kernel per covariate);
-- ``support...``: support recovery against n.
+- ``support...``: support recovery against n, and paired differences (over
+  cells) of exact recovery between MTMK-L1 and the other methods that can
+  select kernels (:data:`~mtmk.theory.sweep.SELECTING`; the L2 variant keeps
+  every kernel, so it is reported but never compared).
 
-The MTMK rate these predictions come from is a reconstruction (SPEC
-section 4): the theorem text of the MTMK paper was not available.
+The MTMK rate these predictions come from is a reconstruction: the theorem
+text of the MTMK paper was not available.
 """
 
 import numpy as np
 
+from ..stats import paired_difference
 from .data import predicted_n_slope
 from .rates import fit_loglog_slope, fit_slope
+from .sweep import SELECTING
 
 __all__ = ["summarize", "format_markdown", "group_rows", "ERROR_METRICS"]
 
@@ -105,8 +112,33 @@ def _log_axis_slopes(rows, axis, n_boot, random_state):
     return out
 
 
-def _task_effect(kernel_slopes, n_boot, random_state):
+def _error_matrix(group):
+    """Errors as (levels of M, replications) and log M; None if unbalanced."""
+    levels = sorted({r["n_kernels"] for r in group})
+    by_level = [sorted((r for r in group if r["n_kernels"] == m),
+                       key=lambda r: (r.get("rep", 0), str(r["cell_id"]))) for m in levels]
+    if len({len(b) for b in by_level}) != 1 or len(by_level[0]) < 2:
+        return None, None
+    E = np.array([[r["estimation_error"] for r in b] for b in by_level], dtype=float)
+    return E, np.log(np.array(levels, dtype=float))
+
+
+def _boot_slopes(E, log_m, idx):
+    """OLS slopes of mean error against log M for resampled replications."""
+    means = np.take_along_axis(E[None, :, :], idx, axis=2).mean(axis=2)  # (B, L)
+    x = log_m - log_m.mean()
+    return (means - means.mean(axis=1, keepdims=True)) @ x / (x @ x)
+
+
+def _task_effect(kernel_slopes, rows, n_boot, random_state):
+    """Exponent of the log-M slope in T, with an interval over replications.
+
+    Every bootstrap draw resamples the replications within each (T, M) cell,
+    recomputes each T's log-M slope and refits log(slope) on log T; draws with
+    a non-positive slope are dropped (their share is reported).
+    """
     out = []
+    rng = np.random.RandomState(random_state)
     for key, group in group_rows(kernel_slopes, ("experiment", "method", "n")).items():
         T = np.array([g["n_tasks"] for g in group], dtype=float)
         slopes = np.array([g["slope"] for g in group], dtype=float)
@@ -116,12 +148,53 @@ def _task_effect(kernel_slopes, n_boot, random_state):
                      slope_by_T={int(t): float(s) for t, s in zip(T, slopes)},
                      predicted_slope=-1.0)
         if np.all(slopes > 0):
-            # One point per T: the interval is the line's, not a bootstrap over reps.
             fit = fit_slope(np.log(T), np.log(slopes), n_boot=n_boot, random_state=random_state)
             entry.update(loglog_slope=fit.slope, r2=fit.r2)
         else:
             entry.update(loglog_slope=None, note="some log M slopes are not positive")
+        draws = []
+        for t in T:
+            E, log_m = _error_matrix([r for r in rows if (r["experiment"], r["method"], r["n"])
+                                      == key and r["n_tasks"] == t])
+            if E is None:
+                draws = None
+                break
+            idx = rng.randint(0, E.shape[1], size=(n_boot,) + E.shape)
+            draws.append(_boot_slopes(E, log_m, idx))
+        if draws is not None:
+            S = np.array(draws)  # (n_T, B)
+            valid = np.all(S > 0, axis=0)
+            x = np.log(T) - np.log(T).mean()
+            logs = np.log(np.where(S[:, valid] > 0, S[:, valid], 1.0))
+            exps = x @ (logs - logs.mean(axis=0)) / (x @ x)
+            entry["positive_draws"] = float(valid.mean())
+            if exps.size >= 20:
+                low, high = np.quantile(exps, [0.025, 0.975])
+                entry.update(ci_low=float(low), ci_high=float(high),
+                             ci_contains_predicted=bool(low <= -1.0 <= high))
         out.append(entry)
+    return out
+
+
+def _slope_differences(rows, n_boot, random_state):
+    """log-M slope of MTMK-L2 minus MTMK-L1, paired by replication, with an interval."""
+    out = []
+    rng = np.random.RandomState(random_state)
+    for key, group in group_rows(rows, ("experiment", "n", "n_tasks")).items():
+        E1, log_m = _error_matrix([r for r in group if r["method"] == "mtmk_l1"])
+        E2, _ = _error_matrix([r for r in group if r["method"] == "mtmk_l2"])
+        if E1 is None or E2 is None or E1.shape != E2.shape:
+            continue
+        idx = rng.randint(0, E1.shape[1], size=(n_boot,) + E1.shape)
+        diff = _boot_slopes(E2, log_m, idx) - _boot_slopes(E1, log_m, idx)
+        ident = np.tile(np.arange(E1.shape[1]), (1, E1.shape[0], 1))
+        point = float((_boot_slopes(E2, log_m, ident) - _boot_slopes(E1, log_m, ident))[0])
+        low, high = np.quantile(diff, [0.025, 0.975])
+        out.append(dict(experiment=key[0], n=key[1], n_tasks=key[2],
+                        comparison="mtmk_l2 - mtmk_l1", slope_difference=point,
+                        ci_low=float(low), ci_high=float(high),
+                        verdict="mtmk_l2 grows faster" if low > 0 else
+                        "mtmk_l1 grows faster" if high < 0 else "not distinguishable"))
     return out
 
 
@@ -139,13 +212,32 @@ def _support(rows):
     return out
 
 
-def _l1_vs_l2(support_rows):
+def _support_comparison(support_rows):
+    """Mean support recovery per method, and MTMK-L1 against the other selectors.
+
+    The paired differences pair the methods' rows of the same cell (same data).
+    """
     result = {}
     for metric in ("support_exact", "support_top"):
         for method in ("mtmk_l1", "mtmk_l2", "mtmk_mix", "stmkl"):
             v = [r[metric] for r in support_rows if r["method"] == method]
             if v:
                 result[f"{method}_{metric}"] = float(np.nanmean(v))
+    by_cell = {}
+    for r in support_rows:
+        by_cell.setdefault(r["cell_id"], {})[r["method"]] = r
+    paired = []
+    for other in SELECTING[1:]:
+        cells = [c for c in by_cell.values() if "mtmk_l1" in c and other in c]
+        for metric in ("support_exact", "support_top"):
+            a = [c["mtmk_l1"][metric] for c in cells]
+            b = [c[other][metric] for c in cells]
+            if len(cells) < 2:
+                continue
+            d = paired_difference(a, b)
+            paired.append(dict(comparison=f"mtmk_l1 - {other}", metric=metric,
+                               **d.as_dict(), verdict=d.verdict(("mtmk_l1", other))))
+    result["paired"] = paired
     return result
 
 
@@ -166,7 +258,7 @@ def summarize(rows, rademacher=None, n_boot=2000, random_state=0):
     dict
         ``n_rates``, ``kernel_count``, ``task_effect``, ``covariates``,
         ``support``, ``support_comparison``, ``rademacher``, ``failed_fits`` and
-        ``checks`` (the acceptance statements, True or False as measured).
+        ``checks`` (the checked statements, True or False as measured).
     """
     ok = _ok(rows)
     by_prefix = lambda p: [r for r in ok if str(r["experiment"]).startswith(p)]
@@ -176,9 +268,11 @@ def summarize(rows, rademacher=None, n_boot=2000, random_state=0):
     support_rows = by_prefix("support")
     summary = dict(
         n_rates=n_rates, kernel_count=kernel_count,
-        task_effect=_task_effect(kernel_count, n_boot, random_state),
+        task_effect=_task_effect(kernel_count, by_prefix("kernels_M"), n_boot, random_state),
+        kernel_slope_differences=_slope_differences(by_prefix("kernels_M"), n_boot,
+                                                    random_state),
         covariates=covariates, support=_support(support_rows),
-        support_comparison=_l1_vs_l2(support_rows),
+        support_comparison=_support_comparison(support_rows),
         failed_fits=[dict(cell_id=r["cell_id"], method=r["method"], status=r["status"])
                      for r in rows if r.get("status") != "ok"],
         n_rows=len(rows),
@@ -200,12 +294,12 @@ def summarize(rows, rademacher=None, n_boot=2000, random_state=0):
     if l1_kernels:
         checks["error_grows_with_M"] = all(e["error_increases"] and e["ci_above_zero"]
                                            for e in l1_kernels)
-    comp = summary["support_comparison"]
-    if "mtmk_l1_support_exact" in comp and "mtmk_l2_support_exact" in comp:
-        checks["l1_exact_support_recovery_above_l2"] = \
-            comp["mtmk_l1_support_exact"] > comp["mtmk_l2_support_exact"]
-        checks["l1_top_s_support_recovery_at_least_l2"] = \
-            comp["mtmk_l1_support_top"] >= comp["mtmk_l2_support_top"]
+    # Only methods that can select kernels are compared (L2 keeps them all).
+    for d in summary["support_comparison"]["paired"]:
+        if d["metric"] == "support_exact":
+            other = d["comparison"].split(" - ")[1]
+            checks[f"l1_exact_support_recovery_above_{other}_interval_above_0"] = \
+                bool(d["low"] > 0)
     if rademacher is not None:
         rad_rows, fits = rademacher
         summary["rademacher"] = dict(rows=rad_rows, fits=fits)
@@ -270,12 +364,21 @@ def format_markdown(summary):
             lines.append(f"| {e['method']} | {e['n']} | {e['n_tasks']} | {_fmt(e['slope'])} | "
                          f"[{_fmt(e['ci_low'])}, {_fmt(e['ci_high'])}] | "
                          f"{_fmt(e['slope_times_nT'])} | {levels} |")
+    if summary.get("kernel_slope_differences"):
+        lines += ["", "## log-M slope, L2 minus L1 (95% interval over replications)", "",
+                  "| n | T | difference | interval | verdict |", "|---|---|---|---|---|"]
+        for e in summary["kernel_slope_differences"]:
+            lines.append(f"| {e['n']} | {e['n_tasks']} | {_fmt(e['slope_difference'])} | "
+                         f"[{_fmt(e['ci_low'])}, {_fmt(e['ci_high'])}] | {e['verdict']} |")
     if summary.get("task_effect"):
         lines += ["", "## The 1/T effect: log(log-M slope) against log T (predicted -1)", "",
-                  "| method | n | log-M slope by T | fitted exponent |", "|---|---|---|---|"]
+                  "| method | n | log-M slope by T | fitted exponent | 95% interval | "
+                  "draws with all slopes > 0 |", "|---|---|---|---|---|---|"]
         for e in summary["task_effect"]:
             by_t = ", ".join(f"T={k}: {_fmt(v)}" for k, v in e["slope_by_T"].items())
-            lines.append(f"| {e['method']} | {e['n']} | {by_t} | {_fmt(e.get('loglog_slope'))} |")
+            lines.append(f"| {e['method']} | {e['n']} | {by_t} | {_fmt(e.get('loglog_slope'))} | "
+                         f"[{_fmt(e.get('ci_low'))}, {_fmt(e.get('ci_high'))}] | "
+                         f"{_fmt(e.get('positive_draws'))} |")
     if summary.get("support"):
         lines += ["", "## Support recovery", "",
                   "| method | c_group | n | exact | top-s | kernels selected | error | AUC |",
@@ -285,6 +388,14 @@ def format_markdown(summary):
                          f"{_fmt(e['support_exact'])} | {_fmt(e['support_top'])} | "
                          f"{_fmt(e['n_selected'])} | {_fmt(e['estimation_error'])} | "
                          f"{_fmt(e['auc'])} |")
+    paired = (summary.get("support_comparison") or {}).get("paired")
+    if paired:
+        lines += ["", "Paired over cells, methods that can select kernels only (L2 keeps "
+                  "every kernel):", "", "| comparison | metric | mean | 95% t interval | "
+                  "verdict |", "|---|---|---|---|---|"]
+        for d in paired:
+            lines.append(f"| {d['comparison']} | {d['metric']} | {_fmt(d['mean'])} | "
+                         f"[{_fmt(d['low'])}, {_fmt(d['high'])}] | {d['verdict']} |")
     rad = summary.get("rademacher")
     if rad:
         lines += ["", "## Rademacher complexity (sqrt(n) R_hat)", "",
