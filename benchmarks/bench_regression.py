@@ -71,7 +71,7 @@ from _common import RESULTS, limit_threads, machine_header, print_table, write_c
 limit_threads()
 
 import numpy as np  # noqa: E402
-from scipy import stats  # noqa: E402
+from mtmk.stats import mean_interval  # noqa: E402
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 from sklearn.kernel_ridge import KernelRidge  # noqa: E402
 from sklearn.metrics import r2_score  # noqa: E402
@@ -235,12 +235,6 @@ def run(dataset, split, X_train, X_test, Y_train, Y_test, args, seed):
     return rows
 
 
-def paired(a, b):
-    d = np.asarray(a, float) - np.asarray(b, float)
-    n, mean = d.size, float(d.mean())
-    sd = float(d.std(ddof=1)) if n > 1 else float("nan")
-    half = float(stats.t.ppf(0.975, n - 1) * sd / np.sqrt(n)) if n > 1 else float("nan")
-    return mean, sd, mean - half, mean + half
 
 
 def md_table(records, columns):
@@ -289,7 +283,7 @@ def main(argv=None):
         for c, label in (("mean_r2", "mean R^2"), ("fit_seconds", "fit time (s)")):
             a = [r[c] for r in real if r["method"] == "MTMK"]
             b = [r[c] for r in real if r["method"] == other]
-            mean, sd, low, high = paired(a, b)
+            mean, sd, low, high = mean_interval(np.subtract(a, b))
             diffs.append({"comparison": f"MTMK - {other}", "quantity": label,
                           "mean diff": f"{mean:+.4f}", "sd": f"{sd:.4f}",
                           "95% interval": f"[{low:+.4f}, {high:+.4f}]"})

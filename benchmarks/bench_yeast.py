@@ -48,7 +48,7 @@ from _common import RESULTS, limit_threads, machine_header, print_table, write_c
 limit_threads()
 
 import numpy as np  # noqa: E402
-from scipy import stats  # noqa: E402
+from mtmk.stats import mean_interval  # noqa: E402
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 from sklearn.metrics import accuracy_score, f1_score, hamming_loss  # noqa: E402
@@ -113,13 +113,6 @@ def methods(args, X_train, Y_train, seed):
     ]
 
 
-def paired(a, b):
-    """Mean, sd (ddof=1) and 95 % t interval of the paired differences a - b."""
-    d = np.asarray(a, float) - np.asarray(b, float)
-    n, mean = d.size, float(d.mean())
-    sd = float(d.std(ddof=1)) if n > 1 else float("nan")
-    half = float(stats.t.ppf(0.975, n - 1) * sd / np.sqrt(n)) if n > 1 else float("nan")
-    return mean, sd, mean - half, mean + half
 
 
 def verdict(low, high, higher_better):
@@ -188,7 +181,7 @@ def main(argv=None):
         if m == "fit_seconds":
             continue
         best = (max if higher else min)(baselines, key=lambda n: values[n, m].mean())
-        mean, sd, low, high = paired(values["MTMK", m], values[best, m])
+        mean, sd, low, high = mean_interval(np.subtract(values["MTMK", m], values[best, m]))
         diffs.append({"metric": label, "best baseline": best, "mean diff": f"{mean:+.4f}",
                       "sd": f"{sd:.4f}", "95% interval": f"[{low:+.4f}, {high:+.4f}]",
                       "reading": verdict(low, high, higher)})
