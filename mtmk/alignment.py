@@ -18,12 +18,12 @@ import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 from sklearn.svm import SVC
 from sklearn.utils import Bunch, check_random_state
 from threadpoolctl import threadpool_limits
 
+from ._metrics import binary_auc
 from .datasets import MODALITIES, make_alignment_data
 from .kernels import KernelDictionary
 from .multitask import MTMKClassifier
@@ -232,7 +232,7 @@ def alignment_table(X=None, Y=None, modality=None, task_mask=None, methods=None,
                 if not rows.any():
                     continue
                 y = Y[rows, t]
-                auc = roc_auc_score(y, F[rows, t]) if 0 < y.sum() < y.size else np.nan
+                auc = binary_auc(y, F[rows, t]) if 0 < y.sum() < y.size else np.nan
                 scores.append(dict(method=name, task=t, fold=k, modality=kind, auc=auc))
     summary = _summarise(scores, list(methods), seconds)
     return Bunch(scores=scores, summary=summary, markdown=to_markdown(summary))

@@ -47,7 +47,10 @@ def tuned_methods(methods, factors=(0.25, 1.0, 4.0), cv=3, random_state=0):
     Each method's own regularisation (``lam_group`` and/or ``lam_ridge``,
     whichever are positive, scaled jointly; or ``C``) is multiplied by each of
     ``factors`` around its fixed value: every method gets ``len(factors)``
-    candidates and the same ``cv`` inner folds.
+    candidates and the same ``cv`` inner folds.  Candidates are listed from
+    the strongest to the weakest regularisation, so estimators that warm start
+    (the MTMK models, logistic regression) follow the regularisation path
+    within each inner fold.
 
     Parameters
     ----------
@@ -63,9 +66,15 @@ def tuned_methods(methods, factors=(0.25, 1.0, 4.0), cv=3, random_state=0):
         Same keys, values ``(InnerCVClassifier, multi_task)``.
     """
     rng = check_random_state(random_state)
-    return {name: (InnerCVClassifier(est, scaled_grid(est, _penalties(est), factors), cv=cv,
-                                     random_state=rng.randint(np.iinfo(np.int32).max)), multi)
-            for name, (est, multi) in methods.items()}
+    tuned = {}
+    for name, (est, multi) in methods.items():
+        names = _penalties(est)
+        # Strongest regularisation first: warm starts then follow the path.
+        order = sorted(factors, reverse=names != ["C"])
+        tuned[name] = (InnerCVClassifier(est, scaled_grid(est, names, order), cv=cv,
+                                         random_state=rng.randint(np.iinfo(np.int32).max)),
+                       multi)
+    return tuned
 
 
 def mfeat_alignment(text_view="fou", text_embedding="pad", n_subsamples=20, n_images=20,

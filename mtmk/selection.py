@@ -11,10 +11,11 @@ candidates and the same folds.
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
-from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import ParameterGrid, StratifiedKFold
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
+
+from ._metrics import binary_auc
 
 __all__ = ["InnerCVClassifier", "scaled_grid"]
 
@@ -54,6 +55,9 @@ class InnerCVClassifier(ClassifierMixin, BaseEstimator):
         Has ``decision_function``.  Multi-task if fitted with a 2-D ``y``.
     param_grid : dict or list of dict
         Candidates, as for :class:`~sklearn.model_selection.ParameterGrid`.
+        An estimator with a ``warm_start`` parameter fits the candidates of
+        each fold in this order, each starting from the previous solution:
+        list them from the strongest to the weakest regularisation.
     cv : int, default=3
         Folds within every task (stratified on the task's label, over the
         rows with positive ``sample_weight``).
@@ -117,20 +121,27 @@ class InnerCVClassifier(ClassifierMixin, BaseEstimator):
         W = np.ones(Y.shape) if sample_weight is None else \
             np.asarray(sample_weight, dtype=float).reshape(Y.shape)
         folds = self._folds(Y, W)
-        scores = np.zeros(len(candidates))
-        for c, params in enumerate(candidates):
-            per_fold = []
-            for k in range(self.cv):
-                train = W * (folds != k)
-                keep = np.flatnonzero(train.sum(axis=1) > 0)
-                model = clone(self.estimator).set_params(**params)
+        # Estimators that can warm start fit the candidates of a fold in grid
+        # order, each from the previous solution (the same rows every time).
+        warm = "warm_start" in self.estimator.get_params()
+        scores = np.zeros((len(candidates), self.cv))
+        for k in range(self.cv):
+            train = W * (folds != k)
+            keep = np.flatnonzero(train.sum(axis=1) > 0)
+            model = clone(self.estimator)
+            if warm:
+                model.set_params(warm_start=True)
+            for c, params in enumerate(candidates):
+                if not warm:
+                    model = clone(self.estimator)
+                model.set_params(**params)
                 model.fit(X[keep], y[keep], sample_weight=train[keep] if multi
                           else train[keep, 0])
                 F = np.asarray(model.decision_function(X)).reshape(Y.shape)
-                aucs = [roc_auc_score(Y[folds[:, t] == k, t], F[folds[:, t] == k, t])
-                        for t in range(Y.shape[1])]
-                per_fold.append(np.mean(aucs))
-            scores[c] = np.mean(per_fold)
+                scores[c, k] = np.mean([
+                    binary_auc(Y[folds[:, t] == k, t], F[folds[:, t] == k, t])
+                    for t in range(Y.shape[1])])
+        scores = scores.mean(axis=1)
         self.cv_scores_ = scores
         self.best_params_ = candidates[int(np.argmax(scores))]
         self.best_estimator_ = clone(self.estimator).set_params(**self.best_params_)

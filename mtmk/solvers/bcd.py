@@ -383,15 +383,26 @@ class _State:
             B[k] = (values[2] - 2.0 * values[1] + values[0]) / 2.0
             A[k] = values[1] - values[0] - B[k]
         s = np.ones(len(blocks))
+        # stop once Newton predicts less than rounding can see
+        negligible = 1e-12 * max(abs(self.loss), 1e-300)
         for _ in range(5):
             F = self.F + np.tensordot(s - 1.0, d, axes=1)
             g = np.einsum("it,kit->k", datafit.gradient(F, Y, W), d) + A + 2.0 * B * s
-            H = np.einsum("it,kit,lit->kl", datafit.hessian_diagonal(F, Y, W), d, d)
-            H[np.diag_indices_from(H)] += 2.0 * B + 1e-12 * max(np.trace(H), 1e-300)
+            # scales at zero that the gradient pushes below zero stay fixed
+            free = np.flatnonzero((s > 0.0) | (g < 0.0))
+            if free.size == 0:
+                break
+            df = d[free]
+            H = np.einsum("it,kit,lit->kl", datafit.hessian_diagonal(F, Y, W), df, df)
+            H[np.diag_indices_from(H)] += 2.0 * B[free] + 1e-12 * max(np.trace(H), 1e-300)
             try:
-                step = np.linalg.solve(H, g)
+                step_free = np.linalg.solve(H, g[free])
             except np.linalg.LinAlgError:
                 break
+            if float(g[free] @ step_free) <= negligible:
+                break
+            step = np.zeros_like(s)
+            step[free] = step_free
             t, accepted = 1.0, False
             for _ in range(20):
                 s_new = np.maximum(s - t * step, 0.0)
