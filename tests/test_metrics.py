@@ -17,6 +17,10 @@ def test_binary_auc_matches_scikit_learn(seed):
     score = np.round(rng.normal(size=n) + y, 1)
     assert binary_auc(y, score) == pytest.approx(roc_auc_score(y, score), abs=1e-12)
     assert binary_auc(2 * y - 1, score) == pytest.approx(roc_auc_score(y, score), abs=1e-12)
+    w = rng.randint(0, 4, size=n) * 0.5
+    w[:2] = 1.0
+    assert binary_auc(y, score, sample_weight=w) == pytest.approx(
+        roc_auc_score(y, score, sample_weight=w), abs=1e-12)
 
 
 def test_binary_auc_refuses_one_class_and_nan():
