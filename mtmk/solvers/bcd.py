@@ -282,7 +282,9 @@ class _State:
         scale = datafit.curvature * float(W.max())
         self.safe_step = np.array([1.0 / max(scale * operator.top_eigenvalue(m), 1e-300)
                                    for m in range(n_kernels)])
-        self.step = self.safe_step.copy()
+        # one step per block and task (equal across tasks unless the penalty
+        # is a sum over tasks)
+        self.step = np.repeat(self.safe_step[:, None], Y.shape[1], axis=1)
         # visits to wait before the next zero test of a block (doubles on failure)
         self.zero_wait = np.zeros(n_kernels, dtype=int)
         self.zero_backoff = np.ones(n_kernels, dtype=int)
@@ -321,25 +323,38 @@ class _State:
             return violation  # a zero block that is optimal stays at zero
         # Backtracking from the last accepted step (doubled): the curvature
         # bound is safe but far too pessimistic once most samples are fitted
-        # confidently.  Every trial reuses K_m R, so it costs O(n T).
-        t = self.step[m]
+        # confidently.  Every trial reuses K_m R, so it costs O(n T).  A
+        # penalty that is a sum over tasks lets each task keep its own step.
+        separable = self.penalty.separable_tasks
+        t = self.step[m].copy()
+        floor = 1e-6 * self.safe_step[m]
         while True:
             z_norms = np.sqrt(np.maximum(v2 - 2.0 * t * gv + t * t * g2, 0.0))
-            c = self.penalty.prox_scale(m, z_norms, t)
+            c = self.penalty.prox_scale(m, z_norms, t if separable else float(t[0]))
             new_KA = c * (KA[m] - t * KR)
             new_alpha = c * (alpha[m] - t * R)
             dKA, dA = new_KA - KA[m], new_alpha - alpha[m]
             change = datafit.difference(self.F, dKA, Y, W)
-            decrease = float(change.sum())
             # sufficient decrease of a prox-gradient step, in the K_m metric
-            linear = float(np.sum(R * dKA))
-            bound = linear + float(np.sum(dA * dKA)) / (2.0 * t)
-            if decrease <= bound + 1e-12 * abs(bound):
+            bound = np.sum(R * dKA, axis=0) + np.sum(dA * dKA, axis=0) / (2.0 * t)
+            if separable:
+                ok = change <= bound + 1e-12 * np.abs(bound)
+            else:
+                total = float(bound.sum())
+                ok = np.full(t.shape, float(change.sum()) <= total + 1e-12 * abs(total))
+            stuck = ~ok & (t < floor)
+            if np.all(ok | stuck):
                 break
-            if t < 1e-6 * self.safe_step[m]:
-                return violation  # no acceptable step: rounding dominates
-            t *= 0.5
-        self.step[m] = min(2.0 * t, 1e8 * self.safe_step[m])
+            t = np.where(ok | stuck, t, 0.5 * t)
+        if np.all(stuck):
+            return violation  # no acceptable step: rounding dominates
+        if np.any(stuck):
+            # tasks without an acceptable step keep their coefficients
+            new_KA[:, stuck], new_alpha[:, stuck] = KA[m][:, stuck], alpha[m][:, stuck]
+            dKA[:, stuck] = 0.0
+            change[stuck] = 0.0
+        decrease = float(change.sum())
+        self.step[m] = np.minimum(2.0 * t, 1e8 * self.safe_step[m])
         self._move(m, new_alpha, new_KA, dKA, decrease)
         new_norm = float(np.sum(np.sum(new_alpha * new_KA, axis=0)))
         if 0.0 < new_norm < v2.sum():
@@ -368,6 +383,9 @@ class _State:
         """
         blocks = [m for m in blocks if np.any(self.KA[m])]
         if not blocks:
+            return
+        if self.penalty.separable_tasks:
+            self._task_scale_step(blocks)
             return
         Y, W, datafit = self.Y, self.W, self.datafit
         d = np.stack([self.KA[m] for m in blocks])
@@ -422,6 +440,71 @@ class _State:
             for k, m in enumerate(blocks):
                 self.alpha[m] *= s[k]
                 self.KA[m] *= s[k]
+            self.F = self.F + dF
+            self.loss += decrease
+
+    def _task_scale_step(self, blocks):
+        """:meth:`scale_step` with one scale per block and task.
+
+        For a penalty that is a sum over tasks the tasks are separate problems,
+        and one scale per block would tie the hardest task's progress to all
+        others: each task takes its own projected Newton steps.
+        """
+        Y, W, datafit = self.Y, self.W, self.datafit
+        d = np.stack([self.KA[m] for m in blocks])  # (k, n, T)
+        a = np.sqrt(np.maximum(np.sum(np.stack([self.alpha[m] for m in blocks]) * d, axis=1),
+                               0.0))  # (k, T) task norms
+        A, B = (np.stack(x) for x in zip(*(self.penalty.scale_terms(m, a[i])
+                                            for i, m in enumerate(blocks))))
+        k, T = a.shape
+        s = np.ones((k, T))
+        active = np.ones(T, dtype=bool)
+        negligible = 1e-12 * max(abs(self.loss), 1e-300) / T
+        eye = np.eye(k)
+        for _ in range(5):
+            F = self.F + np.einsum("kt,knt->nt", s - 1.0, d)
+            g = np.einsum("nt,knt->kt", datafit.gradient(F, Y, W), d) + A + 2.0 * B * s
+            free = (s > 0.0) | (g < 0.0)
+            H = np.einsum("nt,knt,lnt->tkl", datafit.hessian_diagonal(F, Y, W), d, d)
+            H += (2.0 * B.T + 1e-12 * np.maximum(np.trace(H, axis1=1, axis2=2), 1e-300)[:, None]
+                  )[:, :, None] * eye
+            # fixed scales: identity rows and columns, zero gradient
+            fixed = ~free.T  # (T, k)
+            H[fixed] = 0.0
+            H.transpose(0, 2, 1)[fixed] = 0.0
+            H[:, np.arange(k), np.arange(k)] += fixed
+            gf = np.where(free, g, 0.0)
+            try:
+                step = np.linalg.solve(H, gf.T[:, :, None])[:, :, 0].T  # (k, T)
+            except np.linalg.LinAlgError:
+                break
+            active &= np.sum(gf * step, axis=0) > negligible
+            if not active.any():
+                break
+            t = np.ones(T)
+            accepted = np.zeros(T, dtype=bool)
+            s_new = s
+            for _ in range(20):
+                trial = np.where(active & ~accepted, np.maximum(s - t * step, 0.0), s_new)
+                ds = trial - s
+                change = (datafit.difference(F, np.einsum("kt,knt->nt", ds, d), Y, W)
+                          + np.sum(A * ds + B * (trial ** 2 - s ** 2), axis=0))
+                newly = active & ~accepted & (change < 0)
+                s_new = np.where(newly, trial, s_new)
+                accepted |= newly
+                if np.all(accepted | ~active):
+                    break
+                t = np.where(accepted, t, 0.5 * t)
+            active &= accepted
+            if not active.any():
+                break
+            s = s_new
+        if np.any(s != 1.0):
+            dF = np.einsum("kt,knt->nt", s - 1.0, d)
+            decrease = float(datafit.difference(self.F, dF, Y, W).sum())
+            for i, m in enumerate(blocks):
+                self.alpha[m] *= s[i]
+                self.KA[m] *= s[i]
             self.F = self.F + dF
             self.loss += decrease
 

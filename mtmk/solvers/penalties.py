@@ -39,6 +39,10 @@ __all__ = ["GroupPenalty", "LpLqPenalty", "TaskGroupPenalty"]
 class _BlockPenalty:
     """``lam * sum_m w_m Omega(a_m) + lam_ridge * ||a||^2``; subclasses define Omega."""
 
+    #: whether the penalty is a sum of per-task terms (then every task of a
+    #: block may take its own proximal step)
+    separable_tasks = False
+
     def __init__(self, lam, lam_ridge=0.0, weights=None):
         self.lam = float(lam)
         self.lam_ridge = float(lam_ridge)
@@ -147,6 +151,16 @@ class TaskGroupPenalty(_BlockPenalty):
     weights : ndarray of shape (n_kernels,), optional
         Per-kernel multipliers of ``lam_group``.
     """
+
+    separable_tasks = True
+
+    def scale_terms(self, m, a):
+        """Penalty of block m with task norms ``s_t a_t``: ``sum_t A_t s_t + B_t s_t^2``.
+
+        Returns ``(A, B)`` for ``s >= 0``.
+        """
+        a = np.asarray(a, dtype=float)
+        return self._mu(m) * a, self.lam_ridge * a * a
 
     def _omega(self, a):
         return np.sum(a, axis=-1)
