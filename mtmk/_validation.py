@@ -15,6 +15,11 @@ LARGE = 1e100
 SMALL = 1e-100
 
 
+def _magnitude(A):
+    """``max |A|`` without an absolute-value copy of A (Gram stacks are large)."""
+    return max(float(A.max()), -float(A.min())) if A.size else 0.0
+
+
 def check_scale(X, name="X"):
     """Refuse inputs so large or so small that kernels would overflow or underflow.
 
@@ -31,7 +36,7 @@ def check_scale(X, name="X"):
         If the largest magnitude is above ``1e100`` or non-zero and below
         ``1e-100``.
     """
-    top = float(np.max(np.abs(X))) if X.size else 0.0
+    top = _magnitude(X)
     if top > LARGE:
         raise ValueError(
             f"{name} has values as large as {top:.3g}: its squared norms and inner products "
@@ -57,7 +62,7 @@ def check_kernel_scale(K, name="X"):
         raise ValueError(
             f"{name} holds no kernel (its last axis has length 0): pass a Gram stack of "
             "shape (n_samples, n_samples, n_kernels) with n_kernels >= 1.")
-    top = float(np.max(np.abs(K))) if K.size else 0.0
+    top = _magnitude(K)
     if top == 0.0:
         raise ValueError(
             f"Every precomputed kernel in {name} is 0: no kernel can explain the targets. "
