@@ -77,8 +77,9 @@ def solve_alignf(K, s, weights=None, A=None):
     zc = z - (w / w.sum()) * z.sum()
     a = np.einsum("i,mij,j->m", zc, K, zc)
     # An alignment at rounding level of its terms is no alignment (e.g. a
-    # constant kernel, whose centred matrix is 0 up to rounding).
-    magnitude = np.einsum("i,mij,j->m", np.abs(zc), np.abs(K), np.abs(zc))
+    # constant kernel, whose centred matrix is 0 up to rounding); the terms are
+    # bounded by ||zc||_1^2 max |K_m| (reductions, no copy of the stack).
+    magnitude = np.abs(zc).sum() ** 2 * np.maximum(K.max(axis=(1, 2)), -K.min(axis=(1, 2)))
     a[np.abs(a) <= 1e-10 * magnitude] = 0.0
     # A = G^T G for G = [vec K_1,c ...] and a = G^T vec(u u^T) lies in its range,
     # so with A = R^T R the problem is the NNLS  min ||R v - z||^2, R^T z = a.
