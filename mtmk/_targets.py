@@ -8,6 +8,7 @@ Weights of shape (n,) or (n, T) mark unobserved labels with 0.
 """
 
 from dataclasses import dataclass
+from numbers import Number
 
 import numpy as np
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
@@ -38,6 +39,24 @@ class Tasks:
         return self.signs
 
 
+def _object_labels(y):
+    """Object-dtype labels as strings stay; all-number ones become a numeric array.
+
+    (scikit-learn reads an object array of numbers as an "unknown" target.)
+    """
+    if y.dtype != object or y.size == 0:
+        return y
+    flat = y.ravel()
+    if all(isinstance(v, str) for v in flat):
+        return y
+    if all(isinstance(v, (Number, np.bool_)) and not isinstance(v, str) for v in flat):
+        return np.array(flat.tolist()).reshape(y.shape)
+    kinds = sorted({type(v).__name__ for v in flat})
+    raise ValueError(
+        f"y holds labels of mixed types ({', '.join(kinds)}): classes must be all strings "
+        "or all numbers. Convert y, e.g. y.astype(str).")
+
+
 def encode_tasks(y, sample_weight=None):
     """Encode targets and sample weights as per-task signs and weights.
 
@@ -48,7 +67,7 @@ def encode_tasks(y, sample_weight=None):
         that is not 0/1, a task with samples of one class only, or invalid
         weights.
     """
-    y = np.asarray(y)
+    y = _object_labels(np.asarray(y))
     if y.ndim == 2 and y.shape[1] == 1:
         y = column_or_1d(y, warn=True)
     check_classification_targets(y)

@@ -19,6 +19,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import _check_sample_weight, check_array, check_is_fitted
 
+from ._validation import check_kernel_scale, check_scale
 from .solvers.operators import FactorStack, GramStack, psd_factor
 
 __all__ = ["KernelDictionary", "available_memory", "check_gram_stack", "median_gamma"]
@@ -26,16 +27,83 @@ __all__ = ["KernelDictionary", "available_memory", "check_gram_stack", "median_g
 _BYTES = np.dtype(np.float64).itemsize
 
 
-def available_memory():
-    """Bytes of memory available to this process (MemAvailable, else physical)."""
+def _meminfo_available():
+    """MemAvailable of /proc/meminfo in bytes, else the physical memory."""
     try:
         with open("/proc/meminfo") as fh:
             for line in fh:
                 if line.startswith("MemAvailable:"):
                     return int(line.split()[1]) * 1024
-    except OSError:
+    except (OSError, ValueError, IndexError):
         pass
-    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def _read_number(path):
+    """The integer in a one-line file, or None if absent, unlimited or unreadable."""
+    try:
+        with open(path) as fh:
+            text = fh.read().strip()
+    except OSError:
+        return None
+    try:
+        return int(text)
+    except ValueError:      # "max": no limit (cgroup v2)
+        return None
+
+
+def _address_space_headroom():
+    """Bytes the soft RLIMIT_AS still allows this process to map, or None."""
+    try:
+        import resource
+        soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    except (ImportError, OSError, ValueError):
+        return None
+    if soft == resource.RLIM_INFINITY or soft < 0:
+        return None
+    used = 0
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmSize:"):
+                    used = int(line.split()[1]) * 1024
+                    break
+    except (OSError, ValueError, IndexError):
+        pass
+    return max(soft - used, 0)
+
+
+#: Memory limit and usage files of the process's cgroup (v2, then v1).
+CGROUP_FILES = (("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
+                ("/sys/fs/cgroup/memory/memory.limit_in_bytes",
+                 "/sys/fs/cgroup/memory/memory.usage_in_bytes"))
+
+
+def _cgroup_headroom():
+    """Bytes left under the cgroup (container) memory limit, or None."""
+    for limit_file, usage_file in CGROUP_FILES:
+        limit = _read_number(limit_file)
+        # cgroup v1 reports "no limit" as a huge number (about 2**63).
+        if limit is None or limit >= 2**60:
+            continue
+        return max(limit - (_read_number(usage_file) or 0), 0)
+    return None
+
+
+def available_memory():
+    """Bytes of memory this process can still use.
+
+    The smallest of: MemAvailable (else the physical memory), what the
+    address-space limit (``RLIMIT_AS``, ``ulimit -v``) leaves, and what the
+    cgroup memory limit (a container's ``memory.max`` or
+    ``memory.limit_in_bytes``) leaves.
+    """
+    bounds = [b for b in (_meminfo_available(), _address_space_headroom(), _cgroup_headroom())
+              if b is not None]
+    return min(bounds) if bounds else 2**63
 
 
 def _squared_distances(A, B):
@@ -93,7 +161,7 @@ def median_gamma(X, sample_weight=None):
     -------
     float
     """
-    X = check_array(X, dtype=np.float64)
+    X = check_scale(check_array(X, dtype=np.float64))
     weights = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
     return _median_width(X, weights)
 
@@ -173,7 +241,9 @@ class KernelDictionary(BaseEstimator):
     random_state : int, RandomState instance or None, default=None
         Seeds the choice of Nystroem landmarks.
     max_memory : int or None, default=None
-        Bytes a kernel stack may use; ``None`` means half the available memory.
+        Bytes a kernel stack may use; ``None`` means half of
+        :func:`available_memory` (which respects ``RLIMIT_AS`` and cgroup
+        memory limits).
 
     Attributes
     ----------
@@ -251,7 +321,8 @@ class KernelDictionary(BaseEstimator):
         self : KernelDictionary
         """
         self._validate_params()
-        X = check_array(X, dtype=np.float64)
+        self._check_options()
+        X = check_scale(check_array(X, dtype=np.float64))
         weights = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
         if not weights.sum() > 0:
             raise ValueError("sample_weight must have a positive sum.")
@@ -271,9 +342,60 @@ class KernelDictionary(BaseEstimator):
             self._train_diag = [self._checked_diag(s, X) for s in self._specs]
             self._trace_scale = [max(float(np.average(d, weights=weights)), 1e-300)
                                  for d in self._train_diag]
+        self._check_callables(X)
         if self.n_components is not None:
             self._fit_landmarks(X)
         return self
+
+    def _check_options(self):
+        """Checks across parameters that ``_parameter_constraints`` cannot express."""
+        degrees = list(np.atleast_1d(np.asarray(self.polynomial, dtype=object)).ravel())
+        for d in degrees:
+            if isinstance(d, (bool, np.bool_)) or not isinstance(d, (Integral, np.integer)) \
+                    or d < 1:
+                raise ValueError(
+                    f"polynomial must hold integer degrees >= 1, got {self.polynomial!r}: "
+                    "pass e.g. polynomial=(2, 3), or () for no polynomial kernel.")
+        if self.feature_groups is not None:
+            if self.per_feature is None:
+                raise ValueError(
+                    f"feature_groups={self.feature_groups!r} is given but per_feature is None, "
+                    "so no per-group kernel would use it: set per_feature='linear' or 'rbf'.")
+            for group in self.feature_groups:
+                columns = list(np.atleast_1d(np.asarray(group, dtype=object)).ravel())
+                if not columns or not all(isinstance(c, (Integral, np.integer))
+                                          and not isinstance(c, (bool, np.bool_))
+                                          for c in columns):
+                    raise ValueError(
+                        f"feature_groups must be lists of integer column indices; got the "
+                        f"group {group!r}. Pass e.g. feature_groups=[[0, 1], [2]].")
+        if self.spectral_energy is not None and self.n_components is None:
+            raise ValueError(
+                f"spectral_energy={self.spectral_energy!r} applies to Nystroem features "
+                "only, but n_components is None (exact kernels): set n_components or "
+                "leave spectral_energy=None.")
+
+    def _check_callables(self, X):
+        """Refuse user kernels that are not symmetric PSD on (part of) the training data.
+
+        The same test as for precomputed Gram stacks (:func:`check_gram_stack`),
+        on at most 200 training rows.
+        """
+        index = [m for m, spec in enumerate(self._specs) if spec.family == "callable"]
+        if not index:
+            return
+        rows = X[:200]
+        diag = (None if self._train_diag is None else
+                [d[:200] for d in self._train_diag])
+        blocks = self.pairwise(rows, rows, index, diag_A=diag, diag_B=diag)
+        for k, m in enumerate(index):
+            try:
+                check_gram_stack(blocks[k:k + 1], name=f"callables kernel {self.names_[m]}")
+            except ValueError as exc:
+                raise ValueError(
+                    f"The user kernel {self.names_[m]!r} (callables) is not a valid kernel "
+                    f"on the training data: {exc} A kernel must return symmetric positive "
+                    "semi-definite Gram matrices.") from None
 
     def _build_specs(self, X, weights):
         specs = []
@@ -283,9 +405,7 @@ class KernelDictionary(BaseEstimator):
         specs += [_Spec("laplacian", f"laplacian(gamma={g:.3g})", gamma=g) for g in lap_gammas]
         if self.linear:
             specs.append(_Spec("linear", "linear"))
-        degrees = [int(d) for d in np.atleast_1d(self.polynomial)]
-        if any(d < 1 for d in degrees):
-            raise ValueError(f"Polynomial degrees must be >= 1, got {degrees}.")
+        degrees = [int(d) for d in np.atleast_1d(np.asarray(self.polynomial, dtype=object))]
         if degrees:
             mean_sq = float(np.average(np.einsum("ij,ij->i", X, X), weights=weights))
             scale = 1.0 / mean_sq if mean_sq > 0 else 1.0
@@ -336,8 +456,21 @@ class KernelDictionary(BaseEstimator):
 
         Exact kernels: ``n_rows x n_train`` per kernel plus two shared distance
         matrices; low-rank kernels: ``n_rows x n_components`` per kernel.
+
+        Parameters
+        ----------
+        n_rows : int >= 0
+        kernels : sequence of int, default=None
+            The kernels to count (all by default).
+
+        Returns
+        -------
+        int
         """
         check_is_fitted(self, "names_")
+        if isinstance(n_rows, (bool, np.bool_)) or not isinstance(n_rows, (Integral, np.integer)) \
+                or n_rows < 0:
+            raise ValueError(f"n_rows must be a non-negative integer, got {n_rows!r}.")
         n_kernels = self.n_kernels_ if kernels is None else len(kernels)
         return self._bytes(n_rows, self._n_columns(), n_kernels)
 
@@ -422,7 +555,12 @@ class KernelDictionary(BaseEstimator):
         -------
         list of ndarray of shape (n_rows, r_m)
         """
-        check_is_fitted(self, "landmarks_")
+        check_is_fitted(self, "names_")
+        if self.n_components is None:
+            raise ValueError(
+                "features() returns Nystroem features, but this dictionary has "
+                "n_components=None (exact kernels): set n_components (e.g. 500) before fit, "
+                "or use gram() for exact kernel blocks.")
         A = self._input(X)
         index = list(range(self.n_kernels_)) if kernels is None else list(kernels)
         self._check_memory(A.shape[0], self.n_components, len(index))
@@ -443,7 +581,7 @@ class KernelDictionary(BaseEstimator):
     def _input(self, X):
         if X is None:
             return self.X_fit_
-        A = check_array(X, dtype=np.float64)
+        A = check_scale(check_array(X, dtype=np.float64))
         if A.shape[1] != self.n_features_in_:
             raise ValueError(
                 f"X has {A.shape[1]} features, but the kernel dictionary was "
@@ -565,13 +703,16 @@ def check_gram_stack(K, name="X"):
     Raises
     ------
     ValueError
-        If a matrix is not square, not symmetric or clearly not positive
-        semi-definite (an eigenvalue below ``-1e-6`` times its largest).
+        If the stack holds no kernel, is all zero or of a magnitude float64
+        cannot handle, or a matrix is not square, not symmetric or not
+        positive semi-definite (an eigenvalue below ``-1e-6`` times its
+        largest).
     """
     if K.ndim != 3 or K.shape[1] != K.shape[2]:
         raise ValueError(
             f"{name} must hold square Gram matrices of shape (n_samples, n_samples, "
             f"n_kernels); got a stack of {K.shape[1:]} blocks.")
+    check_kernel_scale(K, name)
     from scipy.linalg import LinAlgError, cholesky
 
     for m, Km in enumerate(K):
@@ -581,11 +722,11 @@ def check_gram_stack(K, name="X"):
             raise ValueError(f"Precomputed kernel {m} is not symmetric.")
         if Km.shape[0] <= 5000:
             # A Cholesky factorisation of K + delta I exists iff no eigenvalue is
-            # below -delta.  Single precision is enough to see "clearly not PSD"
-            # and costs a fraction of an eigendecomposition; a failure is
-            # confirmed in double precision before anything is refused.
-            shifted = Km.astype(np.float32)
-            shifted[np.diag_indices_from(shifted)] += np.float32(1e-5 * scale)
+            # below -delta; with delta = 1e-6 max diag <= 1e-6 top it costs a
+            # fraction of an eigendecomposition, and a failure is confirmed by
+            # the eigenvalues (against 1e-6 top) before anything is refused.
+            shifted = Km.copy()
+            shifted[np.diag_indices_from(shifted)] += 1e-6 * scale
             try:
                 cholesky(shifted, lower=True, overwrite_a=True, check_finite=False)
                 continue

@@ -16,6 +16,7 @@ the private base class :class:`_BaseMKL`; the algorithms differ only in
 the inner SVMs, an SMO solver for p-norm MKL, cvxpy references for tests).
 """
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -346,7 +347,15 @@ class AlignfMKLClassifier(_BaseMKL):
             cache[key] = alignment_matrix(K, c)
         v, objective = solve_alignf(K, s, c, cache[key])
         total = v.sum()
-        weights = v / total if total > 0 else np.full(K.shape[0], 1.0 / K.shape[0])
+        if total > 0:
+            weights = v / total
+        else:
+            warnings.warn(
+                "ALIGNF: no kernel has a positive centred alignment with the labels of a "
+                "task (all alignment weights v are 0), so it uses uniform weights 1/M, "
+                "i.e. AverageMKLClassifier's model. Check the labels, or add kernels that "
+                "vary with them.", UserWarning, stacklevel=4)
+            weights = np.full(K.shape[0], 1.0 / K.shape[0])
         sol = _svm_on_weights(K, weights, s, c, self.C, self.svm_tol)
         result = MKLResult(weights=weights, beta=sol.beta, intercept=sol.intercept,
                            objective=objective, gap=0.0, n_iter=1, converged=True)
@@ -445,7 +454,10 @@ class LpMKLClassifier(_BaseMKL):
     Small p gives sparse-ish weights, large p nearly uniform ones.
 
     ``p = 1`` (not smooth) uses SimpleMKL's constrained form instead (``d`` on
-    the simplex, ``lam`` unused).
+    the simplex, ``lam`` unused) with SimpleMKL's own stopping rule: a
+    relative duality gap of 1e-3 within 500 reduced-gradient steps.  ``tol``
+    and ``max_iter`` measure SMO and do not apply; use
+    :class:`SimpleMKLClassifier` to set SimpleMKL's gap and steps.
 
     Parameters
     ----------
@@ -458,9 +470,10 @@ class LpMKLClassifier(_BaseMKL):
         ``"smo"`` (also ``"auto"`` for p > 1) or the exact cvxpy primal
         (small problems; its intercept comes from the KKT conditions).
     tol : float, default=1e-3
-        Largest KKT violation at which SMO stops (libsvm's criterion).
+        Largest KKT violation at which SMO stops (libsvm's criterion); p > 1
+        only.
     max_iter : int or None, default=None
-        SMO steps per task; ``None`` means ``max(100000, 100 n)``.
+        SMO steps per task; ``None`` means ``max(100000, 100 n)``; p > 1 only.
     n_jobs : int, default=None
 
     Attributes
@@ -510,11 +523,18 @@ class LpMKLClassifier(_BaseMKL):
         if self.p == 1 and self.solver == "smo":
             raise ValueError("solver='smo' needs p > 1: the p = 1 dual is not smooth. "
                              "Use solver='auto' (SimpleMKL) or p > 1.")
+        if self.p == 1 and (self.max_iter is not None or self.tol != 1e-3):
+            raise ValueError(
+                f"With p=1 LpMKLClassifier runs SimpleMKL, whose stopping rule is a relative "
+                f"duality gap over reduced-gradient steps, not SMO's KKT violation "
+                f"(tol={self.tol!r}) and steps (max_iter={self.max_iter!r}). Leave tol and "
+                "max_iter at their defaults, or use SimpleMKLClassifier(tol=..., max_iter=...).")
 
     def _fit_task(self, K, s, c, context):
         if self.p == 1:
-            return solve_simplemkl(K, s, c, C=self.C, tol=self.tol,
-                                   max_iter=self.max_iter or 500)
+            defaults = SimpleMKLClassifier()
+            return solve_simplemkl(K, s, c, C=self.C, tol=defaults.tol,
+                                   max_iter=defaults.max_iter, svm_tol=defaults.svm_tol)
         if self.solver == "cvxpy":
             from .solvers.mkl_reference import lp_mkl_cvxpy_solution
             return lp_mkl_cvxpy_solution(K, s, c, p=self.p, C=self.C, lam=self.lam)

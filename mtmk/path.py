@@ -21,7 +21,7 @@ from sklearn.utils.metaestimators import _safe_split
 from sklearn.utils.validation import check_array
 
 from ._base import KernelTaskModel, precomputed_operator, training_kernels
-from ._targets import encode_outputs, encode_tasks
+from ._targets import _object_labels, encode_outputs, encode_tasks
 from .kernels import KernelDictionary
 from .multitask import _DATAFITS, MTMKClassifier, MTMKRegressor
 from .solvers import GroupPenalty, Quadratic, TaskGroupPenalty, lam_max, solve_path
@@ -262,7 +262,7 @@ class _MTMKCV:
         lams = _grid(self.lam_groups, self.eps, operator, targets, self._datafit(),
                      self._penalty(0.0), self.fit_intercept)
         self._check_penalties(lams[-1])
-        y = np.asarray(y)
+        y = _object_labels(np.asarray(y))
         folds = _folds(self.cv, X, y, kind)
         weights = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
         engine = self._single()

@@ -129,21 +129,31 @@ def test_alignf_matches_cvxpy_and_is_nonnegative(seed):
 
 
 @pytest.mark.parametrize("first", [1.0, -1.0])
-def test_direct_libsvm_matches_svc(first):
-    """The private-binding path returns SVC's solution (signs, support, intercept)."""
-    import mtmk.solvers.svm as svm
+def test_svm_dual_matches_svc(first):
+    """svm_dual returns SVC's solution with +1 positive (signs, support, intercept)."""
+    from sklearn.svm import SVC
+    from mtmk.solvers.svm import svm_dual
     _, K, s, c = problem(5, n=50)
     s = s.copy()
     s[0] = first
     c[4] = 0.0
     Kc = K.sum(axis=0)
-    direct = svm.svm_dual(Kc, s, c, C=2.0, tol=1e-8)
-    saved = svm._DIRECT
-    try:
-        svm._DIRECT = False
-        via_svc = svm.svm_dual(Kc, s, c, C=2.0, tol=1e-8)
-    finally:
-        svm._DIRECT = saved
-    assert saved, "scikit-learn's libsvm binding was not usable"
-    np.testing.assert_allclose(direct.beta, via_svc.beta, atol=1e-12)
-    assert direct.intercept == pytest.approx(via_svc.intercept, abs=1e-12)
+    sol = svm_dual(Kc, s, c, C=2.0, tol=1e-8)
+    keep = c > 0
+    svc = SVC(C=2.0, kernel="precomputed", tol=1e-8).fit(Kc[np.ix_(keep, keep)], s[keep],
+                                                         sample_weight=c[keep])
+    np.testing.assert_allclose(sol.beta[keep] @ Kc[np.ix_(keep, keep)] + sol.intercept,
+                               svc.decision_function(Kc[np.ix_(keep, keep)]), atol=1e-8)
+    assert sol.beta[4] == 0.0
+
+
+def test_no_private_scikit_learn_module():
+    """mtmk imports only scikit-learn's public modules (plus _param_validation's
+    constraint classes, which scikit-learn documents for estimator authors)."""
+    import re
+    from pathlib import Path
+    import mtmk
+    pattern = re.compile(r"sklearn(\.\w+)*\._(?!_|param_validation)\w+")
+    offenders = [f"{path.name}: {m.group(0)}" for path in Path(mtmk.__file__).parent.rglob("*.py")
+                 for m in pattern.finditer(path.read_text())]
+    assert not offenders, offenders

@@ -89,9 +89,9 @@ def test_predicted_slopes():
     (dict(n_kernels=3, n_active=4), "More active kernels"),
     (dict(n_features=2, n_kernels=8, n_active=2), "inactive covariates"),
     (dict(n_features=2, n_kernels=2, n_active=3), "More active kernels"),
-    (dict(family="spline"), "Unknown kernel family"),
+    (dict(family="spline"), "'family' parameter"),
     (dict(design="beta"), "design"),
-    (dict(n_tasks=0), ">= 1"),
+    (dict(n_tasks=0), "'n_tasks' parameter"),
     (dict(signal=0.0), "signal"),
 ])
 def test_bad_model_configuration(kwargs, match):

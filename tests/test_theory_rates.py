@@ -88,7 +88,7 @@ def test_rademacher_growth_laws():
     (dict(grams=np.zeros((0, 3, 3))), "n_kernels >= 1"),
     (dict(grams=np.zeros((1, 3, 4))), "shape"),
     (dict(grams=np.eye(3)[None], constraint="l3"), "constraint"),
-    (dict(grams=np.eye(3)[None], constraint="lq", q=1.0), "q must be"),
+    (dict(grams=np.eye(3)[None], constraint="lq", q=1.0), "'q' parameter"),
 ])
 def test_rademacher_bad_input(kwargs, match):
     with pytest.raises(ValueError, match=match):

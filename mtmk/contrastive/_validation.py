@@ -3,6 +3,8 @@
 import numpy as np
 from sklearn.utils.validation import check_array, validate_data
 
+from .._validation import check_scale
+
 
 def validate_views(estimator, X, Z, reset=True, min_samples=2):
     """Validate a pair of views and check that their rows are paired.
@@ -22,6 +24,8 @@ def validate_views(estimator, X, Z, reset=True, min_samples=2):
                     ensure_min_samples=min_samples)
     if Z.ndim == 1:
         Z = Z.reshape(-1, 1)
+    check_scale(X, "X")
+    check_scale(Z, "the second view")
     if X.shape[0] != Z.shape[0]:
         raise ValueError(
             f"X and Z must hold the same number of rows, one row per pair: X has "
@@ -42,6 +46,7 @@ def validate_z(estimator, Z, min_samples=1):
                     ensure_min_samples=min_samples)
     if Z.ndim == 1:
         Z = Z.reshape(-1, 1)
+    check_scale(Z, "the second view")
     if Z.shape[1] != estimator.n_features_z_in_:
         raise ValueError(
             f"Z has {Z.shape[1]} features, but {type(estimator).__name__} was fitted "

@@ -18,6 +18,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .._validation import check_scale
 from ..kernels import KernelDictionary, median_gamma
 
 __all__ = ["NystroemFeatures", "RandomFourierFeatures", "make_feature_map", "median_gamma"]
@@ -60,7 +61,7 @@ class RandomFourierFeatures(TransformerMixin, BaseEstimator):
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Draw the random frequencies (and the median-heuristic width)."""
-        X = validate_data(self, X, dtype=np.float64)
+        X = check_scale(validate_data(self, X, dtype=np.float64))
         rng = check_random_state(self.random_state)
         self.gamma_ = float(self.gamma) if self.gamma is not None else median_gamma(X)
         self.random_weights_ = rng.normal(scale=np.sqrt(2.0 * self.gamma_),
@@ -129,12 +130,18 @@ class NystroemFeatures(TransformerMixin, BaseEstimator):
 
 
 class _Standardize(TransformerMixin, BaseEstimator):
-    """Centre and scale columns (constant columns keep scale 1)."""
+    """Centre and scale columns (constant columns keep scale 1).
+
+    A column is constant when its spread is at rounding level relative to its
+    magnitude (a relative test, so that uniformly tiny or huge inputs are
+    standardised like any others).
+    """
 
     def fit(self, X, y=None):
         self.mean_ = X.mean(axis=0)
         scale = X.std(axis=0)
-        scale[scale < 1e-12] = 1.0
+        magnitude = np.abs(X).max(axis=0) if X.size else np.zeros(X.shape[1])
+        scale[~(scale > 1e-12 * magnitude) | (scale == 0)] = 1.0
         self.scale_ = scale
         return self
 

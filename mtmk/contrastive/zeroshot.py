@@ -1,6 +1,10 @@
 """Zero-shot classification and cross-modal retrieval on learned embeddings."""
 
+from numbers import Integral
+
 import numpy as np
+from sklearn.utils._param_validation import Interval, validate_params
+from sklearn.utils.validation import check_array
 
 from .objectives import normalize_rows
 
@@ -11,6 +15,27 @@ __all__ = ["class_prototypes", "recall_at_k", "zero_shot_predict", "zero_shot_cl
 _CHUNK = 1024
 
 
+def _embeddings(E, name, min_samples=1):
+    """A finite 2-D float array of embeddings (rows), named in the messages."""
+    E = check_array(E, dtype=np.float64, input_name=name, ensure_min_samples=0)
+    if E.shape[0] < min_samples:
+        raise ValueError(f"{name} has {E.shape[0]} row(s); at least {min_samples} "
+                         "needed here.")
+    return E
+
+
+def _nonzero_rows(E, name):
+    """Refuse rows of zero norm: they have no direction to compare."""
+    zero = np.flatnonzero(~(np.linalg.norm(E, axis=1) > 0))
+    if zero.size:
+        raise ValueError(
+            f"{name} has {zero.size} row(s) of zero norm (first: row {zero[0]}): an "
+            "embedding without direction has no similarity ranking. Drop those rows.")
+    return E
+
+
+@validate_params({"V": ["array-like"], "labels": ["array-like"]},
+                 prefer_skip_nested_validation=True)
 def class_prototypes(V, labels):
     """Class prototypes from second-view embeddings of class descriptions.
 
@@ -27,8 +52,10 @@ def class_prototypes(V, labels):
     classes : ndarray of shape (n_classes,)
     C : ndarray of shape (n_classes, k)
     """
-    V = normalize_rows(np.asarray(V, dtype=np.float64))[0]
+    V = normalize_rows(_nonzero_rows(_embeddings(V, "V"), "V"))[0]
     labels = np.asarray(labels)
+    if labels.ndim != 1:
+        raise ValueError(f"labels must be 1-D (one label per prompt), got shape {labels.shape}.")
     if labels.shape[0] != V.shape[0]:
         raise ValueError(f"labels has {labels.shape[0]} entries for {V.shape[0]} prompts.")
     classes, index = np.unique(labels, return_inverse=True)
@@ -37,6 +64,8 @@ def class_prototypes(V, labels):
     return classes, normalize_rows(sums)[0]
 
 
+@validate_params({"U": ["array-like"], "C": ["array-like"], "classes": ["array-like", None]},
+                 prefer_skip_nested_validation=True)
 def zero_shot_predict(U, C, classes=None):
     """``argmax_k <u(x), c_k>``: the class whose prototype is most similar.
 
@@ -49,8 +78,18 @@ def zero_shot_predict(U, C, classes=None):
     classes : array-like of shape (n_classes,), default=None
         Labels of the prototypes; ``None`` returns indices.
     """
-    index = np.argmax(np.asarray(U) @ np.asarray(C).T, axis=1)
-    return index if classes is None else np.asarray(classes)[index]
+    U = _embeddings(U, "U")
+    C = _embeddings(C, "C", min_samples=2)
+    if U.shape[1] != C.shape[1]:
+        raise ValueError(f"U has {U.shape[1]} embedding dimensions and the prototypes C "
+                         f"{C.shape[1]}: embed both with the same fitted model.")
+    if classes is not None:
+        classes = np.asarray(classes)
+        if classes.shape != (C.shape[0],):
+            raise ValueError(f"classes must hold one label per prototype ({C.shape[0]}), "
+                             f"got shape {classes.shape}.")
+    index = np.argmax(U @ C.T, axis=1)
+    return index if classes is None else classes[index]
 
 
 def zero_shot_classify(estimator, X, Z_prompts, prompt_labels):
@@ -85,6 +124,9 @@ def _ranks(A, B):
     return ranks
 
 
+@validate_params({"U": ["array-like"], "V": ["array-like"],
+                  "k": [Interval(Integral, 1, None, closed="left"), "array-like"]},
+                 prefer_skip_nested_validation=True)
 def recall_at_k(U, V, k=(1, 5, 10)):
     """Cross-modal retrieval recall@k in both directions.
 
@@ -95,6 +137,7 @@ def recall_at_k(U, V, k=(1, 5, 10)):
     Parameters
     ----------
     U, V : array-like of shape (n, k)
+        Finite embeddings, n >= 2.
     k : int or sequence of int
 
     Returns
@@ -102,11 +145,17 @@ def recall_at_k(U, V, k=(1, 5, 10)):
     dict
         ``{"x_to_z": {k: recall}, "z_to_x": {k: recall}}``.
     """
-    U = np.asarray(U, dtype=np.float64)
-    V = np.asarray(V, dtype=np.float64)
+    U = _embeddings(U, "U", min_samples=2)
+    V = _embeddings(V, "V", min_samples=2)
     if U.shape[0] != V.shape[0]:
         raise ValueError(f"U and V must be paired row by row; got {U.shape[0]} and {V.shape[0]} rows.")
-    ks = [int(k)] if np.isscalar(k) else [int(v) for v in k]
+    if U.shape[1] != V.shape[1]:
+        raise ValueError(f"U and V must have the same embedding dimension; got {U.shape[1]} "
+                         f"and {V.shape[1]}.")
+    ks = [k] if np.isscalar(k) else list(np.ravel(k))
+    if not ks or not all(isinstance(v, (Integral, np.integer)) and v >= 1 for v in ks):
+        raise ValueError(f"k must be a positive integer or a sequence of them, got {k!r}.")
+    ks = [int(v) for v in ks]
     out = {}
     for name, (A, B) in {"x_to_z": (U, V), "z_to_x": (V, U)}.items():
         ranks = _ranks(A, B)

@@ -76,10 +76,20 @@ def solve_alignf(K, s, weights=None, A=None):
     z = w * s
     zc = z - (w / w.sum()) * z.sum()
     a = np.einsum("i,mij,j->m", zc, K, zc)
+    # An alignment at rounding level of its terms is no alignment (e.g. a
+    # constant kernel, whose centred matrix is 0 up to rounding); the terms are
+    # bounded by ||zc||_1^2 max |K_m| (reductions, no copy of the stack).
+    magnitude = np.abs(zc).sum() ** 2 * np.maximum(K.max(axis=(1, 2)), -K.min(axis=(1, 2)))
+    a[np.abs(a) <= 1e-10 * magnitude] = 0.0
     # A = G^T G for G = [vec K_1,c ...] and a = G^T vec(u u^T) lies in its range,
     # so with A = R^T R the problem is the NNLS  min ||R v - z||^2, R^T z = a.
     w, U = np.linalg.eigh(A)
     keep = w > 1e-12 * max(w[-1], 1e-300)
+    if not keep.any() or not np.any(a > 0):
+        # No kernel aligns with the target (v = 0 minimises v^T A v - 2 v^T a
+        # when a <= 0); nnls is not called on an empty system.
+        v = np.zeros(A.shape[0])
+        return v, alignf_objective(v, A, a)
     R = np.sqrt(w[keep])[:, None] * U[:, keep].T
     z = (U[:, keep].T @ a) / np.sqrt(w[keep])
     v, _ = nnls(R, z, maxiter=50 * A.shape[0])

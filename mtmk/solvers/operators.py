@@ -1,7 +1,7 @@
 """Kernel operators: the training kernels as the solvers see them.
 
-Solvers only multiply by a kernel, ask for an upper bound of its largest
-eigenvalue (a safe step size), for a factor ``L`` with ``K = L L^T`` (the cvxpy
+Solvers only multiply by a kernel, ask for its largest eigenvalue (exact, or
+an estimate for large low-rank factors: a step size that backtracking keeps safe), for a factor ``L`` with ``K = L L^T`` (the cvxpy
 references) and for the coefficients that act on test blocks at prediction.
 :class:`GramStack` holds exact Gram matrices (from a kernel dictionary or
 precomputed by the user), :class:`FactorStack` low-rank Nystroem factors.
@@ -111,12 +111,14 @@ class FactorStack:
         return Phi @ (Phi.T @ A)
 
     def top_eigenvalue(self, m):
-        """An upper bound of the largest eigenvalue of ``Phi_m Phi_m^T``.
+        """The largest eigenvalue of ``Phi_m Phi_m^T``: exact, or an estimate for large factors.
 
-        Exact (through the small ``Phi^T Phi``) while that is cheap; for large
-        factors ``||Phi||_F^2`` capped by ten power iterations' estimate times
-        two, the power estimate being reliable for the fast-decaying spectra of
-        Nystroem factors.  The solvers' backtracking keeps steps safe either way.
+        Exact (through the small ``Phi^T Phi``, slightly inflated) while that
+        is cheap.  For large factors it is the smaller of ``||Phi||_F^2`` (an
+        upper bound) and twice a ten-step power-iteration estimate, which is
+        *not* a guaranteed bound, only reliable for the fast-decaying spectra
+        of Nystroem factors.  The solvers' backtracking keeps steps safe either
+        way.
         """
         Phi = self.factors[m]
         n, r = Phi.shape

@@ -264,6 +264,19 @@ def solve_smo(columns, s, c, p=2.0, C=1.0, lam=1.0, tol=1e-3, max_iter=None, ver
     if max_iter is None:
         max_iter = max(100000, 100 * n)
     diag = np.ascontiguousarray(columns.diagonal())     # (M, n)
+    top = float(np.abs(diag).max()) if diag.size else 0.0
+    if not top < 1e100:
+        raise ValueError(
+            f"The kernels' diagonal reaches {top:.3g}: SMO's quadratic forms would overflow "
+            "float64. Rescale the kernels (e.g. to unit mean diagonal) or scale the features.")
+    # beta^T K_m beta can reach (sum_i C c_i)^2 max K_m(x, x): it must stay finite.
+    with np.errstate(over="ignore"):
+        reach = np.float64(upper.sum()) ** 2 * np.float64(top)
+    if not reach < 1e300:
+        raise ValueError(
+            f"C={C:g} is too large for these kernels: the quadratic forms beta^T K_m beta "
+            f"can reach {float(reach):.3g} and overflow float64. Lower C (or rescale the "
+            "kernels).")
     # Unit-diagonal kernels (RBF, normalised stacks): sum_k d_k K_k(x, x) is the
     # same for every sample and costs O(M) instead of O(M n) per step.
     constant_diag = bool(np.all(diag == diag[:, :1]))
@@ -314,6 +327,10 @@ def solve_smo(columns, s, c, p=2.0, C=1.0, lam=1.0, tol=1e-3, max_iter=None, ver
         hi_i = upper[i] - alpha[i] if s[i] > 0 else alpha[i]
         hi_j = alpha[j] if s[j] > 0 else upper[j] - alpha[j]
         t = _newton_1d(_Line(u, a, cq, q, lam, s[i] - s[j]), min(hi_i, hi_j), float(b_ij[j]))
+        if not np.isfinite(t):
+            raise ValueError(
+                f"SMO step {step}: the line search returned {t} (overflow; C={C:g}, largest "
+                f"kernel diagonal {top:.3g}). Rescale the kernels or lower C.")
         if t <= 0:
             # No progress is possible along the best pair (numerical floor).
             break
@@ -343,6 +360,11 @@ def solve_smo(columns, s, c, p=2.0, C=1.0, lam=1.0, tol=1e-3, max_iter=None, ver
                  + 2.0 * db_i * db_j * k_ij)
             h += db_i * col_i
             h += db_j * col_j
+        if not np.all(np.isfinite(u)):
+            raise ValueError(
+                f"SMO step {step}: the quadratic forms beta^T K_m beta overflowed "
+                f"(C={C:g}, largest kernel diagonal {top:.3g}). Rescale the kernels or "
+                "lower C.")
         d = lp_weights(u, p, lam)
         F = d @ h
     if not converged:

@@ -146,6 +146,26 @@ def _jsonable(obj):
     return obj
 
 
+def _integer(minimum, what):
+    """An argparse type: an integer >= ``minimum``, with a message saying why not."""
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{value} is below {minimum}: {what}")
+        return value
+    return parse
+
+
+def _n_jobs(text):
+    value = _integer(-(2**31), "")(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("0 jobs: use a positive number, or -1 for all cores")
+    return value
+
+
 def _parser():
     parser = argparse.ArgumentParser(prog="mtmk", description="mtmk command line")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -157,10 +177,14 @@ def _parser():
     sim.add_argument("--scheduler", default=None,
                      help="dask scheduler address (with --backend dask); without it a "
                           "LocalCluster on loopback is started")
-    sim.add_argument("--n-jobs", type=int, default=-1, help="parallel jobs (default: all cores)")
-    sim.add_argument("--n-reps", type=int, default=None, help="override the replications")
-    sim.add_argument("--random-state", type=int, default=0)
-    sim.add_argument("--n-boot", type=int, default=2000, help="bootstrap resamples")
+    sim.add_argument("--n-jobs", type=_n_jobs, default=-1,
+                     help="parallel jobs (default -1: all cores)")
+    sim.add_argument("--n-reps", type=_integer(1, "give at least one replication"),
+                     default=None, help="override the replications")
+    sim.add_argument("--random-state", type=_integer(0, "seeds are non-negative integers"),
+                     default=0)
+    sim.add_argument("--n-boot", type=_integer(1, "give at least one bootstrap resample"),
+                     default=2000, help="bootstrap resamples")
     sim.add_argument("--no-plots", action="store_true")
     sim.add_argument("--no-progress", action="store_true")
     return parser
@@ -178,7 +202,10 @@ def main(argv=None):
     Returns
     -------
     int
-        Exit status (0 on success).
+        Exit status: 0 on success, 1 if some fits failed (their rows carry the
+        error; a rerun retries them), 2 if the sweep was refused (e.g. the
+        output folder holds a sweep with another seed, or a results file that
+        does not parse).
     """
     argv = list(sys.argv[1:] if argv is None else argv)
     # Accept the arguments with or without the subcommand (``python -m mtmk
@@ -193,8 +220,6 @@ def main(argv=None):
 
     config = preset(args.preset)
     if args.n_reps is not None:
-        if args.n_reps < 1:
-            raise SystemExit("--n-reps must be >= 1")
         config["n_reps"] = args.n_reps
     os.makedirs(args.out, exist_ok=True)
     start = time.perf_counter()
@@ -217,6 +242,9 @@ def main(argv=None):
                         results_path=os.path.join(args.out, "results.csv"), n_jobs=n_jobs,
                         backend=backend, random_state=args.random_state,
                         progress=not args.no_progress)
+    except ValueError as exc:
+        print(f"mtmk simulate: error: {exc}", file=sys.stderr)
+        return 2
     finally:
         if client is not None:
             client.close()
@@ -249,6 +277,12 @@ def main(argv=None):
           f"in {summary['runtime_seconds']:.1f} s")
     for name, value in checks.items():
         print(f"  {name}: {value}")
+    failed = [r for r in rows if r.get("status") != "ok"]
+    if failed:
+        print(f"mtmk simulate: {len(failed)} of {len(rows)} fits failed (first: "
+              f"{failed[0]['method']}, n={failed[0]['n']}: {failed[0]['status']}); the summary "
+              "leaves them out and a rerun retries them.", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -22,10 +22,12 @@ fresh ``x``, from the true logits.
 """
 
 from dataclasses import dataclass, field
+from numbers import Integral, Real
 
 import numpy as np
 from scipy.special import expit, log_expit
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
 from ..kernels import KernelDictionary
 
@@ -236,6 +238,18 @@ def excess_risks(F_true, F_hat):
     }
 
 
+@validate_params(
+    {"n_features": [Interval(Integral, 1, None, closed="left")],
+     "n_kernels": [Interval(Integral, 1, None, closed="left")],
+     "n_active": [Interval(Integral, 1, None, closed="left")],
+     "n_tasks": [Interval(Integral, 1, None, closed="left")],
+     "family": [StrOptions(set(FAMILIES))],
+     "kernel_param": [Interval(Real, 0, None, closed="neither"), None],
+     "design": [StrOptions({"gaussian", "uniform"})],
+     "n_centers": [Interval(Integral, 1, None, closed="left")],
+     "signal": [Interval(Real, 0, None, closed="neither")],
+     "random_state": ["random_state"]},
+    prefer_skip_nested_validation=True)
 def make_sparse_kernel_model(n_features=10, n_kernels=16, n_active=2, n_tasks=3,
                              family="polynomial", kernel_param=None, design="gaussian",
                              n_centers=10, signal=1.0, random_state=None):
@@ -303,6 +317,13 @@ def make_sparse_kernel_model(n_features=10, n_kernels=16, n_active=2, n_tasks=3,
                          "use n_features > n_active.")
     if not signal > 0:
         raise ValueError(f"signal must be positive, got {signal}.")
+    if family == "polynomial" and kernel_param is not None and (
+            int(kernel_param) != kernel_param):
+        raise ValueError(f"kernel_param is the polynomial degree: it must be an integer >= 1, "
+                         f"got {kernel_param!r}.")
+    if family == "linear" and kernel_param is not None:
+        raise ValueError(f"The linear family has no parameter; got kernel_param="
+                         f"{kernel_param!r}. Leave it None.")
     param = FAMILIES[family] if kernel_param is None else kernel_param
     rng = check_random_state(random_state)
 

@@ -15,8 +15,11 @@ Rostamizadeh, ICML 2010):
 diagonal.  Both are estimated by Monte Carlo over Rademacher vectors sigma.
 """
 
+from numbers import Integral, Real
+
 import numpy as np
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
 from .data import make_sparse_kernel_model
 from .rates import fit_slope
@@ -24,6 +27,14 @@ from .rates import fit_slope
 __all__ = ["empirical_rademacher", "rademacher_curve"]
 
 
+@validate_params(
+    {"grams": ["array-like"],
+     "constraint": [StrOptions({"l1", "lq"})],
+     "q": [Interval(Real, 1, None, closed="neither")],
+     "radius": [Interval(Real, 0, None, closed="neither")],
+     "n_draws": [Interval(Integral, 2, None, closed="left")],
+     "random_state": ["random_state"]},
+    prefer_skip_nested_validation=True)
 def empirical_rademacher(grams, constraint="l1", q=2.0, radius=1.0, n_draws=500,
                          random_state=None):
     """Monte Carlo empirical Rademacher complexity of a kernel combination class.
@@ -50,6 +61,8 @@ def empirical_rademacher(grams, constraint="l1", q=2.0, radius=1.0, n_draws=500,
         Its Monte Carlo standard error.
     """
     K = np.asarray(grams, dtype=float)
+    if not np.all(np.isfinite(K)):
+        raise ValueError("grams contains NaN or infinite values: pass finite Gram matrices.")
     if K.ndim != 3 or K.shape[1] != K.shape[2] or K.shape[0] == 0:
         raise ValueError(f"grams must have shape (n_kernels, n, n) with n_kernels >= 1; "
                          f"got {K.shape}.")
@@ -83,6 +96,14 @@ def _complexity(quad, constraint, q, radius, n):
     return float(values.mean()), float(values.std(ddof=1) / np.sqrt(quad.shape[0]))
 
 
+@validate_params(
+    {"kernel_counts": ["array-like"],
+     "n": [Interval(Integral, 2, None, closed="left")],
+     "family": [StrOptions({"polynomial", "linear", "rbf", "laplacian"})],
+     "q": [Interval(Real, 1, None, closed="neither")],
+     "n_draws": [Interval(Integral, 2, None, closed="left")],
+     "random_state": ["random_state"]},
+    prefer_skip_nested_validation=True)
 def rademacher_curve(kernel_counts, n=200, family="polynomial", q=2.0, n_draws=500,
                      random_state=None):
     """``sqrt(n) R_hat`` for growing dictionaries, with linear fits against theory.
@@ -100,7 +121,8 @@ def rademacher_curve(kernel_counts, n=200, family="polynomial", q=2.0, n_draws=5
     family : str, default="polynomial"
     q : float, default=2.0
         Exponent of the Lq constraint (q = 2 gives the ``M^{1/4}`` law).
-    n_draws : int, default=500
+    n_draws : int >= 2, default=500
+        Sign vectors (two at least, for a standard error).
     random_state : int, RandomState instance or None
 
     Returns

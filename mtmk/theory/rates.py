@@ -13,8 +13,11 @@ stratified nonparametric bootstrap), so each resample keeps the design.
 
 from dataclasses import asdict, dataclass
 
+from numbers import Integral, Real
+
 import numpy as np
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, validate_params
 
 __all__ = ["SlopeFit", "fit_slope", "fit_loglog_slope"]
 
@@ -59,6 +62,12 @@ def _line(x, y):
     return float(coef[1]), float(coef[0])
 
 
+@validate_params(
+    {"x": ["array-like"], "y": ["array-like"],
+     "n_boot": [Interval(Integral, 1, None, closed="left")],
+     "confidence": [Interval(Real, 0, 1, closed="neither")],
+     "random_state": ["random_state"]},
+    prefer_skip_nested_validation=True)
 def fit_slope(x, y, n_boot=2000, confidence=0.95, random_state=None):
     """Least-squares slope of y on x with a stratified bootstrap interval.
 

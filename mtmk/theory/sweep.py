@@ -25,6 +25,7 @@ import csv
 import json
 import math
 import os
+import shutil
 import time
 import warnings
 import zlib
@@ -36,7 +37,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import ParameterGrid
 
 from .. import MTMKClassifier
-from .data import excess_risks, make_sparse_kernel_model
+from .data import FAMILIES, excess_risks, make_sparse_kernel_model
 
 __all__ = ["METHODS", "CONFIG_DEFAULTS", "RESULT_COLUMNS", "TUNING_FACTORS", "SELECTING",
            "simulate", "run_cell", "load_results", "expand_grid", "regularisation"]
@@ -179,6 +180,24 @@ def _check_config(config):
     bad = [m for m in methods if m not in METHODS]
     if bad:
         raise ValueError(f"Unknown methods {bad}; choose among {list(METHODS)}.")
+    if config["family"] not in FAMILIES:
+        raise ValueError(f"family must be one of {sorted(FAMILIES)}, got {config['family']!r}.")
+    if config["design"] not in ("gaussian", "uniform"):
+        raise ValueError(f"design must be 'gaussian' or 'uniform', got {config['design']!r}.")
+    if not (isinstance(config["signal"], (int, float, np.number)) and config["signal"] > 0):
+        raise ValueError(f"signal must be a positive number, got {config['signal']!r}.")
+    r = config["n_components"]
+    if not (r in ("auto", "none", None) or (isinstance(r, (int, np.integer))
+                                             and not isinstance(r, bool) and r >= 1)):
+        raise ValueError(
+            f"n_components must be 'auto', None or a positive integer (Nystroem landmarks), "
+            f"got {r!r}.")
+    # The model's own checks (e.g. padding kernels need an inactive covariate),
+    # here rather than in every cell.
+    make_sparse_kernel_model(
+        n_features=config["n_features"], n_kernels=config["n_kernels"],
+        n_active=config["n_active"], n_tasks=config["n_tasks"], family=config["family"],
+        design=config["design"], signal=config["signal"], random_state=0)
     if not config["c_group"] > 0:
         raise ValueError(f"c_group must be positive, got {config['c_group']}.")
     if not config["tol"] > 0:
@@ -428,19 +447,123 @@ def _run_cell(config, rep, n_test, random_state):
     return rows
 
 
-def _read_csv(path):
-    with open(path, newline="") as fh:
-        return list(csv.DictReader(fh))
+def _read_results(path):
+    """Parsed rows of a results file and the problems found in it.
+
+    Raises ``ValueError`` if the file is not a results file of :func:`simulate`
+    (not UTF-8 text, not CSV, or another header).  A row that is truncated, has
+    a value that does not parse or disagrees with its own configuration is a
+    problem: it is left out, and so are the other rows of its cell.
+
+    Returns
+    -------
+    rows : list of dict
+    problems : list of str
+    """
+    fix = (" Move the file away or choose another output folder (results_path / --out); "
+           "it was left as it is.")
+    try:
+        with open(path, newline="", encoding="utf-8") as fh:
+            reader = csv.reader(fh)
+            header = next(reader, None)
+            if header is None:          # empty: created, then interrupted at once
+                return [], []
+            if header != list(RESULT_COLUMNS):
+                raise ValueError(
+                    f"{path} is not a results file of simulate: its first line holds "
+                    f"{len(header)} field(s) starting {header[:3]!r}, not the columns "
+                    f"{list(RESULT_COLUMNS[:3])!r}... of simulate's results." + fix)
+            raw_rows = []
+            for fields in reader:
+                raw_rows.append((reader.line_num, fields))
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{path} is not a results file of simulate: it is not UTF-8 text "
+                         f"({exc.reason} at byte {exc.start})." + fix) from None
+    except csv.Error as exc:
+        raise ValueError(f"{path} is not a results file of simulate: it is not valid CSV "
+                         f"({exc})." + fix) from None
+    rows, problems, bad_cells = [], [], set()
+    for line, fields in raw_rows:
+        if len(fields) != len(RESULT_COLUMNS):
+            problems.append(f"line {line}: {len(fields)} fields instead of "
+                            f"{len(RESULT_COLUMNS)} (a truncated row)")
+            if fields:
+                bad_cells.add(fields[0])
+            continue
+        raw = dict(zip(RESULT_COLUMNS, fields))
+        reason = _row_problem(raw)
+        if reason:
+            problems.append(f"line {line}: {reason}")
+            bad_cells.add(raw["cell_id"])
+            continue
+        rows.append(_parse(raw))
+    return [r for r in rows if r["cell_id"] not in bad_cells], problems
+
+
+def _row_problem(raw):
+    """Why a raw results row cannot be trusted, or None."""
+    try:
+        config = json.loads(raw["config"])
+    except ValueError:
+        return "its config field is not valid JSON (a truncated or garbled row)"
+    if not isinstance(config, dict) or set(config) != set(CONFIG_DEFAULTS):
+        return "its config field does not hold a sweep configuration"
+    ints = {}
+    for key in ("rep", "n_test", "random_state"):
+        try:
+            ints[key] = int(raw[key])
+        except ValueError:
+            return f"{key}={raw[key]!r} is not an integer"
+    if _cell_id(config, ints["rep"], ints["n_test"], ints["random_state"]) != raw["cell_id"]:
+        return (f"cell_id {raw['cell_id']!r} does not match its configuration, replication "
+                "and seed (a garbled value)")
+    for key, value in config.items():
+        if key == "methods":
+            continue
+        if key in _NUMERIC:
+            try:
+                same = float(raw[key]) == float(value)
+            except (TypeError, ValueError):
+                same = False
+        else:
+            same = raw[key] == ("" if value is None else str(value))
+        if not same:
+            return f"{key}={raw[key]!r} disagrees with its configuration ({value!r})"
+    if raw["method"] not in config["methods"]:
+        return f"method {raw['method']!r} is not among the configuration's methods"
+    if raw["status"] == "ok":
+        for key in _NUMERIC:
+            try:
+                float(raw[key])
+            except ValueError:
+                return f"{key}={raw[key]!r} is not a number (a garbled value)"
+        if raw["converged"] not in ("True", "False"):
+            return f"converged={raw['converged']!r} is not True or False"
+    return None
 
 
 def load_results(path):
     """Read a results CSV into a list of dicts with numbers parsed.
 
     Only complete cells (all their method rows present, every fit ``ok``) are
-    returned; ``simulate`` reruns the others.
+    returned; ``simulate`` reruns the others.  Rows that are truncated,
+    garbled or inconsistent with their configuration are left out with a
+    warning (their cells count as unfinished).
+
+    Raises
+    ------
+    ValueError
+        If ``path`` is not a results file of :func:`simulate`.
     """
-    rows = [_parse(r) for r in _read_csv(path)]
+    rows, problems = _read_results(path)
+    if problems:
+        warnings.warn(_problem_report(path, problems), UserWarning, stacklevel=2)
     return _complete(rows)
+
+
+def _problem_report(path, problems, action="their cells count as unfinished"):
+    shown = "; ".join(problems[:5]) + ("; ..." if len(problems) > 5 else "")
+    return f"{path}: {len(problems)} unreadable row(s), {action}: {shown}."
 
 
 def _parse(row):
@@ -558,13 +681,30 @@ def simulate(grid, n_reps=5, n_test=2000, results_path=None, n_jobs=1, backend=N
     cells = [(c, rep) for rep in range(int(n_reps)) for c in configs]
     done_rows = []
     if results_path is not None and os.path.exists(results_path):
-        done_rows = load_results(results_path)
+        rows, problems = _read_results(results_path)
+        _check_same_sweep(results_path, rows, n_test, random_state)
+        if problems:
+            kept = f"{results_path}.corrupt"
+            shutil.copyfile(results_path, kept)
+            warnings.warn(_problem_report(
+                results_path, problems,
+                f"their cells are recomputed (the file as found is kept as {kept})"),
+                UserWarning, stacklevel=2)
+        done_rows = _complete(rows)
         # Rewrite the file without the rows of cells that were interrupted.
         tmp = f"{results_path}.tmp"
         _write_rows(tmp, done_rows, "w")
         os.replace(tmp, results_path)
     elif results_path is not None:
         _write_rows(results_path, [], "w")
+    wanted = {_cell_id(c, rep, n_test, random_state) for c, rep in cells}
+    other = [r for r in done_rows if r["cell_id"] not in wanted]
+    if other:
+        warnings.warn(
+            f"{results_path} also holds {len(other)} row(s) of cells outside this sweep's "
+            "grid and replications (another configuration); they stay in the file but are "
+            "not returned.", UserWarning, stacklevel=2)
+        done_rows = [r for r in done_rows if r["cell_id"] in wanted]
     done = {r["cell_id"] for r in done_rows}
     pending = [(c, rep) for c, rep in cells
                if _cell_id(c, rep, n_test, random_state) not in done]
@@ -592,6 +732,19 @@ def simulate(grid, n_reps=5, n_test=2000, results_path=None, n_jobs=1, backend=N
     everything = done_rows + new_rows
     everything.sort(key=lambda r: (order.get(r["cell_id"], len(order)), r["method"]))
     return everything
+
+
+def _check_same_sweep(path, rows, n_test, random_state):
+    """Refuse to add rows of one seed (or test size) to a file holding another."""
+    found = sorted({(r["random_state"], r["n_test"]) for r in rows})
+    other = [f for f in found if f != (random_state, n_test)]
+    if other:
+        seeds = ", ".join(f"random_state={s}, n_test={t}" for s, t in other)
+        raise ValueError(
+            f"{path} holds rows of a sweep with {seeds}; this run asks for "
+            f"random_state={random_state}, n_test={n_test}. Rows of different seeds must "
+            "not be mixed in one summary: choose another output folder (results_path / "
+            "--out), or rerun with the same random_state and n_test to resume.")
 
 
 def _roundtrip(row):
