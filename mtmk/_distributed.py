@@ -158,7 +158,7 @@ def fit_distributed(estimator, X, y, sample_weight):
     workers = sorted(client.scheduler_info()["workers"])
     bounds = np.concatenate([[0], np.cumsum(X.chunks[0])]).astype(int)
     datafit = estimator._datafit()
-    actor_futures, placement = [], []
+    actor_futures = []
     for k, part in enumerate(parts):
         worker = workers[k % len(workers)]
         rows = slice(bounds[k], bounds[k + 1])
@@ -166,8 +166,9 @@ def fit_distributed(estimator, X, y, sample_weight):
         actor_futures.append(client.submit(
             _BlockActor, X_part, targets.values[rows], targets.weights[rows], dictionary,
             dtype, datafit, actor=True, workers=[worker], pure=False))
-        placement.append((worker, bounds[k + 1] - bounds[k]))
     actors = client.gather(actor_futures)
+    # where each block really lives (the actor's worker), with its rows
+    placement = [(actor._address, bounds[k + 1] - bounds[k]) for k, actor in enumerate(actors)]
     blocks = DaskBlocks(actors)
     setup = time.perf_counter() - start
     rows_per_worker = {}

@@ -116,9 +116,10 @@ class RowBlock:
         self._R = R
         return [_t_product(self.factors[m], R) for m in kernels], R.sum(axis=0)
 
-    def prepare(self, m, v, G):
-        """Cache ``Phi_m [v, G]`` (the block's ``K alpha`` and ``K R``) for trial steps."""
+    def prepare(self, m, v, G, a, c):
+        """Cache ``Phi_m [v, G]`` (the block's ``K alpha`` and ``K R``); first :meth:`trial`."""
         self._P = (m, _product(self.factors[m], np.hstack([v, G])))
+        return self.trial(a, c)
 
     def _step(self, a, c):
         P = self._P[1]
@@ -132,13 +133,15 @@ class RowBlock:
                 float(np.sum(self._R * D)))
 
     def accept(self, a, c, keep):
-        """Move to ``F + D`` (the last trial); keep the block's new ``K alpha`` if asked."""
+        """Move to ``F + D`` (the last trial), keeping the block's new ``K alpha`` if
+        asked; return :meth:`intercept_terms` at the new point."""
         m, P = self._P
         D = self._step(a, c)
         self.F += D
         if keep:
             self._kept[m] = P[:, :self.F.shape[1]] + D
         self._P = None
+        return self.intercept_terms()
 
     def zero_gradient(self, m, v):
         """``Phi_m^T R0`` with R0 the gradient at ``F - Phi_m v`` (block m at zero)."""
@@ -332,8 +335,7 @@ class _RowState:
         violation = self.penalty.violation(m, g2, gv, v2)
         if v2.sum() == 0.0 and violation == 0.0:
             return violation
-        self.blocks.map("prepare", m, v, G)
-        t = self.step[m]
+        t, first = self.step[m], True
         while True:
             z_norms = np.sqrt(np.maximum(v2 - 2.0 * t * gv + t * t * g2, 0.0))
             c = self.penalty.prox_scale(m, z_norms, t)
@@ -341,7 +343,9 @@ class _RowState:
             dv = new_v - v
             # F moves by Phi (new_v - v) = (c - 1) K alpha - c t K R
             a, cr = c - 1.0, -c * t
-            trials = self.blocks.map("trial", a, cr)
+            trials = (self.blocks.map("prepare", m, v, G, a, cr) if first
+                      else self.blocks.map("trial", a, cr))
+            first = False
             decrease = float(_sum([tr[0] for tr in trials]).sum())
             linear = float(sum(tr[1] for tr in trials))
             bound = linear + float(np.sum(dv * dv)) / (2.0 * t)
@@ -351,33 +355,36 @@ class _RowState:
                 return violation
             t *= 0.5
         self.step[m] = min(2.0 * t, 1e8 * self.safe_step[m])
-        self.blocks.map("accept", a, cr, self.keep)
+        terms = self.blocks.map("accept", a, cr, self.keep)
         self.loss += decrease
         self.v[m] = new_v
         new_norm = float(np.sum(new_v * new_v))
-        if 0.0 < new_norm < v2.sum():
-            self._try_zero(m)
+        if 0.0 < new_norm < v2.sum() and self._try_zero(m):
+            terms = None
         if self.fit_intercept:
-            self.intercept_step()
+            self.intercept_step(terms)
         return violation
 
     def _try_zero(self, m):
+        """Zero test of a shrinking block (see ``solve_bcd``); whether it moved."""
         if self.zero_wait[m] > 0:
             self.zero_wait[m] -= 1
-            return
+            return False
         G0 = _sum(self.blocks.map("zero_gradient", m, self.v[m]))
         g2 = np.sum(G0 * G0, axis=0)
         zero = np.zeros_like(g2)
         if self.penalty.violation(m, g2, zero, zero) > 0.0:
             self.zero_wait[m] = self.zero_backoff[m]
             self.zero_backoff[m] = min(2 * self.zero_backoff[m], 4)
-            return
+            return False
         self.loss += float(_sum(self.blocks.map("drop", self.keep)).sum())
         self.v[m] = np.zeros_like(self.v[m])
         self.zero_backoff[m] = 1
+        return True
 
-    def intercept_step(self):
-        terms = self.blocks.map("intercept_terms")
+    def intercept_step(self, terms=None):
+        if terms is None:
+            terms = self.blocks.map("intercept_terms")
         g, h = _sum([t[0] for t in terms]), _sum([t[1] for t in terms])
         curvature = self.datafit.curvature
         newton = np.where(h > 0, g / np.where(h > 0, h, 1.0), g / curvature)
