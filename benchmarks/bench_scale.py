@@ -28,10 +28,27 @@ logistic loss, group penalty.
    starts against one cold fit at the smallest value (n = 2000, exact), both
    at the default tol (1e-4, relative).
 
+4. Large low-rank fits (``--large``): n = 100,000, 300,000 and 1,000,000
+   (p = 20, T = 5, M = 10, r = 200 shared landmarks, float32 factors, the
+   row-block solver), each in a fresh process: fit time split into features
+   and solver, sweeps, solver seconds per sweep, peak resident memory,
+   held-out log-loss and Hamming error (20,000 test rows) and the
+   certificate; next to each, what a user would otherwise do at that size:
+   scikit-learn's ``Nystroem`` (one RBF kernel, median-heuristic width, 200
+   components) + one ``LogisticRegression`` per task, its held-out loss and
+   time, and the ratio of the two times (the cost of learning the kernel
+   combination).  The same two fits on a real data set: the 2013 New York
+   City flights (``mtmk.datasets.load_flights``, 327,346 rows, 3 tasks;
+   80 % train, 20 % test, standardised features).  The n = 1,000,000 fit is
+   started only when at least ``--min-free-gib`` GiB of memory are
+   available (the machine is shared); the load average is recorded next to
+   every timing.
+
 Times are wall-clock on a shared 2-core machine (other jobs running), with
 one BLAS thread; expect a few tens of percent of noise.
 
 Run from the repository root:  python benchmarks/bench_scale.py [--sizes ...]
+(part 4 alone: python benchmarks/bench_scale.py --large)
 """
 
 import argparse
@@ -89,6 +106,145 @@ def one_low_rank_fit(n, rank, tol):
         peak_rss_mib=peak_rss_mib(),
         test_hamming=float(np.mean(clf.predict(X_test) != Y_test)),
         package=str(Path(mtmk.__file__).parent))))
+
+
+def _held_out(clf_proba, Y_test):
+    """Mean over tasks of the log-loss, and the Hamming error, of P(y_t = 1 | x)."""
+    P = np.clip(clf_proba, 1e-12, 1 - 1e-12)
+    loss = -np.mean(Y_test * np.log(P) + (1 - Y_test) * np.log(1 - P))
+    return float(loss), float(np.mean((P > 0.5) != Y_test))
+
+
+def _large_data(name, n):
+    if name == "flights":
+        from sklearn.model_selection import train_test_split
+        from sklearn.preprocessing import StandardScaler
+
+        from mtmk.datasets import load_flights
+        X, Y = load_flights(return_X_y=True)
+        X, X_test, Y, Y_test = train_test_split(X, Y, test_size=0.2, random_state=0)
+        scaler = StandardScaler().fit(X)
+        return scaler.transform(X), Y, scaler.transform(X_test), Y_test
+    X, Y = make_data(n)
+    X_test, Y_test = make_data(20_000, seed=1)
+    return X, Y, X_test, Y_test
+
+
+def one_large_fit(name, n, rank, dtype):
+    """Child process: one large low-rank MTMK fit; prints JSON."""
+    import mtmk.multitask
+    from mtmk import KernelDictionary, MTMKClassifier
+    X, Y, X_test, Y_test = _large_data(name, n)
+    solver = {}
+    original = mtmk.multitask.solve_rows
+
+    def timed(*args, **kwargs):
+        start = time.perf_counter()
+        result = original(*args, **kwargs)
+        solver["seconds"] = time.perf_counter() - start
+        solver["factor_bytes"] = sum(P.nbytes for block in args[0].blocks for P in block.factors)
+        return result
+
+    mtmk.multitask.solve_rows = timed
+    load_before = os.getloadavg()[0]
+    clf = MTMKClassifier(kernels=KernelDictionary(n_components=rank, random_state=0,
+                                                  dtype=dtype, max_memory=20 * 2**30),
+                         lam_group=LAM_GROUP, tol=TOL_RELATIVE)
+    start = time.perf_counter()
+    clf.fit(X, Y)
+    seconds = time.perf_counter() - start
+    loss, hamming = _held_out(clf.predict_proba(X_test), Y_test)
+    print(json.dumps(dict(
+        data=name, method="MTMK (M = 10 kernels, learned combination)", n=X.shape[0],
+        tasks=Y.shape[1], rank=rank, dtype=dtype, fit_seconds=seconds,
+        feature_seconds=seconds - solver["seconds"], solver_seconds=solver["seconds"],
+        sweeps=int(clf.n_iter_), seconds_per_sweep=solver["seconds"] / clf.n_iter_,
+        certificate=float(clf.optimality_violation_),
+        factor_gib=solver["factor_bytes"] / 2**30, peak_rss_gib=peak_rss_mib() / 1024,
+        held_out_log_loss=loss, held_out_hamming=hamming,
+        kernels_selected=int(np.sum(clf.kernel_weights_ > 0)),
+        load_before=load_before, load_after=os.getloadavg()[0])))
+
+
+def one_sklearn_fit(name, n, rank):
+    """Child process: Nystroem (one RBF) + one LogisticRegression per task; prints JSON."""
+    from sklearn.kernel_approximation import Nystroem
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.multioutput import MultiOutputClassifier
+    from sklearn.pipeline import make_pipeline
+
+    from mtmk.kernels import median_gamma
+    X, Y, X_test, Y_test = _large_data(name, n)
+    load_before = os.getloadavg()[0]
+    start = time.perf_counter()
+    model = make_pipeline(
+        Nystroem(gamma=median_gamma(X[:20_000]), n_components=rank, random_state=0),
+        MultiOutputClassifier(LogisticRegression(max_iter=1000))).fit(X, Y)
+    seconds = time.perf_counter() - start
+    P = np.column_stack([p[:, 1] for p in model.predict_proba(X_test)])
+    loss, hamming = _held_out(P, Y_test)
+    print(json.dumps(dict(
+        data=name, method="Nystroem (1 RBF) + LogisticRegression per task", n=X.shape[0],
+        tasks=Y.shape[1], rank=rank, fit_seconds=seconds, peak_rss_gib=peak_rss_mib() / 1024,
+        held_out_log_loss=loss, held_out_hamming=hamming, load_before=load_before,
+        load_after=os.getloadavg()[0])))
+
+
+def free_gib():
+    with open("/proc/meminfo") as fh:
+        return next(int(line.split()[1]) for line in fh
+                    if line.startswith("MemAvailable")) / 2**20
+
+
+def large_part(args):
+    print("\n4. large low-rank fits (fresh process each; times on a shared machine, "
+          "load average recorded)")
+    # the real data before the largest simulated size, which may have to wait for memory
+    runs = ([("simulated", n) for n in args.large_sizes if n < 1_000_000] + [("flights", 0)]
+            + [("simulated", n) for n in args.large_sizes if n >= 1_000_000])
+    rows, columns = [], ["data", "method", "n", "fit_seconds", "feature_seconds",
+                         "solver_seconds", "sweeps", "seconds_per_sweep", "certificate",
+                         "peak_rss_gib", "held_out_log_loss", "held_out_hamming",
+                         "time_ratio_vs_sklearn", "load_before", "load_after"]
+    for name, n in runs:
+        if n >= 1_000_000:
+            for _ in range(20):
+                if free_gib() >= args.min_free_gib:
+                    break
+                print(f"only {free_gib():.1f} GiB available, waiting for "
+                      f"{args.min_free_gib} GiB", flush=True)
+                time.sleep(60)
+            else:
+                rows.append(dict(data=name, n=n, fit_seconds="not run (memory)"))
+                continue
+        pair = []
+        for child in (["--one-large", name, str(n), str(args.rank), args.dtype],
+                      ["--one-sklearn", name, str(n), str(args.rank)]):
+            try:
+                out = subprocess.run([sys.executable, __file__, *child], check=True,
+                                     capture_output=True, text=True, timeout=args.large_timeout,
+                                     cwd=Path(__file__).resolve().parents[1]).stdout
+                pair.append(json.loads(out.strip().splitlines()[-1]))
+            except subprocess.TimeoutExpired:
+                pair.append(dict(data=name, n=n, method=child[0],
+                                 fit_seconds=f"timed out (> {args.large_timeout:g} s)"))
+        if all(isinstance(r.get("fit_seconds"), float) for r in pair):
+            pair[0]["time_ratio_vs_sklearn"] = pair[0]["fit_seconds"] / pair[1]["fit_seconds"]
+        for r in pair:
+            r.update(p=20 if name == "simulated" else 10, M=10, r=args.rank,
+                     lam_group=LAM_GROUP, tol=TOL_RELATIVE)
+        rows += pair
+        shown = [c for c in columns if any(c in r for r in pair)]
+        print_table([{c: r.get(c, "") for c in shown} for r in pair], shown)
+        print(flush=True)
+        write_csv("bench_scale_large.csv", rows)
+    sim = [r for r in rows if r.get("data") == "simulated" and "seconds_per_sweep" in r]
+    if len(sim) >= 2:
+        first, last = sim[0], sim[-1]
+        growth = last["seconds_per_sweep"] / first["seconds_per_sweep"]
+        print(f"solver time per sweep grows {growth:.2f}x from n = {first['n']:,} to "
+              f"{last['n']:,} ({last['n'] / first['n']:.0f}x the rows)")
+    return rows
 
 
 def exact_fit(n, tol, out):
@@ -226,11 +382,26 @@ def main(argv=None):
                         help="checkout of the previous engine (commit a192089)")
     parser.add_argument("--low-rank-only", action="store_true",
                         help="run part 3 only (keeps the exact/path CSV)")
+    parser.add_argument("--large", action="store_true",
+                        help="run part 4 only (large low-rank fits and the real data)")
+    parser.add_argument("--large-sizes", type=int, nargs="+",
+                        default=[100_000, 300_000, 1_000_000])
+    parser.add_argument("--dtype", default="float32", choices=["float32", "float64", "auto"])
+    parser.add_argument("--large-timeout", type=float, default=1800.0)
+    parser.add_argument("--min-free-gib", type=float, default=14.0)
     parser.add_argument("--one", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--one-large", nargs=4, help=argparse.SUPPRESS)
+    parser.add_argument("--one-sklearn", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--exact-child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.one:
         return one_low_rank_fit(int(args.one[0]), int(args.one[1]), float(args.one[2]))
+    if args.one_large:
+        name, n, rank, dtype = args.one_large
+        return one_large_fit(name, int(n), int(rank), dtype)
+    if args.one_sklearn:
+        name, n, rank = args.one_sklearn
+        return one_sklearn_fit(name, int(n), int(rank))
     if args.exact_child:
         n, tol, out = args.exact_child
         return exact_fit(int(n), float(tol), out)
@@ -240,6 +411,8 @@ def main(argv=None):
 
     if args.low_rank_only:
         return low_rank_part(args)
+    if args.large:
+        return large_part(args)
     print("\n1. exact kernels, n = 2000: fit time / Gram time, before and after "
           f"(certificate = this engine's, target {TOL_RELATIVE:g})")
     exact = exact_before_after(args.old_engine)

@@ -107,16 +107,18 @@ class KernelTaskModel(BaseEstimator):
 
         Parameters
         ----------
-        dual_coef : ndarray of shape (n_kernels, n_samples_fit, n_tasks)
+        dual_coef : ndarray of shape (n_kernels, n_samples_fit, n_tasks) or None
+            ``None`` for low-rank fits solved in primal coordinates.
         prediction_coef : list of ndarray, optional
             Per kernel, what multiplies its test blocks: ``dual_coef[m]`` for
             exact kernels (the default), ``Phi_m^T dual_coef[m]`` for Nystroem.
         """
         if dictionary is not None:
             self.kernel_dictionary_ = dictionary
-        self.n_tasks_ = dual_coef.shape[2]
+        self.n_tasks_ = np.size(intercept)
         self.kernel_names_ = names
-        self.dual_coef_ = dual_coef
+        if dual_coef is not None:
+            self.dual_coef_ = dual_coef
         self.intercept_ = intercept
         self._low_rank = prediction_coef is not None
         self._prediction_coef = list(dual_coef) if prediction_coef is None else prediction_coef
@@ -126,12 +128,13 @@ class KernelTaskModel(BaseEstimator):
         """Task decision values ``f_t(x)``, shape (n_samples, n_tasks)."""
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=np.float64, allow_nd=self._precomputed)
-        n_kernels, n_train, _ = self.dual_coef_.shape
+        n_kernels = len(self._prediction_coef)
         # Only kernels with a non-zero coefficient are computed.
         active = [m for m, C in enumerate(self._prediction_coef) if np.any(C)]
         F = np.tile(self.intercept_, (X.shape[0], 1))
         if self._precomputed:
             K = _precomputed_stack(X, train=False)
+            n_train = self.dual_coef_.shape[1]
             if K.shape[0] != n_kernels or K.shape[2] != n_train:
                 raise ValueError(
                     f"Precomputed test kernels must have shape (n_samples, {n_train}, "

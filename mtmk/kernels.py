@@ -125,9 +125,8 @@ def _median_width(X, weights, metric="sqeuclidean", size=1000):
     """
     keep = weights > 0
     X, weights = X[keep], weights[keep]
-    if X.shape[0] > size:
-        rng = np.random.default_rng(0)
-        rows = np.sort(rng.choice(X.shape[0], size, replace=False, p=weights / weights.sum()))
+    rows = _width_rows(weights, size)
+    if rows is not None:
         X, weights = X[rows], np.ones(size)
     D = _squared_distances(X, X) if metric == "sqeuclidean" else cdist(X, X, metric)
     i, j = np.triu_indices(X.shape[0], 1)
@@ -142,6 +141,14 @@ def _median_width(X, weights, metric="sqeuclidean", size=1000):
     order = np.argsort(d, kind="stable")
     cumulative = np.cumsum(pair_weight[order])
     return 1.0 / float(d[order][np.searchsorted(cumulative, 0.5 * cumulative[-1])])
+
+
+def _width_rows(weights, size=1000):
+    """The fixed, weight-proportional rows of the median heuristic (None: all rows)."""
+    if weights.shape[0] <= size:
+        return None
+    rng = np.random.default_rng(0)
+    return np.sort(rng.choice(weights.shape[0], size, replace=False, p=weights / weights.sum()))
 
 
 def _format_bytes(n):
@@ -240,6 +247,14 @@ class KernelDictionary(BaseEstimator):
         ``None`` keeps every numerically non-zero direction.
     random_state : int, RandomState instance or None, default=None
         Seeds the choice of Nystroem landmarks.
+    dtype : {"auto", "float64", "float32"}, default="auto"
+        Storage of the Nystroem training factors (with ``n_components``).
+        ``"float32"`` halves their memory; the solver still computes in
+        float64 (each product converts a few rows of the factors at a time),
+        so the optimality certificate is exact for the stored factors, which
+        differ from the float64 ones by a relative 6e-8 (far below the
+        Nystroem error).  ``"auto"`` uses float32 when the float64 factors
+        would take more than 1 GiB, else float64.
     max_memory : int or None, default=None
         Bytes a kernel stack may use; ``None`` means half of
         :func:`available_memory` (which respects ``RLIMIT_AS`` and cgroup
@@ -284,12 +299,13 @@ class KernelDictionary(BaseEstimator):
         "n_components": [Interval(Integral, 1, None, closed="left"), None],
         "spectral_energy": [Interval(Real, 0, 1, closed="right"), None],
         "random_state": ["random_state"],
+        "dtype": [StrOptions({"auto", "float64", "float32"})],
     }
 
     def __init__(self, rbf=7, laplacian=0, polynomial=(2, 3), linear=True,
                  per_feature=None, feature_groups=None, callables=(),
                  normalize="diagonal", n_components=None, spectral_energy=None,
-                 random_state=None, max_memory=None):
+                 random_state=None, dtype="auto", max_memory=None):
         self.rbf = rbf
         self.laplacian = laplacian
         self.polynomial = polynomial
@@ -301,6 +317,7 @@ class KernelDictionary(BaseEstimator):
         self.n_components = n_components
         self.spectral_energy = spectral_energy
         self.random_state = random_state
+        self.dtype = dtype
         self.max_memory = max_memory
 
     # ------------------------------------------------------------------ fit
@@ -344,7 +361,7 @@ class KernelDictionary(BaseEstimator):
                                  for d in self._train_diag]
         self._check_callables(X)
         if self.n_components is not None:
-            self._fit_landmarks(X)
+            self._fit_landmarks(X.shape[0], lambda rows: X[rows])
         return self
 
     def _check_options(self):
@@ -397,7 +414,56 @@ class KernelDictionary(BaseEstimator):
                     f"on the training data: {exc} A kernel must return symmetric positive "
                     "semi-definite Gram matrices.") from None
 
-    def _build_specs(self, X, weights):
+    def _fit_from_rows(self, n_rows, n_features, take, mean_sq, mean_diagonal):
+        """Fit from a few rows and two statistics, for data that stays where it is.
+
+        Gives the dictionary :meth:`fit` gives on all rows with unit weights
+        (the median heuristic and the landmarks read the same rows; the
+        polynomial scale and the trace normalisation need only means), but
+        keeps no training inputs: ``X_fit_`` is ``None``, so only low-rank
+        features of given rows can be computed.
+
+        Parameters
+        ----------
+        n_rows, n_features : int
+        take : callable
+            ``take(rows)`` returns the inputs at the sorted row indices ``rows``.
+        mean_sq : float
+            Mean squared norm of the rows.
+        mean_diagonal : callable
+            ``mean_diagonal(dictionary)`` returns the mean training diagonal
+            of every kernel (only called with ``normalize="trace"``).
+        """
+        self._validate_params()
+        self._check_options()
+        if self.n_components is None:
+            raise ValueError("Fitting from row samples needs low-rank kernels: set "
+                             "n_components (e.g. KernelDictionary(n_components=200)).")
+        self.X_fit_ = None
+        self.n_features_in_ = n_features
+        rows = _width_rows(np.ones(n_rows))
+        sample = take(rows) if rows is not None else take(np.arange(n_rows))
+        self._specs = self._build_specs(sample, np.ones(sample.shape[0]), mean_sq=mean_sq)
+        if not self._specs:
+            raise ValueError(
+                "The kernel dictionary is empty: ask for at least one kernel "
+                "(rbf, laplacian, polynomial, linear, per_feature or callables).")
+        self.names_ = [s.name for s in self._specs]
+        self.n_kernels_ = len(self._specs)
+        self._train_diag = None
+        if self.normalize == "trace":
+            self._trace_scale = [max(float(d), 1e-300) for d in mean_diagonal(self)]
+        self._fit_landmarks(n_rows, take)
+        return self
+
+    def factor_dtype(self, n_rows):
+        """The storage type of the training factors of ``n_rows`` rows (see ``dtype``)."""
+        if self.dtype != "auto":
+            return np.dtype(self.dtype)
+        big = self.n_kernels_ * n_rows * (self.n_components or 0) * 8 > 2**30
+        return np.dtype(np.float32 if big else np.float64)
+
+    def _build_specs(self, X, weights, mean_sq=None):
         specs = []
         rbf_gammas = self._gammas(self.rbf, X, weights, "sqeuclidean")
         specs += [_Spec("rbf", f"rbf(gamma={g:.3g})", gamma=g) for g in rbf_gammas]
@@ -407,7 +473,8 @@ class KernelDictionary(BaseEstimator):
             specs.append(_Spec("linear", "linear"))
         degrees = [int(d) for d in np.atleast_1d(np.asarray(self.polynomial, dtype=object))]
         if degrees:
-            mean_sq = float(np.average(np.einsum("ij,ij->i", X, X), weights=weights))
+            if mean_sq is None:
+                mean_sq = float(np.average(np.einsum("ij,ij->i", X, X), weights=weights))
             scale = 1.0 / mean_sq if mean_sq > 0 else 1.0
             specs += [_Spec("polynomial", f"polynomial(degree={d})", gamma=scale,
                             degree=d, coef0=1.0) for d in degrees]
@@ -481,9 +548,14 @@ class KernelDictionary(BaseEstimator):
     def _bytes(n_rows, n_cols, n_kernels):
         return (n_kernels + 2) * n_rows * n_cols * _BYTES
 
-    def _check_memory(self, n_rows, n_cols, n_kernels):
-        """Raise ``ValueError`` if the requested blocks would not fit."""
-        need = self._bytes(n_rows, n_cols, n_kernels)
+    def _check_memory(self, n_rows, n_cols, n_kernels, itemsize=_BYTES, chunked=False):
+        """Raise ``ValueError`` if the requested blocks would not fit.
+
+        ``chunked``: blocks computed in row chunks into arrays of ``itemsize``
+        bytes per entry (low-rank features), so no temporary of their size.
+        """
+        need = (n_kernels * n_rows * n_cols * itemsize if chunked
+                else self._bytes(n_rows, n_cols, n_kernels))
         limit = self.max_memory if self.max_memory is not None else available_memory() // 2
         if need > limit:
             hint = ("low-rank kernels, e.g. KernelDictionary(n_components=500) "
@@ -504,7 +576,8 @@ class KernelDictionary(BaseEstimator):
         """
         if self.n_components is None:
             return GramStack(self.gram(n_jobs=n_jobs))
-        return FactorStack(self.features(n_jobs=n_jobs))
+        return FactorStack(self.features(n_jobs=n_jobs,
+                                         dtype=self.factor_dtype(self.X_fit_.shape[0])))
 
     def test_blocks(self, X, kernels, n_jobs=None):
         """Blocks ``B_m`` with ``f_m(X) = B_m @ C_m`` for the solvers' coefficients.
@@ -516,16 +589,16 @@ class KernelDictionary(BaseEstimator):
             return self.gram(X, kernels=kernels, n_jobs=n_jobs)
         return self.features(X, kernels=kernels, n_jobs=n_jobs)
 
-    def _fit_landmarks(self, X):
-        n = X.shape[0]
+    def _fit_landmarks(self, n, take):
         if self.n_components > n:
             raise ValueError(
                 f"n_components={self.n_components} is larger than the {n} training "
                 "samples; choose n_components <= n_samples.")
         rng = check_random_state(self.random_state)
         rows = np.sort(rng.choice(n, self.n_components, replace=False))
-        self.landmarks_ = X[rows]
-        self._landmark_diag = None if self._train_diag is None else [d[rows] for d in self._train_diag]
+        self.landmarks_ = np.asarray(take(rows), dtype=np.float64)
+        self._landmark_diag = (None if self.normalize is None else
+                               [self._checked_diag(s, self.landmarks_) for s in self._specs])
         W = self.pairwise(self.landmarks_, self.landmarks_, diag_A=self._landmark_diag,
                           diag_B=self._landmark_diag)
         # Phi = k(X, Z) U diag(w^-1/2), dropping directions the landmarks do not span.
@@ -542,14 +615,20 @@ class KernelDictionary(BaseEstimator):
             self._projections.append(U[:, keep] / np.sqrt(w[keep]))
             self.ranks_.append(int(keep.sum()))
 
-    def features(self, X=None, kernels=None, n_jobs=None):
+    def features(self, X=None, kernels=None, n_jobs=None, dtype=np.float64):
         """Nystroem features ``Phi_m(X)`` with ``Phi_m Phi_m^T ~= K_m``.
+
+        Computed in row chunks: besides the features, at most about 128 MiB
+        of kernel blocks exist at once.
 
         Parameters
         ----------
         X : array-like of shape (n_rows, n_features), default=None
             ``None`` means the training inputs.
         kernels : sequence of int, default=None
+        n_jobs : int, default=None
+        dtype : numpy dtype, default=float64
+            Storage of the features (computed in float64, then stored).
 
         Returns
         -------
@@ -563,8 +642,9 @@ class KernelDictionary(BaseEstimator):
                 "or use gram() for exact kernel blocks.")
         A = self._input(X)
         index = list(range(self.n_kernels_)) if kernels is None else list(kernels)
-        self._check_memory(A.shape[0], self.n_components, len(index))
-        features = [np.empty((A.shape[0], self.ranks_[m])) for m in index]
+        self._check_memory(A.shape[0], self.n_components, len(index),
+                           itemsize=np.dtype(dtype).itemsize, chunked=True)
+        features = [np.empty((A.shape[0], self.ranks_[m]), dtype=dtype) for m in index]
         # Row chunks bound the kernel blocks held at once to about 128 MiB on
         # top of the features themselves.
         rows = max(1, 2**24 // max(1, len(index) * self.n_components))

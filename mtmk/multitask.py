@@ -15,9 +15,11 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import KernelTaskClassifier, KernelTaskModel, KernelTaskRegressor
-from .solvers import (GroupPenalty, Logistic, LpLqPenalty, Quadratic, SquaredHinge,
-                      TaskGroupPenalty, solve_bcd, solve_cvxpy, solve_lplq, solve_path)
-from .solvers.operators import GramStack, psd_factor
+from ._distributed import is_dask_collection
+from .solvers import (GroupPenalty, LocalBlocks, Logistic, LpLqPenalty, Quadratic, RowBlock,
+                      SquaredHinge, TaskGroupPenalty, solve_bcd, solve_cvxpy, solve_lplq,
+                      solve_path, solve_rows)
+from .solvers.operators import FactorStack, GramStack, psd_factor
 
 __all__ = ["MTMKClassifier", "MTMKRegressor"]
 
@@ -65,6 +67,22 @@ class _MTMKModel:
         self._check_penalties(self.lam_group)
         lplq_bcd = self.penalty == "lplq" and self.solver != "cvxpy"
         operator, names, dictionary = self._training_kernels(X, sample_weight, exact=lplq_bcd)
+        if (isinstance(operator, FactorStack) and self.solver != "cvxpy"
+                and self.penalty in ("group", "task")):
+            # Low rank: the row-block solver in primal coordinates keeps only
+            # the factors and O(n T) state (no n x M x T dual coefficients).
+            datafit = self._datafit()
+            blocks = LocalBlocks([RowBlock(operator.factors, targets.values, targets.weights,
+                                           datafit)])
+            n_tasks = targets.values.shape[1]
+            coef0, intercept0 = self._warm_start_rows(operator.n_kernels, n_tasks)
+            result = solve_rows(blocks, [P.shape[1] for P in operator.factors], n_tasks,
+                                datafit, self._penalty(float(self.lam_group)),
+                                fit_intercept=self.fit_intercept, tol=self.tol,
+                                max_iter=self.max_iter, coef0=coef0, intercept0=intercept0,
+                                verbose=self.verbose)
+            self._set_rows_solution(result, targets, names, dictionary)
+            return self
         start = None
         if (self.warm_start and hasattr(self, "dual_coef_")
                 and self.dual_coef_.shape == (operator.n_kernels, X.shape[0],
@@ -75,6 +93,31 @@ class _MTMKModel:
         # failed fit leaves no partial state behind.
         self._set_solution(result, targets, names, dictionary, operator)
         return self
+
+    def _warm_start_rows(self, n_kernels, n_tasks):
+        """Warm start ``(coef, intercept)`` of a low-rank fit, or ``(None, None)``."""
+        if (self.warm_start and hasattr(self, "feature_coef_")
+                and len(self.feature_coef_) == n_kernels
+                and self.feature_coef_[0].shape[1] == n_tasks):
+            return self.feature_coef_, self.intercept_
+        return None, None
+
+    def _set_rows_solution(self, result, targets, names, dictionary):
+        """Store a low-rank solution (primal coefficients, no dual ones)."""
+        self._set_targets(targets)
+        if hasattr(self, "dual_coef_"):
+            del self.dual_coef_
+        self._set_model(names, dictionary, None, result.intercept,
+                        prediction_coef=list(result.coef))
+        self.feature_coef_ = list(result.coef)
+        self._set_summary(result)
+
+    def _set_summary(self, result):
+        total = result.block_norms.sum()
+        self.kernel_weights_ = result.block_norms / total if total > 0 else result.block_norms
+        self.objective_ = result.objective
+        self.optimality_violation_ = result.violation
+        self.n_iter_ = result.n_iter
 
     def _solve(self, operator, targets, lam_group, start=None):
         """Run the chosen solver at ``lam_group`` (warm ``start`` = (alpha, b))."""
@@ -103,15 +146,13 @@ class _MTMKModel:
 
     def _set_solution(self, result, targets, names, dictionary, operator):
         self._set_targets(targets)
+        if hasattr(self, "feature_coef_"):
+            del self.feature_coef_
         self._set_model(names, dictionary, result.alpha, result.intercept,
                         prediction_coef=None if isinstance(operator, GramStack) else
                         [operator.prediction_coef(m, result.alpha[m])
                          for m in range(operator.n_kernels)])
-        total = result.block_norms.sum()
-        self.kernel_weights_ = result.block_norms / total if total > 0 else result.block_norms
-        self.objective_ = result.objective
-        self.optimality_violation_ = result.violation
-        self.n_iter_ = result.n_iter
+        self._set_summary(result)
 
     def embed(self, X):
         """Explicit features of the learned shared kernel ``sum_m eta_m k_m``.
@@ -222,6 +263,16 @@ class MTMKClassifier(_MTMKModel, KernelTaskClassifier):
     verbose : int, default=0
         Print solver progress every ``verbose`` sweeps.
 
+    Notes
+    -----
+    Large data: with low-rank kernels (``KernelDictionary(n_components=r)``)
+    the fit keeps the n x r Nystroem factors of every kernel (float32 above
+    1 GiB, see the dictionary's ``dtype``) and O(n_samples x n_tasks) solver
+    state.  To fit on a dask.distributed cluster, start a ``Client`` and pass
+    ``X`` as a dask array (or DataFrame) whose chunks hold whole rows: each
+    worker computes the features of its rows and the solver exchanges only
+    (r x n_tasks) summaries with it; the fitted model predicts on NumPy arrays.
+
     Attributes
     ----------
     classes_ : ndarray
@@ -236,7 +287,10 @@ class MTMKClassifier(_MTMKModel, KernelTaskClassifier):
     n_tasks_ : int
         Number of tasks.
     dual_coef_ : ndarray of shape (n_kernels, n_samples_fit, n_tasks)
-        Coefficients ``alpha``.
+        Coefficients ``alpha`` (exact kernels; absent after a low-rank fit).
+    feature_coef_ : list of ndarray of shape (r_m, n_tasks)
+        Low-rank fits only: the coefficients of each kernel's Nystroem
+        features, ``f_t(x) = b_t + sum_m Phi_m(x) @ feature_coef_[m][:, t]``.
     intercept_ : ndarray of shape (n_tasks,)
     kernel_dictionary_ : KernelDictionary
         The fitted dictionary (absent with precomputed kernels).
@@ -293,7 +347,10 @@ class MTMKClassifier(_MTMKModel, KernelTaskClassifier):
         ----------
         X : array-like of shape (n_samples, n_features)
             Training inputs, or with ``kernels="precomputed"`` a stack of Gram
-            matrices of shape (n_samples, n_samples, n_kernels).
+            matrices of shape (n_samples, n_samples, n_kernels).  A dask
+            array or DataFrame (with low-rank kernels and a running
+            ``dask.distributed.Client``) fits on the cluster, rows staying on
+            the workers; ``y`` may then be a dask or NumPy array.
         y : array-like of shape (n_samples,) or (n_samples, n_tasks)
             Class labels, or a 0/1 multilabel indicator matrix (one task per
             column).
@@ -305,6 +362,10 @@ class MTMKClassifier(_MTMKModel, KernelTaskClassifier):
         -------
         self : MTMKClassifier
         """
+        if is_dask_collection(X) or is_dask_collection(y):
+            from ._distributed import fit_distributed
+
+            return fit_distributed(self, X, y, sample_weight)
         X, tasks = self._validate_training_data(X, y, sample_weight)
         return self._fit_model(X, tasks, sample_weight)
 
@@ -366,6 +427,16 @@ class MTMKRegressor(_MTMKModel, KernelTaskRegressor):
     verbose : int, default=0
         Print solver progress every ``verbose`` sweeps.
 
+    Notes
+    -----
+    Large data: with low-rank kernels (``KernelDictionary(n_components=r)``)
+    the fit keeps the n x r Nystroem factors of every kernel (float32 above
+    1 GiB, see the dictionary's ``dtype``) and O(n_samples x n_tasks) solver
+    state.  To fit on a dask.distributed cluster, start a ``Client`` and pass
+    ``X`` as a dask array (or DataFrame) whose chunks hold whole rows: each
+    worker computes the features of its rows and the solver exchanges only
+    (r x n_tasks) summaries with it; the fitted model predicts on NumPy arrays.
+
     Attributes
     ----------
     kernel_weights_ : ndarray of shape (n_kernels,)
@@ -377,7 +448,10 @@ class MTMKRegressor(_MTMKModel, KernelTaskRegressor):
     n_tasks_ : int
         Number of tasks.
     dual_coef_ : ndarray of shape (n_kernels, n_samples_fit, n_tasks)
-        Coefficients ``alpha``.
+        Coefficients ``alpha`` (exact kernels; absent after a low-rank fit).
+    feature_coef_ : list of ndarray of shape (r_m, n_tasks)
+        Low-rank fits only: the coefficients of each kernel's Nystroem
+        features, ``f_t(x) = b_t + sum_m Phi_m(x) @ feature_coef_[m][:, t]``.
     intercept_ : ndarray of shape (n_tasks,)
     kernel_dictionary_ : KernelDictionary
         The fitted dictionary (absent with precomputed kernels).
@@ -437,7 +511,10 @@ class MTMKRegressor(_MTMKModel, KernelTaskRegressor):
         ----------
         X : array-like of shape (n_samples, n_features)
             Training inputs, or with ``kernels="precomputed"`` a stack of Gram
-            matrices of shape (n_samples, n_samples, n_kernels).
+            matrices of shape (n_samples, n_samples, n_kernels).  A dask
+            array or DataFrame (with low-rank kernels and a running
+            ``dask.distributed.Client``) fits on the cluster, rows staying on
+            the workers; ``y`` may then be a dask or NumPy array.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
         sample_weight : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Non-negative weights; a 0 in column t marks an output not observed
@@ -447,5 +524,9 @@ class MTMKRegressor(_MTMKModel, KernelTaskRegressor):
         -------
         self : MTMKRegressor
         """
+        if is_dask_collection(X) or is_dask_collection(y):
+            from ._distributed import fit_distributed
+
+            return fit_distributed(self, X, y, sample_weight)
         X, outputs = self._validate_training_data(X, y, sample_weight)
         return self._fit_model(X, outputs, sample_weight)

@@ -2,7 +2,9 @@
 
 Solvers take plain arrays, a kernel operator (:class:`GramStack` or
 :class:`FactorStack`), a datafit and a penalty, and never import estimators.
-:func:`solve_bcd` is the native block solver, :func:`solve_lplq` the
+:func:`solve_bcd` is the native block solver (:func:`solve_rows` the same
+iteration over low-rank kernels cut into row blocks, in this process or on a
+dask cluster), :func:`solve_lplq` the
 alternation for the lp-lq penalty, :func:`solve_cvxpy` the exact reference for
 every combination; all return a :class:`SolverResult`.
 """
@@ -14,7 +16,9 @@ from .lplq import solve_lplq
 from .operators import FactorStack, GramStack
 from .penalties import GroupPenalty, LpLqPenalty, TaskGroupPenalty
 from .reference import solve_cvxpy
+from .rows import LocalBlocks, RowBlock, solve_rows
 
-__all__ = ["FactorStack", "GramStack", "GroupPenalty", "Logistic", "LpLqPenalty", "Quadratic",
-           "SolverResult", "SquaredHinge", "TaskGroupPenalty", "lam_max", "objective",
-           "optimality_violation", "solve_bcd", "solve_cvxpy", "solve_lplq", "solve_path"]
+__all__ = ["FactorStack", "GramStack", "GroupPenalty", "LocalBlocks", "Logistic", "LpLqPenalty",
+           "Quadratic", "RowBlock", "SolverResult", "SquaredHinge", "TaskGroupPenalty", "lam_max",
+           "objective", "optimality_violation", "solve_bcd", "solve_cvxpy", "solve_lplq",
+           "solve_path", "solve_rows"]

@@ -41,10 +41,12 @@ class Anderson:
             self._x.pop(0)
             self._y.pop(0)
 
-    def extrapolate(self):
-        """The extrapolated ``(x, y)`` (flat), or ``None`` until enough iterates.
+    def extrapolate_weights(self):
+        """The extrapolated ``x`` (flat) and the weights ``c`` of the last ``depth`` iterates.
 
-        The history is cleared after a successful extrapolation.
+        ``None`` until enough iterates; the history is cleared after a
+        successful extrapolation.  Anything affine in ``x`` extrapolates with
+        the same weights.
         """
         if len(self._x) < self.depth + 1:
             return None
@@ -60,7 +62,17 @@ class Anderson:
         if not np.all(np.isfinite(z)) or abs(z.sum()) < 1e-300:
             return None
         c = z / z.sum()
-        x = c @ np.array(self._x[1:])
+        return c @ np.array(self._x[1:]), c
+
+    def extrapolate(self):
+        """The extrapolated ``(x, y)`` (flat), or ``None`` until enough iterates.
+
+        The history is cleared after a successful extrapolation.
+        """
+        result = self.extrapolate_weights()
+        if result is None:
+            return None
+        x, c = result
         y = c @ np.array(self._y[1:])
         self.reset()
         return x, y

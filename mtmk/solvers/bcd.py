@@ -60,6 +60,10 @@ class SolverResult:
         subdifferential distance relative to the penalty level).
     n_iter : int
     converged : bool
+    coef : list of ndarray of shape (r_m, n_tasks) or None
+        Low-rank solvers over row blocks (:func:`mtmk.solvers.solve_rows`):
+        the primal coefficients ``Phi_m^T alpha[m]`` (``alpha`` is then
+        ``None``).
     """
 
     alpha: np.ndarray
@@ -70,6 +74,7 @@ class SolverResult:
     violation: float
     n_iter: int
     converged: bool
+    coef: list = None
 
 
 def _task_norms(alpha, KA):
@@ -167,63 +172,10 @@ def solve_bcd(operator, Y, W, datafit, penalty, *, fit_intercept=True, tol=1e-4,
     SolverResult
     """
     state = _State(operator, Y, W, datafit, penalty, alpha0, intercept0, fit_intercept)
-    anderson = Anderson(anderson_depth) if anderson_depth > 0 else None
-    all_blocks = np.arange(operator.n_kernels)
-    working_set, full_sweep, target = all_blocks, True, tol
-    if alpha0 is not None:
-        # Warm start (a path): first re-solve the kernels already in the model.
-        # A full sweep at once would let every kernel whose gradient lies
-        # between the new and the previous penalty level in for a few sweeps.
-        active = np.flatnonzero(state.kernel_norms() > 0)
-        if active.size:
-            working_set, full_sweep = active, False
-    violation, converged, n_iter = np.inf, False, 0
-    for n_iter in range(1, max_iter + 1):
-        # Working sets: sweeps over the non-zero kernels until they are solved
-        # to a fraction of the last full sweep's violation, then one full sweep
-        # to let dropped kernels back in (skglm's strategy, over kernels).
-        blocks = all_blocks if full_sweep else working_set
-        sweep_violation = max([state.visit(m) for m in blocks], default=0.0)
-        if not full_sweep:
-            # second-order step on the block scales: size trades between
-            # correlated kernels and dying kernels, without a kernel product
-            state.scale_step(blocks)
-        if fit_intercept:
-            state.intercept_step()
-            sweep_violation = max(sweep_violation, state.intercept_violation())
-        sweep_violation /= state.level()
-        current = state.objective()
-        if anderson is not None:
-            anderson.push(np.append(state.alpha, state.b), np.append(state.KA, state.b))
-            extrapolated = anderson.extrapolate()
-            if extrapolated is not None:
-                current = state.try_point(*extrapolated, current)
-        if n_iter % _REFRESH == 0:
-            state.refresh()
-        if verbose and n_iter % verbose == 0:
-            print(f"[mtmk bcd] sweep {n_iter:4d} ({'all' if full_sweep else len(blocks)} "
-                  f"kernels)  objective {current:.10g}  certificate {sweep_violation:.3e}")
-        if full_sweep:
-            if sweep_violation < tol:
-                # The sweep's estimate mixes iterates; certify at the current point.
-                violation = state.violation()
-                if violation < tol:
-                    converged = True
-                    break
-            working_set = np.flatnonzero(state.kernel_norms() > 0)
-            target = max(tol, 0.3 * sweep_violation)
-            full_sweep = working_set.size == 0
-        else:
-            full_sweep = sweep_violation < target
-    if not converged:
-        violation = state.violation()
-        converged = violation < tol
-    if not converged:
-        warnings.warn(
-            f"The block solver did not reach tol={tol:g} in max_iter={max_iter} sweeps; "
-            f"the optimality certificate is {violation:.3g} (relative to the penalty "
-            "level). Increase max_iter, loosen tol or increase the penalty.",
-            ConvergenceWarning)
+    violation, converged, n_iter = _minimise(state, operator.n_kernels, tol, max_iter,
+                                             warm=alpha0 is not None,
+                                             anderson_depth=anderson_depth, verbose=verbose,
+                                             fit_intercept=fit_intercept)
     task_norms = state.task_norms()
     return SolverResult(alpha=state.alpha, intercept=state.b, task_norms=task_norms,
                         block_norms=penalty.kernel_norms(task_norms),
@@ -256,6 +208,71 @@ def solve_path(operator, Y, W, datafit, penalty, lams, *, fit_intercept=True, to
         alpha, intercept = result.alpha, result.intercept
         results.append(result)
     return results
+
+
+def _minimise(state, n_kernels, tol, max_iter, *, warm, anderson_depth, verbose,
+              fit_intercept):
+    """The sweeps of the block solver over any iterate ``state`` (see :func:`solve_bcd`).
+
+    Returns the certificate, whether it is below ``tol`` and the sweeps made.
+    """
+    anderson = Anderson(anderson_depth) if anderson_depth > 0 else None
+    all_blocks = np.arange(n_kernels)
+    working_set, full_sweep, target = all_blocks, True, tol
+    if warm:
+        # Warm start (a path): first re-solve the kernels already in the model.
+        # A full sweep at once would let every kernel whose gradient lies
+        # between the new and the previous penalty level in for a few sweeps.
+        active = np.flatnonzero(state.kernel_norms() > 0)
+        if active.size:
+            working_set, full_sweep = active, False
+    violation, converged, n_iter = np.inf, False, 0
+    for n_iter in range(1, max_iter + 1):
+        # Working sets: sweeps over the non-zero kernels until they are solved
+        # to a fraction of the last full sweep's violation, then one full sweep
+        # to let dropped kernels back in (skglm's strategy, over kernels).
+        blocks = all_blocks if full_sweep else working_set
+        state.begin_sweep(full_sweep)
+        sweep_violation = max([state.visit(m) for m in blocks], default=0.0)
+        if not full_sweep:
+            # second-order step on the block scales: size trades between
+            # correlated kernels and dying kernels, without a kernel product
+            state.scale_step(blocks)
+        if fit_intercept:
+            state.intercept_step()
+            sweep_violation = max(sweep_violation, state.intercept_violation())
+        sweep_violation /= state.level()
+        current = state.objective()
+        if anderson is not None:
+            state.anderson_push(anderson)
+            current = state.anderson_try(anderson, current)
+        if n_iter % _REFRESH == 0:
+            state.refresh()
+        if verbose and n_iter % verbose == 0:
+            print(f"[mtmk bcd] sweep {n_iter:4d} ({'all' if full_sweep else len(blocks)} "
+                  f"kernels)  objective {current:.10g}  certificate {sweep_violation:.3e}")
+        if full_sweep:
+            if sweep_violation < tol:
+                # The sweep's estimate mixes iterates; certify at the current point.
+                violation = state.violation()
+                if violation < tol:
+                    converged = True
+                    break
+            working_set = np.flatnonzero(state.kernel_norms() > 0)
+            target = max(tol, 0.3 * sweep_violation)
+            full_sweep = working_set.size == 0
+        else:
+            full_sweep = sweep_violation < target
+    if not converged:
+        violation = state.violation()
+        converged = violation < tol
+    if not converged:
+        warnings.warn(
+            f"The block solver did not reach tol={tol:g} in max_iter={max_iter} sweeps; "
+            f"the optimality certificate is {violation:.3g} (relative to the penalty "
+            "level). Increase max_iter, loosen tol or increase the penalty.",
+            ConvergenceWarning)
+    return violation, converged, n_iter
 
 
 # Sweeps between recomputations of the kernel products from scratch.
@@ -552,6 +569,16 @@ class _State:
 
     def intercept_violation(self):
         return float(np.abs(self.datafit.gradient(self.F, self.Y, self.W).sum(axis=0)).max())
+
+    def begin_sweep(self, full_sweep):
+        pass
+
+    def anderson_push(self, anderson):
+        anderson.push(np.append(self.alpha, self.b), np.append(self.KA, self.b))
+
+    def anderson_try(self, anderson, current):
+        extrapolated = anderson.extrapolate()
+        return current if extrapolated is None else self.try_point(*extrapolated, current)
 
     def try_point(self, x, y, current):
         """Move to an extrapolated point if it lowers the objective; return the objective."""

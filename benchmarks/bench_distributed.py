@@ -1,0 +1,134 @@
+"""The same low-rank fit in one process and on a 2-worker dask LocalCluster.
+
+Simulated data of ``bench_scale.py`` (x ~ N(0, I_20), T = 5 tasks), n = 200,000
+rows, the default dictionary (M = 10 kernels) with r = 200 shared Nystroem
+landmarks, float32 factors, lam_group = 1e-3, logistic loss, group penalty,
+tol = 1e-4.
+
+1. In process: ``MTMKClassifier(...).fit(X, Y)`` on NumPy arrays, in a fresh
+   subprocess (peak resident memory of that process).
+2. On a ``LocalCluster(n_workers=2, threads_per_worker=1, processes=True)``:
+   ``fit(da.from_array(X, chunks=(50_000, 20)), Y)`` from a fresh client
+   process: 4 row blocks, 2 per worker.  Reported: fit time (set-up =
+   dictionary, shipping the row chunks, features on the workers; then the
+   solver), sweeps, certificate, each worker's peak resident memory, the
+   client's, and the bytes exchanged between the solver and the row blocks
+   per sweep (pickled arguments and results of every block call).
+
+Both fits must agree (same sweeps, objective to rounding).  Times are
+wall-clock on a shared 2-core machine (load average recorded): the cluster's
+two workers compete with other jobs for the same two cores, so its time shows
+the cost of the protocol, not a speed-up.
+
+Run from the repository root:  PYTHONPATH=. python benchmarks/bench_distributed.py [--n 200000]
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import limit_threads  # noqa: E402
+
+limit_threads()
+
+import numpy as np  # noqa: E402
+
+from _common import machine_header, print_table, write_csv  # noqa: E402
+from bench_scale import LAM_GROUP, TOL_RELATIVE, make_data, peak_rss_mib  # noqa: E402
+
+RANK = 200
+
+
+def _estimator():
+    from mtmk import KernelDictionary, MTMKClassifier
+    return MTMKClassifier(kernels=KernelDictionary(n_components=RANK, random_state=0,
+                                                   dtype="float32"),
+                          lam_group=LAM_GROUP, tol=TOL_RELATIVE)
+
+
+def in_process(n):
+    X, Y = make_data(n)
+    load = os.getloadavg()[0]
+    start = time.perf_counter()
+    clf = _estimator().fit(X, Y)
+    seconds = time.perf_counter() - start
+    return dict(mode="in process", n=n, fit_seconds=seconds, sweeps=int(clf.n_iter_),
+                certificate=float(clf.optimality_violation_), objective=float(clf.objective_),
+                peak_rss_gib=peak_rss_mib() / 1024, load_before=load,
+                load_after=os.getloadavg()[0])
+
+
+def _worker_peak():
+    with open("/proc/self/status") as fh:
+        return next(int(line.split()[1]) for line in fh if line.startswith("VmHWM")) / 2**20
+
+
+def on_cluster(n, chunk):
+    import dask.array as da
+    from distributed import Client, LocalCluster
+
+    X, Y = make_data(n)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=None, memory_limit="10GiB") as cluster, \
+            Client(cluster) as client:
+        client.run(limit_threads)
+        before = client.run(_worker_peak)
+        X_dask = da.from_array(X, chunks=(chunk, X.shape[1]))
+        load = os.getloadavg()[0]
+        start = time.perf_counter()
+        clf = _estimator().fit(X_dask, Y)
+        seconds = time.perf_counter() - start
+        peaks = client.run(_worker_peak)
+        stats = clf._distributed_stats
+    sweeps = int(clf.n_iter_)
+    exchanged = stats["bytes_sent"] + stats["bytes_received"]
+    return dict(mode="2-worker LocalCluster", n=n, fit_seconds=seconds,
+                setup_seconds=stats["setup_seconds"],
+                solver_seconds=seconds - stats["setup_seconds"], sweeps=sweeps,
+                certificate=float(clf.optimality_violation_), objective=float(clf.objective_),
+                row_blocks=stats["n_blocks"],
+                rows_per_worker=";".join(str(v) for v in stats["rows_per_worker"].values()),
+                worker_peak_rss_gib=";".join(f"{v:.2f}" for v in peaks.values()),
+                worker_rss_at_start_gib=";".join(f"{v:.2f}" for v in before.values()),
+                client_peak_rss_gib=peak_rss_mib() / 1024, block_calls=stats["calls"],
+                calls_per_sweep=stats["calls"] / sweeps,
+                kib_per_sweep=exchanged / sweeps / 1024,
+                bytes_per_call=exchanged / stats["calls"],
+                load_before=load, load_after=os.getloadavg()[0])
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--n", type=int, default=200_000)
+    parser.add_argument("--chunk", type=int, default=50_000)
+    parser.add_argument("--child", choices=["local", "cluster"], help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        row = in_process(args.n) if args.child == "local" else on_cluster(args.n, args.chunk)
+        print(json.dumps(row))
+        return
+    machine_header(__file__)
+    rows = []
+    for child in ("local", "cluster"):
+        out = subprocess.run([sys.executable, __file__, "--child", child, "--n", str(args.n),
+                              "--chunk", str(args.chunk)], check=True, capture_output=True,
+                             text=True, cwd=Path(__file__).resolve().parents[1]).stdout
+        rows.append(json.loads(out.strip().splitlines()[-1]))
+        print_table(rows[-1:], list(rows[-1]))
+        print(flush=True)
+    gap = abs(rows[0]["objective"] - rows[1]["objective"]) / abs(rows[0]["objective"])
+    print(f"objective relative difference: {gap:.2e}; sweeps {rows[0]['sweeps']} / "
+          f"{rows[1]['sweeps']}")
+    for r in rows:
+        r.update(p=20, T=5, M=10, r=RANK, dtype="float32", lam_group=LAM_GROUP,
+                 tol=TOL_RELATIVE, objective_gap=gap)
+    write_csv("bench_distributed.csv", rows)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,67 @@
+"""The low-rank fit on a dask.distributed cluster equals the in-process fit."""
+
+import numpy as np
+import pytest
+
+from mtmk import KernelDictionary, MTMKClassifier
+
+da = pytest.importorskip("dask.array")
+distributed = pytest.importorskip("distributed")
+
+KERNELS = KernelDictionary(rbf=2, polynomial=(2,), linear=False, n_components=30,
+                           random_state=0)
+
+
+def _data(n=2000, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 4))
+    logits = X[:, :3] + np.sin(2 * X[:, 1:4]) + 0.5 * rng.logistic(size=(n, 3))
+    return X, (logits > 0).astype(int)
+
+
+def test_distributed_fit_needs_a_client():
+    X, Y = _data(200)
+    with pytest.raises(ValueError, match="no dask.distributed Client"):
+        MTMKClassifier(kernels=KERNELS).fit(da.from_array(X, chunks=(100, 4)), Y)
+
+
+@pytest.fixture(scope="module")
+def client():
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        yield client
+
+
+def test_distributed_fit_equals_in_process_fit(client):
+    X, Y = _data()
+    tol = 1e-3
+    local = MTMKClassifier(kernels=KERNELS, tol=tol).fit(X, Y)
+    X_dask = da.from_array(X, chunks=(500, 4))
+    remote = MTMKClassifier(kernels=KERNELS, tol=tol).fit(X_dask, da.from_array(Y, chunks=500))
+    assert remote.optimality_violation_ < tol
+    assert remote.n_iter_ == local.n_iter_
+    assert remote.objective_ == pytest.approx(local.objective_, rel=1e-9)
+    np.testing.assert_allclose(remote.kernel_weights_, local.kernel_weights_, atol=1e-6)
+    # an ordinary fitted estimator: predicts on NumPy arrays
+    X_new, _ = _data(300, seed=1)
+    np.testing.assert_allclose(remote.decision_function(X_new), local.decision_function(X_new),
+                               atol=1e-6)
+    stats = remote._distributed_stats
+    # four row blocks of 500 rows, two on each worker (where the actors holding
+    # them run): no worker holds all rows
+    assert stats["n_blocks"] == 4
+    assert sorted(stats["rows_per_worker"].values()) == [1000, 1000]
+    # only small summaries travel: per call at most a few (r x T) arrays per block
+    assert (stats["bytes_sent"] + stats["bytes_received"]) / stats["calls"] < 4 * 30 * 3 * 8 * 8
+
+
+def test_distributed_fit_errors(client):
+    X, Y = _data(200)
+    clf = MTMKClassifier(kernels=KERNELS)
+    with pytest.raises(ValueError, match="split the feature axis"):
+        clf.fit(da.from_array(X, chunks=(100, 2)), Y)
+    with pytest.raises(ValueError, match="low-rank kernels"):
+        MTMKClassifier().fit(da.from_array(X, chunks=(100, 4)), Y)
+    with pytest.raises(ValueError, match="sample_weight"):
+        clf.fit(da.from_array(X, chunks=(100, 4)), Y, sample_weight=np.ones(200))
