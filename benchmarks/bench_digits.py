@@ -29,7 +29,7 @@ previous engine's default: its absolute tol 1e-4 divided by lam_group 1e-3),
 written to --csv.
 
 Run from the repository root:  python benchmarks/bench_digits.py [--lplq]
-                               python benchmarks/bench_digits.py --tol 0.1 --csv bench_digits_tol0.1.csv
+   python benchmarks/bench_digits.py --tol 0.1 --csv bench_digits_tol0.1.csv
 """
 
 import argparse
@@ -45,14 +45,12 @@ from _common import limit_threads  # noqa: E402
 
 limit_threads()
 
+from _common import machine_header, measure, print_table, write_csv  # noqa: E402
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 from sklearn.model_selection import GridSearchCV, StratifiedKFold  # noqa: E402
 from sklearn.svm import SVC  # noqa: E402
 
-from _common import machine_header, measure, print_table, write_csv  # noqa: E402
-
-from mtmk import (KernelDictionary, LpMKLClassifier, MTMKClassifier,  # noqa: E402
-                  MTMKClassifierCV)
+from mtmk import KernelDictionary, LpMKLClassifier, MTMKClassifier, MTMKClassifierCV  # noqa: E402
 from mtmk.demo import digits_split, mean_task_auc  # noqa: E402
 
 N_LAMS, CV_FOLDS = 8, 3

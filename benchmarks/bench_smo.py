@@ -57,7 +57,8 @@ def versus_cvxpy(n=1000):
     ref, d_ref = lp_mkl_cvxpy(K, s, c, p=2.0, C=1.0, lam=1.0)
     t_cvx = time.perf_counter() - start
     rel = abs(r.objective - ref) / abs(ref)
-    print(f"n={n} M={K.shape[0]}: SMO {t_smo:.3f}s ({r.n_iter} steps, objective {r.objective:.8f}); "
+    print(f"n={n} M={K.shape[0]}: SMO {t_smo:.3f}s ({r.n_iter} steps, "
+          f"objective {r.objective:.8f}); "
           f"cvxpy {t_cvx:.2f}s (objective {ref:.8f}); relative difference {rel:.2e} "
           f"(target 1e-4: {'met' if rel <= 1e-4 else 'NOT met'}); speed-up x{t_cvx / t_smo:.1f} "
           f"(target 20: {'met' if t_cvx / t_smo >= 20 else 'NOT met'}); "

@@ -1,6 +1,6 @@
 """mtmk's MKL family against MKLpy on four scikit-learn data sets.
 
-Protocol (issue 4): standardised features (scaler fitted on the training
+Protocol: standardised features (scaler fitted on the training
 part), the same 10 kernels (mtmk's default KernelDictionary fitted on the
 training part, computed once and given to both libraries as precomputed Gram
 matrices), stratified 70/30 split with seed 0, C = 1, medians of 3 fits.
@@ -95,8 +95,13 @@ def _mklpy_fit(method):
 def _mtmk_fit(method):
     import numpy as np
 
-    from mtmk.mkl import (AlignfMKLClassifier, AverageMKLClassifier, EasyMKLClassifier,
-                          LpMKLClassifier, SimpleMKLClassifier)
+    from mtmk.mkl import (
+        AlignfMKLClassifier,
+        AverageMKLClassifier,
+        EasyMKLClassifier,
+        LpMKLClassifier,
+        SimpleMKLClassifier,
+    )
     cls, kw = {"average": (AverageMKLClassifier, {}),
                "easymkl": (EasyMKLClassifier, {"lam": 0.1}),
                "alignf": (AlignfMKLClassifier, {}), "simplemkl": (SimpleMKLClassifier, {}),

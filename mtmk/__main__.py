@@ -12,7 +12,8 @@ def main(argv=None):
                         help="rate simulations: --preset quick|fair|paper --out DIR "
                              "(python -m mtmk simulate --help)")
     commands.add_parser("align", add_help=False,
-                        help="per-modality AUC table on simulated or real (--data mfeat) image/text data "
+                        help="per-modality AUC table on simulated or real (--data mfeat) "
+                             "image/text data "
                              "(python -m mtmk align --help)")
     args, rest = parser.parse_known_args(argv)
     if args.command == "demo":

@@ -15,8 +15,8 @@ import numpy as np
 from joblib import Parallel, delayed
 from scipy.spatial.distance import cdist
 from sklearn.base import BaseEstimator
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_array, check_is_fitted
 
 from .solvers.operators import FactorStack, GramStack, psd_factor
@@ -392,7 +392,8 @@ class KernelDictionary(BaseEstimator):
         rng = check_random_state(self.random_state)
         rows = np.sort(rng.choice(n, self.n_components, replace=False))
         self.landmarks_ = X[rows]
-        self._landmark_diag = None if self._train_diag is None else [d[rows] for d in self._train_diag]
+        self._landmark_diag = (None if self._train_diag is None
+                               else [d[rows] for d in self._train_diag])
         W = self.pairwise(self.landmarks_, self.landmarks_, diag_A=self._landmark_diag,
                           diag_B=self._landmark_diag)
         # Phi = k(X, Z) U diag(w^-1/2), dropping directions the landmarks do not span.

@@ -1,4 +1,4 @@
-"""The classic multiple kernel learning family beside MTMK (SPEC section 3).
+"""The classic multiple kernel learning family beside MTMK.
 
 Five estimators with one interface: :class:`AverageMKLClassifier`,
 :class:`EasyMKLClassifier`, :class:`AlignfMKLClassifier`,
@@ -65,8 +65,9 @@ class _BaseMKL(KernelTaskClassifier):
     """Targets, kernels and prediction shared by the MKL family.
 
     Subclasses implement ``_fit_task(K, s, c, context) -> MKLResult`` for one
-    binary task (labels ``s`` in {-1, +1}, per-sample multipliers ``c`` of C
-    with mean 1 over the observed samples) and may override
+    binary task (labels ``s`` in {-1, +1}, per-sample multipliers ``c`` of C:
+    the raw sample weights, 1 for every sample when none are given, 0 for a
+    label the task does not observe) and may override
     ``_prepare(K)`` to compute what all tasks share.
     """
 
@@ -289,7 +290,8 @@ class AlignfMKLClassifier(_BaseMKL):
     Per task, ``v = argmin_{{v >= 0}} v^T A v - 2 v^T a`` with
     ``A_kl = <K_k,c, K_l,c>_F`` and ``a_k = y^T K_k,c y`` (``K_c = H K H`` the
     centred kernels, ``y`` the signed labels; sample weights weigh the
-    centring and the inner products like repeated samples), solved exactly as a non-negative least-squares problem; the
+    centring and the inner products like repeated samples), solved exactly as a
+    non-negative least-squares problem; the
     weights are ``v`` normalised to sum 1 (the paper's ``v / ||v||`` only
     rescales the combined kernel, which ``C`` absorbs).  Unlike MKLpy's CKA
     the constraint ``v >= 0`` is kept, so the combination is always a valid
@@ -426,7 +428,7 @@ class SimpleMKLClassifier(_BaseMKL):
 
 
 class LpMKLClassifier(_BaseMKL):
-    __doc__ = f"""p-norm MKL (Kloft et al., 2011) solved by SMO (SMO-MKL, Vishwanathan et al., 2010).
+    __doc__ = f"""p-norm MKL (Kloft et al., 2011) solved by SMO (Vishwanathan et al., 2010).
 
     Per task, solves
 
@@ -439,8 +441,8 @@ class LpMKLClassifier(_BaseMKL):
     products ``K_m Y alpha`` cached and updated for all kernels at once in
     O(M n) per step.  The weights are
     ``d_m = 1/(2 lam) ||u||_q^(2-q) u_m^(q-1)``, ``u_m = alpha^T Y K_m Y alpha``;
-    SPEC marks this formula as a reconstruction; we derived it as the
-    maximiser of the conjugate of ``lam/2 ||d||_p^2`` and the test suite checks
+    The formula is derived here (the papers do not state it) as the
+    maximiser of the conjugate of ``lam/2 ||d||_p^2``; the test suite checks
     it against the ``d`` of a cvxpy solve of the primal (they agree to 1e-6).
     Small p gives sparse-ish weights, large p nearly uniform ones.
 

@@ -15,8 +15,18 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import KernelTaskClassifier, KernelTaskModel, KernelTaskRegressor
-from .solvers import (GroupPenalty, Logistic, LpLqPenalty, Quadratic, SquaredHinge,
-                      TaskGroupPenalty, solve_bcd, solve_cvxpy, solve_lplq, solve_path)
+from .solvers import (
+    GroupPenalty,
+    Logistic,
+    LpLqPenalty,
+    Quadratic,
+    SquaredHinge,
+    TaskGroupPenalty,
+    solve_bcd,
+    solve_cvxpy,
+    solve_lplq,
+    solve_path,
+)
 from .solvers.operators import GramStack, psd_factor
 
 __all__ = ["MTMKClassifier", "MTMKRegressor"]

@@ -4,14 +4,18 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import (BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
-                          _fit_context)
+from sklearn.base import (
+    BaseEstimator,
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+    _fit_context,
+)
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._validation import validate_views, validate_z
+from ._validation import validate_views, validate_y
 from .encoders import make_feature_map
 from .objectives import OBJECTIVES, normalize_rows, normalize_rows_backward
 
@@ -44,20 +48,20 @@ class _Adam:
             p -= step * m / (np.sqrt(v) + self.eps)
 
 
-def head_loss_and_gradients(Phi, Psi, Wx, Wz, loss="clip", tau=1 / 14.3, reg=0.1, beta=14.3):
-    """Loss of one batch and its gradients with respect to the two linear heads.
+def head_loss_and_gradients(Phi, Psi, Wx, Wy, loss="clip", tau=1 / 14.3, reg=0.1, beta=14.3):
+    """Loss of one batch and its gradients in the two linear heads.
 
-    ``U = rn(Phi Wx)``, ``V = rn(Psi Wz)`` (unit rows); the objective's
+    ``U = rn(Phi Wx)``, ``V = rn(Psi Wy)`` (unit rows); the objective's
     gradients are pulled back through the normalisation and the heads.
 
     Returns
     -------
     loss : float
     grad_x : ndarray, shape of Wx
-    grad_z : ndarray, shape of Wz
+    grad_y : ndarray, shape of Wy
     """
     U, nu = normalize_rows(Phi @ Wx)
-    V, nv = normalize_rows(Psi @ Wz)
+    V, nv = normalize_rows(Psi @ Wy)
     value, dU, dV = OBJECTIVES[loss](U, V, tau, reg, beta)
     return (value, Phi.T @ normalize_rows_backward(dU, U, nu),
             Psi.T @ normalize_rows_backward(dV, V, nv))
@@ -66,7 +70,7 @@ def head_loss_and_gradients(Phi, Psi, Wx, Wz, loss="clip", tau=1 / 14.3, reg=0.1
 class ContrastiveAligner(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """Two-view contrastive embeddings (CLIP, regularised CLIP, InfoLOOB, CLOOB).
 
-    Each view has a kernel encoder ``g(x) = W_x^T phi(x)``, ``h(z) = W_z^T psi(z)``:
+    Each view has a kernel encoder ``g(x) = W_x^T phi(x)``, ``h(y) = W_y^T psi(y)``:
     a fixed feature map (linear, Nystroem or random Fourier features) and a
     learned linear head.  Embeddings are normalised to unit length and the
     heads are trained by minibatch Adam on hand-written analytic gradients of
@@ -115,9 +119,9 @@ class ContrastiveAligner(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
     ----------
     x_weights_ : ndarray of shape (n_features_x, n_components)
         Head of the first view (acting on the feature map's output).
-    z_weights_ : ndarray of shape (n_features_z, n_components)
+    y_weights_ : ndarray of shape (n_features_y, n_components)
         Head of the second view.
-    x_feature_map_, z_feature_map_ : transformer
+    x_feature_map_, y_feature_map_ : transformer
         The fitted feature maps.
     loss_curve_ : ndarray
         Training loss averaged over consecutive windows of 50 steps.
@@ -125,8 +129,8 @@ class ContrastiveAligner(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         Adam steps taken.
     n_features_in_ : int
         Number of features of X.
-    n_features_z_in_ : int
-        Number of features of Z.
+    n_features_y_in_ : int
+        Number of features of Y.
 
     See Also
     --------
@@ -137,7 +141,7 @@ class ContrastiveAligner(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
     >>> from mtmk.contrastive import ContrastiveAligner, make_latent_pairs
     >>> data = make_latent_pairs(n_samples=500, random_state=0)
     >>> model = ContrastiveAligner(n_components=8, max_iter=100, tol=None, random_state=0)
-    >>> U, V = model.fit(data.X, data.Z).transform(data.X, data.Z)
+    >>> U, V = model.fit(data.X, data.Y).transform(data.X, data.Y)
     >>> U.shape, V.shape
     ((500, 8), (500, 8))
     """
@@ -182,56 +186,56 @@ class ContrastiveAligner(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
 
     # ------------------------------------------------------------------ fit
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, Z):
+    def fit(self, X, Y):
         """Learn the two encoders from paired samples.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features_x)
             First view (e.g. images).
-        Z : array-like of shape (n_samples, n_features_z)
+        Y : array-like of shape (n_samples, n_features_y)
             Second view; row i is paired with row i of X.
 
         Returns
         -------
         self : ContrastiveAligner
         """
-        X, Z = validate_views(self, X, Z)
+        X, Y = validate_views(self, X, Y)
         rng = check_random_state(self.random_state)
         map_x = make_feature_map(self.feature_map, self.n_features, self.gamma,
                                  rng.randint(np.iinfo(np.int32).max))
-        map_z = make_feature_map(self.feature_map, self.n_features, self.gamma,
+        map_y = make_feature_map(self.feature_map, self.n_features, self.gamma,
                                  rng.randint(np.iinfo(np.int32).max))
         Fx = map_x.fit_transform(X)
-        Fz = map_z.fit_transform(Z)
-        limit = min(Fx.shape[1], Fz.shape[1])
+        Fy = map_y.fit_transform(Y)
+        limit = min(Fx.shape[1], Fy.shape[1])
         if self.n_components > limit:
             raise ValueError(
                 f"n_components={self.n_components} is larger than the feature dimension "
-                f"of a view (X: {Fx.shape[1]}, Z: {Fz.shape[1]} with feature_map="
+                f"of a view (X: {Fx.shape[1]}, Y: {Fy.shape[1]} with feature_map="
                 f"{self.feature_map!r}); choose n_components <= {limit}"
                 + (" or a larger n_features." if self.feature_map != "linear" else "."))
 
         Wx = rng.normal(size=(Fx.shape[1], self.n_components)) / np.sqrt(Fx.shape[1])
-        Wz = rng.normal(size=(Fz.shape[1], self.n_components)) / np.sqrt(Fz.shape[1])
-        Wx, Wz, curve, n_iter, converged = self._train(Fx, Fz, Wx, Wz, rng)
+        Wy = rng.normal(size=(Fy.shape[1], self.n_components)) / np.sqrt(Fy.shape[1])
+        Wx, Wy, curve, n_iter, converged = self._train(Fx, Fy, Wx, Wy, rng)
         if not converged and self.tol is not None:
             warnings.warn(
                 f"ContrastiveAligner stopped after max_iter={self.max_iter} steps while "
                 "the training loss was still decreasing; increase max_iter or "
                 "learning_rate (or set tol=None to silence this).", ConvergenceWarning)
-        self.x_feature_map_, self.z_feature_map_ = map_x, map_z
-        self.x_weights_, self.z_weights_ = Wx, Wz
+        self.x_feature_map_, self.y_feature_map_ = map_x, map_y
+        self.x_weights_, self.y_weights_ = Wx, Wy
         self.loss_curve_ = np.asarray(curve)
         self.n_iter_ = n_iter
         self._n_features_out = self.n_components
         return self
 
-    def _train(self, Fx, Fz, Wx, Wz, rng):
+    def _train(self, Fx, Fy, Wx, Wy, rng):
         """Minibatch Adam on the heads; returns heads, loss curve, steps, converged."""
         n = Fx.shape[0]
         batch = min(self.batch_size, n)
-        adam = _Adam([Wx, Wz], self.learning_rate)
+        adam = _Adam([Wx, Wy], self.learning_rate)
         order, pos = rng.permutation(n), 0
         window, curve = [], []
         best, stale = np.inf, 0
@@ -240,9 +244,9 @@ class ContrastiveAligner(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
                 order, pos = rng.permutation(n), 0
             rows = order[pos:pos + batch]
             pos += batch
-            value, gx, gz = head_loss_and_gradients(Fx[rows], Fz[rows], Wx, Wz, self.loss,
+            value, gx, gy = head_loss_and_gradients(Fx[rows], Fy[rows], Wx, Wy, self.loss,
                                                     self.tau, self.reg, self.beta)
-            adam.step([gx, gz])
+            adam.step([gx, gy])
             window.append(value)
             if len(window) == _WINDOW:
                 mean = float(np.mean(window))
@@ -256,10 +260,10 @@ class ContrastiveAligner(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
                     else:
                         stale += 1
                         if stale >= self.n_iter_no_change:
-                            return Wx, Wz, curve, step, True
+                            return Wx, Wy, curve, step, True
         if window:
             curve.append(float(np.mean(window)))
-        return Wx, Wz, curve, self.max_iter, False
+        return Wx, Wy, curve, self.max_iter, False
 
     # ------------------------------------------------------------ transform
     def embed_x(self, X):
@@ -268,40 +272,57 @@ class ContrastiveAligner(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         X = validate_data(self, X, reset=False, dtype=np.float64)
         return normalize_rows(self.x_feature_map_.transform(X) @ self.x_weights_)[0]
 
-    def embed_z(self, Z):
+    def embed_y(self, Y):
         """Unit-length embeddings of second-view samples, shape (n, n_components)."""
         check_is_fitted(self)
-        Z = validate_z(self, Z)
-        return normalize_rows(self.z_feature_map_.transform(Z) @ self.z_weights_)[0]
+        Y = validate_y(self, Y)
+        return normalize_rows(self.y_feature_map_.transform(Y) @ self.y_weights_)[0]
 
-    def transform(self, X, Z=None):
-        """Embed X (and Z), like ``PLSSVD.transform``.
+    def transform(self, X, Y=None):
+        """Embed X (and Y), like ``PLSSVD.transform``.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features_x)
-        Z : array-like of shape (n_samples_z, n_features_z), default=None
+        Y : array-like of shape (n_samples_y, n_features_y), default=None
 
         Returns
         -------
         U : ndarray of shape (n_samples, n_components)
             Unit-length embeddings of X (float64), or the tuple ``(U, V)`` when
-            Z is given.
+            Y is given.
         """
         U = self.embed_x(X)
-        if Z is None:
+        if Y is None:
             return U
-        return U, self.embed_z(Z)
+        return U, self.embed_y(Y)
 
-    def fit_transform(self, X, Z=None):
-        """Fit on the pairs and return ``(U, V)`` (``U`` alone if Z is None)."""
-        if Z is None:
-            raise ValueError("ContrastiveAligner.fit needs both views: call fit_transform(X, Z).")
-        return self.fit(X, Z).transform(X, Z)
+    def fit_transform(self, X, y=None, **fit_params):
+        """Fit on the pairs and return the embeddings of X.
 
-    def similarity(self, X, Z):
-        """Cosine similarities ``U V^T`` between all samples of X and of Z."""
-        return self.embed_x(X) @ self.embed_z(Z).T
+        As for every scikit-learn transformer, ``fit_transform(X, Y)`` equals
+        ``fit(X, Y).transform(X)``; ``fit(X, Y).transform(X, Y)`` gives both views.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            First view.
+        y : array-like of shape (n_samples, n_features_y)
+            Second view ``Y``, paired row by row with X (named ``y`` as in
+            :meth:`sklearn.base.TransformerMixin.fit_transform`).
+        **fit_params : dict
+            Passed to :meth:`fit`.
+
+        Returns
+        -------
+        U : ndarray of shape (n_samples, n_components)
+            Embeddings of X.
+        """
+        return self.fit(X, y, **fit_params).transform(X)
+
+    def similarity(self, X, Y):
+        """Cosine similarities ``U V^T`` between all samples of X and of Y."""
+        return self.embed_x(X) @ self.embed_y(Y).T
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

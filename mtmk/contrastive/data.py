@@ -12,22 +12,22 @@ __all__ = [
 ]
 
 
-def _mismatch(Z, fraction, rng):
+def _mismatch(Y, fraction, rng):
     """Shuffle the second view on a random ``fraction`` of the rows.
 
-    Returns the new Z and a boolean mask of the rows whose partner is correct.
+    Returns the new Y and a boolean mask of the rows whose partner is correct.
     """
-    n = Z.shape[0]
+    n = Y.shape[0]
     wrong = np.sort(rng.choice(n, int(round(fraction * n)), replace=False))
-    Z = Z.copy()
+    Y = Y.copy()
     if wrong.size > 1:
         # A cyclic shift of a random order is a derangement: every chosen row
         # really does receive another row's partner.
         order = rng.permutation(wrong)
-        Z[order] = Z[np.roll(order, 1)]
+        Y[order] = Y[np.roll(order, 1)]
     matched = np.ones(n, dtype=bool)
     matched[wrong if wrong.size > 1 else []] = False
-    return Z, matched
+    return Y, matched
 
 
 def _orthonormal(d, r, rng):
@@ -36,31 +36,31 @@ def _orthonormal(d, r, rng):
 
 
 def make_latent_pairs(n_samples=1000, n_classes=10, latent_dim=8, n_features_x=32,
-                      n_features_z=24, n_specific=4, specific_scale=1.0, noise=0.5,
+                      n_features_y=24, n_specific=4, specific_scale=1.0, noise=0.5,
                       class_sep=3.0, mismatch=0.0, n_prompts=5, random_state=None):
     """Two views of a shared, class-structured latent variable.
 
     Generating process: class ``y`` uniform; shared latent
     ``s = class_sep * m_y + N(0, I)`` with unit class directions ``m_y``;
-    ``x = s A + specific_scale * t_x B_x + noise * e_x`` and likewise for z
+    ``x = s A + specific_scale * t_x B_x + noise * e_x`` and likewise for y
     with its own maps, modality-specific latents ``t ~ N(0, I_{n_specific})``
     and Gaussian noise.  A fraction ``mismatch`` of the pairs is wrongly
     matched (their z rows are exchanged).  Class descriptions for zero-shot
-    (``Z_prompts``) are second-view samples drawn around each class direction
+    (``Y_prompts``) are second-view samples drawn around each class direction
     (``s = class_sep * m_y + 0.3 N(0, I)``).
 
     Returns
     -------
-    Bunch with X, Z, y, latent, matched (bool: correctly paired rows),
-    Z_prompts, prompt_labels.
+    Bunch with X, Y, y, latent, matched (bool: correctly paired rows),
+    Y_prompts, prompt_labels.
     """
     rng = check_random_state(random_state)
     directions = rng.normal(size=(n_classes, latent_dim))
     directions /= np.linalg.norm(directions, axis=1, keepdims=True)
     A = rng.normal(size=(latent_dim, n_features_x)) / np.sqrt(latent_dim)
-    C = rng.normal(size=(latent_dim, n_features_z)) / np.sqrt(latent_dim)
+    C = rng.normal(size=(latent_dim, n_features_y)) / np.sqrt(latent_dim)
     Bx = rng.normal(size=(n_specific, n_features_x)) / np.sqrt(max(n_specific, 1))
-    Bz = rng.normal(size=(n_specific, n_features_z)) / np.sqrt(max(n_specific, 1))
+    By = rng.normal(size=(n_specific, n_features_y)) / np.sqrt(max(n_specific, 1))
 
     def view(S, M, B, d):
         T = rng.normal(size=(S.shape[0], n_specific))
@@ -69,12 +69,12 @@ def make_latent_pairs(n_samples=1000, n_classes=10, latent_dim=8, n_features_x=3
     y = rng.randint(n_classes, size=n_samples)
     latent = class_sep * directions[y] + rng.normal(size=(n_samples, latent_dim))
     X = view(latent, A, Bx, n_features_x)
-    Z, matched = _mismatch(view(latent, C, Bz, n_features_z), mismatch, rng)
+    Y, matched = _mismatch(view(latent, C, By, n_features_y), mismatch, rng)
     prompt_labels = np.repeat(np.arange(n_classes), n_prompts)
     prompt_latent = class_sep * directions[prompt_labels] + 0.3 * rng.normal(
         size=(prompt_labels.size, latent_dim))
-    Z_prompts = view(prompt_latent, C, Bz, n_features_z)
-    return Bunch(X=X, Z=Z, y=y, latent=latent, matched=matched, Z_prompts=Z_prompts,
+    Y_prompts = view(prompt_latent, C, By, n_features_y)
+    return Bunch(X=X, Y=Y, y=y, latent=latent, matched=matched, Y_prompts=Y_prompts,
                  prompt_labels=prompt_labels)
 
 
@@ -83,7 +83,7 @@ def make_nakada_linear(n_samples=2000, d1=40, d2=39, r=10, noise=0.3, clean_frac
                        nuisance_scale=1.5, random_state=None):
     """The linear two-view model of Nakada et al. (d1 = 40, d2 = 39, r = 10).
 
-    ``x = U1 L s + xi_x``, ``z = U2 L s + xi_z`` with ``s ~ N(0, I_r)``,
+    ``x = U1 L s + xi_x``, ``y = U2 L s + xi_y`` with ``s ~ N(0, I_r)``,
     orthonormal ``U1`` (d1 x r), ``U2`` (d2 x r) and signal strengths
     ``L = diag(linspace(*signal, r))``.  The noise of each view is independent
     of the other view: Gaussian with standard deviation ``noise`` (times a
@@ -96,7 +96,7 @@ def make_nakada_linear(n_samples=2000, d1=40, d2=39, r=10, noise=0.3, clean_frac
 
     Returns
     -------
-    Bunch with X, Z, U1, U2, latent, matched.
+    Bunch with X, Y, U1, U2, latent, matched.
     """
     rng = check_random_state(random_state)
     U1, U2 = _orthonormal(d1, r, rng), _orthonormal(d2, r, rng)
@@ -112,21 +112,21 @@ def make_nakada_linear(n_samples=2000, d1=40, d2=39, r=10, noise=0.3, clean_frac
         return latent @ U.T + xi
 
     X = view(U1, d1)
-    Z, matched = _mismatch(view(U2, d2), 1.0 - clean_fraction, rng)
-    return Bunch(X=X, Z=Z, U1=U1, U2=U2, latent=latent, matched=matched)
+    Y, matched = _mismatch(view(U2, d2), 1.0 - clean_fraction, rng)
+    return Bunch(X=X, Y=Y, U1=U1, U2=U2, latent=latent, matched=matched)
 
 
 def make_correlated_gaussians(n_samples=1000, dim=5, mutual_information=None, rho=0.5,
                               random_state=None):
     """Pairs of correlated Gaussians with known mutual information.
 
-    ``x ~ N(0, I_d)``, ``z = rho x + sqrt(1 - rho^2) e``; the mutual
+    ``x ~ N(0, I_d)``, ``y = rho x + sqrt(1 - rho^2) e``; the mutual
     information is ``-d/2 log(1 - rho^2)`` nats.  Passing
     ``mutual_information`` sets rho from it.
 
     Returns
     -------
-    Bunch with X, Z, rho, mutual_information.
+    Bunch with X, Y, rho, mutual_information.
     """
     rng = check_random_state(random_state)
     if mutual_information is not None:
@@ -136,20 +136,20 @@ def make_correlated_gaussians(n_samples=1000, dim=5, mutual_information=None, rh
     if not 0 <= rho < 1:
         raise ValueError(f"rho must be in [0, 1), got {rho}.")
     X = rng.normal(size=(n_samples, dim))
-    Z = rho * X + np.sqrt(1 - rho**2) * rng.normal(size=(n_samples, dim))
-    return Bunch(X=X, Z=Z, rho=rho, mutual_information=-0.5 * dim * np.log(1 - rho**2))
+    Y = rho * X + np.sqrt(1 - rho**2) * rng.normal(size=(n_samples, dim))
+    return Bunch(X=X, Y=Y, rho=rho, mutual_information=-0.5 * dim * np.log(1 - rho**2))
 
 
-def gaussian_critic(X, Z, rho):
-    """The optimal critic ``log p(z_j | x_i) / p(z_j)`` for every pair (i, j)."""
-    X, Z = np.asarray(X, float), np.asarray(Z, float)
+def gaussian_critic(X, Y, rho):
+    """The optimal critic ``log p(y_j | x_i) / p(y_j)`` for every pair (i, j)."""
+    X, Y = np.asarray(X, float), np.asarray(Y, float)
     v = 1.0 - rho**2
-    sq = (np.einsum("ij,ij->i", Z, Z)[None, :] - 2 * rho * X @ Z.T
+    sq = (np.einsum("ij,ij->i", Y, Y)[None, :] - 2 * rho * X @ Y.T
           + rho**2 * np.einsum("ij,ij->i", X, X)[:, None])
-    return -sq / (2 * v) - 0.5 * X.shape[1] * np.log(v) + 0.5 * np.einsum("ij,ij->i", Z, Z)[None, :]
+    return -sq / (2 * v) - 0.5 * X.shape[1] * np.log(v) + 0.5 * np.einsum("ij,ij->i", Y, Y)[None, :]
 
 
-def make_cooccurrence_pairs(n_samples=4000, n_concepts=16, n_features_x=64, n_features_z=64,
+def make_cooccurrence_pairs(n_samples=4000, n_concepts=16, n_features_x=64, n_features_y=64,
                             cooccurrence=0.7, companion_weight=0.7, background=0.05,
                             caption_keep=0.5, noise=0.5, n_prompts=5, random_state=None):
     """Image/caption pairs whose concepts co-occur (for CLIP versus CLOOB).
@@ -159,18 +159,18 @@ def make_cooccurrence_pairs(n_samples=4000, n_concepts=16, n_features_x=64, n_fe
     ``companion_weight``), every other concept with probability
     ``background`` (weight 0.5).  The image is ``x = c A + noise``.  The
     caption always mentions the primary concept and each other present
-    concept with probability ``caption_keep``: ``z = c_mentioned B + noise``.
+    concept with probability ``caption_keep``: ``y = c_mentioned B + noise``.
     Prompts of class k are ``e_k B + noise``.  Zero-shot target: ``y``.
     This data model is ours (the CLOOB paper has no synthetic one).
 
     Returns
     -------
-    Bunch with X, Z, y, concepts, Z_prompts, prompt_labels.
+    Bunch with X, Y, y, concepts, Y_prompts, prompt_labels.
     """
     rng = check_random_state(random_state)
     K = n_concepts
     A = rng.normal(size=(K, n_features_x))
-    B = rng.normal(size=(K, n_features_z))
+    B = rng.normal(size=(K, n_features_y))
     y = rng.randint(K, size=n_samples)
     rows = np.arange(n_samples)
     concepts = 0.5 * (rng.uniform(size=(n_samples, K)) < background)
@@ -181,8 +181,8 @@ def make_cooccurrence_pairs(n_samples=4000, n_concepts=16, n_features_x=64, n_fe
     mentioned = (concepts > 0) & (rng.uniform(size=concepts.shape) < caption_keep)
     mentioned[rows, y] = True
     X = concepts @ A + noise * rng.normal(size=(n_samples, n_features_x))
-    Z = mentioned.astype(float) @ B + noise * rng.normal(size=(n_samples, n_features_z))
+    Y = mentioned.astype(float) @ B + noise * rng.normal(size=(n_samples, n_features_y))
     prompt_labels = np.repeat(np.arange(K), n_prompts)
-    Z_prompts = B[prompt_labels] + noise * rng.normal(size=(prompt_labels.size, n_features_z))
-    return Bunch(X=X, Z=Z, y=y, concepts=concepts, Z_prompts=Z_prompts,
+    Y_prompts = B[prompt_labels] + noise * rng.normal(size=(prompt_labels.size, n_features_y))
+    return Bunch(X=X, Y=Y, y=y, concepts=concepts, Y_prompts=Y_prompts,
                  prompt_labels=prompt_labels)

@@ -38,7 +38,7 @@ def infonce_mi(S):
     Parameters
     ----------
     S : ndarray of shape (N, N)
-        Critic values ``f(x_i, z_j)`` (e.g. ``U V^T / tau``), positives on the
+        Critic values ``f(x_i, y_j)`` (e.g. ``U V^T / tau``), positives on the
         diagonal.
     """
     S = np.asarray(S, dtype=np.float64)

@@ -2,7 +2,7 @@
 
 Every objective takes two matrices of embeddings whose rows are paired
 (row ``i`` of ``U`` belongs with row ``i`` of ``V``) and returns the loss value
-together with its gradients with respect to ``U`` and ``V``.  Nothing here
+together with its gradients in ``U`` and ``V``.  Nothing here
 uses an automatic differentiation framework; the test suite checks every
 gradient against central finite differences.
 
@@ -64,7 +64,8 @@ def normalize_rows_backward(dU, U, norms):
 
 def _check_pair(U, V):
     if U.shape != V.shape:
-        raise ValueError(f"Paired embeddings must have the same shape; got {U.shape} and {V.shape}.")
+        raise ValueError(
+            f"Paired embeddings must have the same shape; got {U.shape} and {V.shape}.")
     if U.shape[0] < 2:
         raise ValueError("A contrastive loss needs at least 2 pairs in a batch.")
 
@@ -160,9 +161,9 @@ def _hopfield_forward(Q, M, beta):
 def _hopfield_backward(dO, P, Q, M, beta):
     """Backward of ``O = P M``, ``P = softmax_rows(beta Q M^T)``."""
     dP = dO @ M.T
-    dZ = P * (dP - np.einsum("ij,ij->i", dP, P)[:, None])
-    dQ = beta * (dZ @ M)
-    dM = P.T @ dO + beta * (dZ.T @ Q)
+    dY = P * (dP - np.einsum("ij,ij->i", dP, P)[:, None])
+    dQ = beta * (dY @ M)
+    dM = P.T @ dO + beta * (dY.T @ Q)
     return dQ, dM
 
 
@@ -188,8 +189,8 @@ def hopfield_retrieval(Q, M, beta, normalize=True):
     """
     if beta <= 0:
         raise ValueError(f"beta must be > 0, got {beta}.")
-    O, _ = _hopfield_forward(np.asarray(Q, float), np.asarray(M, float), beta)
-    return normalize_rows(O)[0] if normalize else O
+    out, _ = _hopfield_forward(np.asarray(Q, float), np.asarray(M, float), beta)
+    return normalize_rows(out)[0] if normalize else out
 
 
 def cloob_loss(U, V, tau, beta):
@@ -223,8 +224,8 @@ def cloob_loss(U, V, tau, beta):
     plan = [(U, U), (V, U), (U, V), (V, V)]
     retrieved, cache = [], []
     for Q, M in plan:
-        O, P = _hopfield_forward(Q, M, beta)
-        R, norms = normalize_rows(O)
+        out, P = _hopfield_forward(Q, M, beta)
+        R, norms = normalize_rows(out)
         retrieved.append(R)
         cache.append((P, norms))
     Ux, Uy, Vx, Vy = retrieved

@@ -53,14 +53,14 @@ def zero_shot_predict(U, C, classes=None):
     return index if classes is None else np.asarray(classes)[index]
 
 
-def zero_shot_classify(estimator, X, Z_prompts, prompt_labels):
+def zero_shot_classify(estimator, X, Y_prompts, prompt_labels):
     """Zero-shot labels of X from prompts given in the other view.
 
     Parameters
     ----------
     estimator : fitted ContrastiveAligner or MMCL
     X : array-like of shape (n_samples, d_x)
-    Z_prompts : array-like of shape (n_prompts, d_z)
+    Y_prompts : array-like of shape (n_prompts, d_y)
         Descriptions of the classes in the second view.
     prompt_labels : array-like of shape (n_prompts,)
 
@@ -68,7 +68,7 @@ def zero_shot_classify(estimator, X, Z_prompts, prompt_labels):
     -------
     ndarray of shape (n_samples,)
     """
-    classes, C = class_prototypes(estimator.embed_z(Z_prompts), prompt_labels)
+    classes, C = class_prototypes(estimator.embed_y(Y_prompts), prompt_labels)
     U = normalize_rows(estimator.embed_x(X))[0]
     return zero_shot_predict(U, C, classes)
 
@@ -100,15 +100,16 @@ def recall_at_k(U, V, k=(1, 5, 10)):
     Returns
     -------
     dict
-        ``{"x_to_z": {k: recall}, "z_to_x": {k: recall}}``.
+        ``{"x_to_y": {k: recall}, "y_to_x": {k: recall}}``.
     """
     U = np.asarray(U, dtype=np.float64)
     V = np.asarray(V, dtype=np.float64)
     if U.shape[0] != V.shape[0]:
-        raise ValueError(f"U and V must be paired row by row; got {U.shape[0]} and {V.shape[0]} rows.")
+        raise ValueError(
+            f"U and V must be paired row by row; got {U.shape[0]} and {V.shape[0]} rows.")
     ks = [int(k)] if np.isscalar(k) else [int(v) for v in k]
     out = {}
-    for name, (A, B) in {"x_to_z": (U, V), "z_to_x": (V, U)}.items():
+    for name, (A, B) in {"x_to_y": (U, V), "y_to_x": (V, U)}.items():
         ranks = _ranks(A, B)
         out[name] = {kk: float(np.mean(ranks < kk)) for kk in ks}
     return out

@@ -7,8 +7,7 @@ alternation for the lp-lq penalty, :func:`solve_cvxpy` the exact reference for
 every combination; all return a :class:`SolverResult`.
 """
 
-from .bcd import (SolverResult, lam_max, objective, optimality_violation, solve_bcd,
-                  solve_path)
+from .bcd import SolverResult, lam_max, objective, optimality_violation, solve_bcd, solve_path
 from .datafits import Logistic, Quadratic, SquaredHinge
 from .lplq import solve_lplq
 from .operators import FactorStack, GramStack

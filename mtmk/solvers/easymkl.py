@@ -1,4 +1,4 @@
-"""EasyMKL (Aiolli & Donini, Neurocomputing 2015; SPEC section 3).
+"""EasyMKL (Aiolli & Donini, Neurocomputing 2015).
 
 One QP on the sum kernel, for one binary task with labels ``s``:
 

@@ -24,7 +24,7 @@ turns the penalty into weighted squared norms, and the problem is jointly
 convex in (f, eta).  Alternate:
 
 1. closed-form weights ``d_tm = eta_tm / mu_m`` (``mu_m = lam``); for q = 2 they
-   are the same for all tasks, ``d_m`` proportional to ``r_m`` as SPEC states;
+   are the same for all tasks, ``d_m`` proportional to ``r_m``;
 2. for fixed d the tasks decouple: task t is a kernel ridge-regularised
    problem ``min L_t(K_t beta + b) + 1/2 beta^T K_t beta`` with the combined
    kernel ``K_t = sum_m d_tm K_m``, solved by damped Newton (warm started,

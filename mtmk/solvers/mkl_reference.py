@@ -3,8 +3,8 @@
 Each function states the problem the fast solver solves, in the form that is
 easiest for a conic solver, and returns its optimal value and the kernel
 weights it implies.  Kernel matrices enter through their factors
-``K_m = L_m L_m^T`` (SPEC 2.3) or through ``cp.psd_wrap`` (DESIGN 5: without
-it cvxpy spends minutes checking PSD-ness).
+``K_m = L_m L_m^T`` or through ``cp.psd_wrap`` (without it cvxpy spends
+minutes checking PSD-ness).
 """
 
 import numpy as np
@@ -73,6 +73,7 @@ def lp_mkl_cvxpy_solution(K, s, c, p=2.0, C=1.0, lam=1.0):
     constraints, so ``beta = s * alpha`` and the intercept is the primal ``b``.
     """
     import cvxpy as cp
+
     from .simplemkl import MKLResult
     gram = GramStack(K)
     factors = [gram.factor(m) for m in range(K.shape[0])]

@@ -115,7 +115,7 @@ class FactorStack:
 
         Exact (through the small ``Phi^T Phi``) while that is cheap; for large
         factors ``||Phi||_F^2`` capped by ten power iterations' estimate times
-        two, the power estimate being reliable for the fast-decaying spectra of
+        two, the power estimate being reliable for the fast-decaying eigenvalues of
         Nystroem factors.  The solvers' backtracking keeps steps safe either way.
         """
         Phi = self.factors[m]

@@ -116,7 +116,8 @@ class GroupPenalty(_BlockPenalty):
     def prox_scale(self, m, z_norms, step):
         norm = float(np.sqrt(np.sum(np.square(z_norms))))
         threshold = step * self._mu(m)
-        c = 0.0 if norm <= threshold else (1.0 - threshold / norm) / (1.0 + 2.0 * step * self.lam_ridge)
+        shrink = 1.0 + 2.0 * step * self.lam_ridge
+        c = 0.0 if norm <= threshold else (1.0 - threshold / norm) / shrink
         return np.full(np.shape(z_norms), c)
 
     def violation(self, m, g2, gv, v2):

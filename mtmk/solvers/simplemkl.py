@@ -1,4 +1,4 @@
-"""SimpleMKL: reduced-gradient descent on the simplex (SPEC section 3).
+"""SimpleMKL: reduced-gradient descent on the simplex (Rakotomamonjy et al., JMLR 2008).
 
 Rakotomamonjy, Bach, Canu, Grandvalet (JMLR 2008) minimise
 

@@ -1,4 +1,4 @@
-"""SMO for p-norm MKL (SMO-MKL, Vishwanathan et al., NIPS 2010; SPEC section 3).
+"""SMO for p-norm MKL (SMO-MKL, Vishwanathan et al., NIPS 2010).
 
 The primal, for one binary task with labels ``s``, is
 
@@ -15,9 +15,9 @@ with the kernel weights
 
     d_k = 1/(2 lam) * (sum_j u_j^q)^(1/q - 1/p) * u_k^(q - 1),
 
-i.e. the gradient of an SVM with the current combined kernel.  SPEC marks
-this weight formula as a reconstruction; it is the maximiser of the conjugate
-and we checked it against a cvxpy solve of the primal above (the test suite
+i.e. the gradient of an SVM with the current combined kernel.  This weight
+formula is derived here (the papers do not state it): it is the maximiser of
+the conjugate, and we checked it against a cvxpy solve of the primal above (the test suite
 compares the primal ``d`` of cvxpy with this formula evaluated at the SMO
 ``alpha``: they agree to the solvers' accuracy).
 

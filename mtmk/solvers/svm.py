@@ -7,8 +7,8 @@
 
 with libsvm through scikit-learn's binding (the call ``SVC(kernel="precomputed")``
 makes, without SVC's per-call input validation; ``SVC`` itself if the private
-binding ever changes).  DESIGN notes that
-a plain loop around libsvm is the fast way to do MKL; this wrapper turns the
+binding ever changes).  A plain loop around libsvm is the fast way to do
+MKL; this wrapper turns the
 fitted ``SVC`` into plain arrays so that solvers never hold an estimator.
 """
 

@@ -14,8 +14,7 @@ The MTMK rate ``s (delta_{n,p}^2 + log M / (n T))`` is a reconstruction: the
 theorem text of the MTMK paper was not available.
 """
 
-from .data import (SparseKernelModel, excess_risks, make_sparse_kernel_model,
-                   predicted_n_slope)
+from .data import SparseKernelModel, excess_risks, make_sparse_kernel_model, predicted_n_slope
 from .rademacher import empirical_rademacher, rademacher_curve
 from .rates import SlopeFit, fit_loglog_slope, fit_slope
 from .summary import summarize

@@ -9,7 +9,13 @@ __all__ = ["plot_all", "plot_error_vs_n", "plot_error_vs_log_m", "plot_support_v
 
 
 def _pyplot():
-    import matplotlib
+    try:
+        import matplotlib
+    except ImportError as error:
+        raise ImportError(
+            "The plots of mtmk.theory need matplotlib, an optional dependency: install it "
+            "with `pip install mtmk[plots]` (or pass --no-plots to `python -m mtmk "
+            "simulate`).") from error
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     return plt

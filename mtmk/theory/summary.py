@@ -261,7 +261,8 @@ def summarize(rows, rademacher=None, n_boot=2000, random_state=0):
         ``checks`` (the checked statements, True or False as measured).
     """
     ok = _ok(rows)
-    by_prefix = lambda p: [r for r in ok if str(r["experiment"]).startswith(p)]
+    def by_prefix(p):
+        return [r for r in ok if str(r["experiment"]).startswith(p)]
     n_rates = _n_slopes(by_prefix("rate_n"), n_boot, random_state)
     kernel_count = _log_axis_slopes(by_prefix("kernels_M"), "n_kernels", n_boot, random_state)
     covariates = _log_axis_slopes(by_prefix("covariates_p"), "n_features", n_boot, random_state)
