@@ -28,7 +28,7 @@ from .datasets import MODALITIES, make_alignment_data
 from .kernels import KernelDictionary
 from .multitask import MTMKClassifier
 
-__all__ = ["METHODS", "alignment_table", "default_methods", "main", "to_markdown"]
+__all__ = ["METHODS", "alignment_table", "default_methods", "to_markdown"]
 
 #: Method names in the order of the paper's table.
 METHODS = ("MTMK L1", "MTMK mix", "MTMK L2", "single-task multi-kernel",

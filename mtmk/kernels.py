@@ -21,8 +21,6 @@ from sklearn.utils.validation import _check_sample_weight, check_array, check_is
 
 from .solvers.operators import FactorStack, GramStack, psd_factor
 
-__all__ = ["KernelDictionary", "available_memory", "check_gram_stack", "median_gamma"]
-
 _BYTES = np.dtype(np.float64).itemsize
 
 

@@ -29,9 +29,6 @@ from .solvers.simplemkl import MKLResult, solve_simplemkl
 from .solvers.smo import DenseColumns, solve_smo
 from .solvers.svm import svm_dual
 
-__all__ = ["AlignfMKLClassifier", "AverageMKLClassifier", "EasyMKLClassifier",
-           "LpMKLClassifier", "SimpleMKLClassifier"]
-
 _KERNEL_DOC = """kernels : KernelDictionary, "precomputed" or None, default=None
         Candidate kernels.  ``None`` uses ``KernelDictionary()`` (7 RBF widths
         around the median heuristic, linear, polynomial of degree 2 and 3).

@@ -29,8 +29,6 @@ from .solvers import (
 )
 from .solvers.operators import GramStack, psd_factor
 
-__all__ = ["MTMKClassifier", "MTMKRegressor"]
-
 _DATAFITS = {"logistic": Logistic, "squared_hinge": SquaredHinge}
 
 

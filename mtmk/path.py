@@ -26,8 +26,6 @@ from .kernels import KernelDictionary
 from .multitask import _DATAFITS, MTMKClassifier, MTMKRegressor
 from .solvers import GroupPenalty, Quadratic, TaskGroupPenalty, lam_max, solve_path
 
-__all__ = ["MTMKClassifierCV", "MTMKRegressorCV", "lam_group_grid", "mtmk_path"]
-
 
 @validate_params(
     {"lam_max": [Interval(Real, 0, None, closed="neither")],

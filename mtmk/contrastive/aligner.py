@@ -19,8 +19,6 @@ from ._validation import validate_views, validate_y
 from .encoders import make_feature_map
 from .objectives import OBJECTIVES, normalize_rows, normalize_rows_backward
 
-__all__ = ["ContrastiveAligner", "head_loss_and_gradients"]
-
 # Training losses are averaged over windows of this many steps before the
 # stopping rule looks at them: single minibatch losses are too noisy.
 _WINDOW = 50

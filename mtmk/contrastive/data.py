@@ -3,14 +3,6 @@
 import numpy as np
 from sklearn.utils import Bunch, check_random_state
 
-__all__ = [
-    "gaussian_critic",
-    "make_cooccurrence_pairs",
-    "make_correlated_gaussians",
-    "make_latent_pairs",
-    "make_nakada_linear",
-]
-
 
 def _mismatch(Y, fraction, rng):
     """Shuffle the second view on a random ``fraction`` of the rows.

@@ -5,18 +5,6 @@ from sklearn.utils import check_random_state
 
 from .objectives import _logsumexp, softmax
 
-__all__ = [
-    "ajne_prentice",
-    "effective_eigenvalues",
-    "infoloob_mi",
-    "infonce_mi",
-    "margin",
-    "principal_angles",
-    "sin_theta_distance",
-    "saturation",
-    "uniformity",
-]
-
 _CHUNK = 1024
 
 

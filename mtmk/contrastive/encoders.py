@@ -20,8 +20,6 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..kernels import KernelDictionary, median_gamma
 
-__all__ = ["NystroemFeatures", "RandomFourierFeatures", "make_feature_map", "median_gamma"]
-
 
 class RandomFourierFeatures(TransformerMixin, BaseEstimator):
     """Random Fourier features of the RBF kernel ``exp(-gamma ||x - z||^2)``.

@@ -19,8 +19,6 @@ from ._validation import validate_views, validate_y
 from .encoders import make_feature_map
 from .objectives import normalize_rows, softmax
 
-__all__ = ["MMCL", "contrastive_cross_covariance", "contrastive_weights"]
-
 
 def contrastive_cross_covariance(X, Y):
     """``S_n = (1/n) sum_i x_i y_i^T - 1/(n(n-1)) sum_{i != j} x_i y_j^T``.

@@ -11,17 +11,6 @@ Notation: ``S = U V^T / tau`` are the logits, ``N`` the number of rows.
 
 import numpy as np
 
-__all__ = [
-    "clip_regularized_loss",
-    "cloob_loss",
-    "hopfield_retrieval",
-    "info_loob_loss",
-    "info_nce_loss",
-    "normalize_rows",
-    "normalize_rows_backward",
-    "softmax",
-]
-
 
 def softmax(A, axis=1):
     """Numerically stable softmax along ``axis``."""

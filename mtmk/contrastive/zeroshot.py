@@ -4,8 +4,6 @@ import numpy as np
 
 from .objectives import normalize_rows
 
-__all__ = ["class_prototypes", "recall_at_k", "zero_shot_predict", "zero_shot_classify"]
-
 # Similarity blocks are computed in row chunks so that 10,000 x 10,000
 # retrieval does not allocate the full matrix at once.
 _CHUNK = 1024

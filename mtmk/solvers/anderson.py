@@ -13,8 +13,6 @@ dominate.
 
 import numpy as np
 
-__all__ = ["Anderson"]
-
 
 class Anderson:
     """Anderson extrapolation over the last ``depth + 1`` iterates.

@@ -36,9 +36,6 @@ from sklearn.exceptions import ConvergenceWarning
 
 from .anderson import Anderson
 
-__all__ = ["SolverResult", "lam_max", "objective", "optimality_violation", "solve_bcd",
-           "solve_path"]
-
 
 @dataclass
 class SolverResult:

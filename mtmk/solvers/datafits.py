@@ -23,8 +23,6 @@ What a solver asks of a datafit:
 import numpy as np
 from scipy.special import expit
 
-__all__ = ["Logistic", "Quadratic", "SquaredHinge"]
-
 
 class _Datafit:
     """Shared defaults; subclasses define the loss."""

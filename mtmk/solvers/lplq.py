@@ -58,8 +58,6 @@ from .anderson import Anderson
 from .bcd import SolverResult, _task_norms, optimality_violation
 from .penalties import LpLqPenalty
 
-__all__ = ["solve_lplq"]
-
 _PRUNE = 1e-9
 
 

@@ -9,8 +9,6 @@ precomputed by the user), :class:`FactorStack` low-rank Nystroem factors.
 
 import numpy as np
 
-__all__ = ["FactorStack", "GramStack", "psd_factor"]
-
 
 def psd_factor(K, rtol=1e-10):
     """Eigenvectors and eigenvalues of a PSD matrix, dropping the negligible ones.

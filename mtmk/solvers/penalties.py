@@ -33,8 +33,6 @@ dual, its proximal scaling and its subdifferential distance.
 
 import numpy as np
 
-__all__ = ["GroupPenalty", "LpLqPenalty", "TaskGroupPenalty"]
-
 
 class _BlockPenalty:
     """``lam * sum_m w_m Omega(a_m) + lam_ridge * ||a||^2``; subclasses define Omega."""

@@ -11,8 +11,6 @@ import numpy as np
 
 from .bcd import SolverResult, _products, _task_norms, optimality_violation
 
-__all__ = ["solve_cvxpy"]
-
 
 def solve_cvxpy(operator, Y, W, datafit, penalty, *, fit_intercept=True, tol=1e-4,
                 solver=None, **solver_options):

@@ -53,8 +53,6 @@ import platform
 import sys
 import time
 
-__all__ = ["main", "PRESETS", "preset"]
-
 _ALL = ("mtmk_l1", "mtmk_l2", "mtmk_mix", "stmkl", "best_single")
 _BASE = dict(n_features=10, n_kernels=16, n_tasks=3, n_active=2, family="polynomial",
              design="gaussian", signal=1.0)

@@ -29,9 +29,6 @@ from sklearn.utils import check_random_state
 
 from ..kernels import KernelDictionary
 
-__all__ = ["ProjectionKernel", "SparseKernelModel", "make_sparse_kernel_model",
-           "predicted_n_slope", "FAMILIES"]
-
 #: Kernel families and their default parameter (degree or inverse width).
 FAMILIES = {"polynomial": 2, "linear": None, "rbf": 1.0, "laplacian": 1.0}
 

@@ -4,9 +4,6 @@ import os
 
 import numpy as np
 
-__all__ = ["plot_all", "plot_error_vs_n", "plot_error_vs_log_m", "plot_support_vs_n",
-           "plot_rademacher"]
-
 
 def _pyplot():
     try:

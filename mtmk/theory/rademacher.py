@@ -21,8 +21,6 @@ from sklearn.utils import check_random_state
 from .data import make_sparse_kernel_model
 from .rates import fit_slope
 
-__all__ = ["empirical_rademacher", "rademacher_curve"]
-
 
 def empirical_rademacher(grams, constraint="l1", q=2.0, radius=1.0, n_draws=500,
                          random_state=None):

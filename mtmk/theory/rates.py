@@ -16,8 +16,6 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from sklearn.utils import check_random_state
 
-__all__ = ["SlopeFit", "fit_slope", "fit_loglog_slope"]
-
 
 @dataclass
 class SlopeFit:

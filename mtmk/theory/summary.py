@@ -26,8 +26,6 @@ from .data import predicted_n_slope
 from .rates import fit_loglog_slope, fit_slope
 from .sweep import SELECTING
 
-__all__ = ["summarize", "format_markdown", "group_rows", "ERROR_METRICS"]
-
 #: Error metrics whose n-slopes are fitted.  The excess logistic risk behaves
 #: like the squared logit error (a local quadratic), so shares its
 #: prediction; the excess 0/1 risk depends on the margin: no prediction.

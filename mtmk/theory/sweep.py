@@ -38,9 +38,6 @@ from sklearn.model_selection import ParameterGrid
 from .. import MTMKClassifier
 from .data import excess_risks, make_sparse_kernel_model
 
-__all__ = ["METHODS", "CONFIG_DEFAULTS", "RESULT_COLUMNS", "TUNING_FACTORS", "SELECTING",
-           "simulate", "run_cell", "load_results", "expand_grid", "regularisation"]
-
 #: Methods a sweep can fit.
 #: ``mtmk_l1``: MTMK with the group penalty only (lam_ridge = 0);
 #: ``mtmk_l2``: MTMK with the ridge penalty only (lam_group = 0);
