@@ -79,7 +79,9 @@ def _format_bytes(n):
 
 
 def median_gamma(X, sample_weight=None):
-    """Median-heuristic RBF width ``1 / median_{i<j} ||x_i - x_j||^2``.
+    """Median-heuristic RBF width: one over the median squared distance of pairs.
+
+    ``gamma = 1 / median_{i<j} ||x_i - x_j||^2``.
 
     Parameters
     ----------

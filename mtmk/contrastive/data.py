@@ -133,7 +133,7 @@ def make_correlated_gaussians(n_samples=1000, dim=5, mutual_information=None, rh
 
 
 def gaussian_critic(X, Y, rho):
-    """The optimal critic ``log p(y_j | x_i) / p(y_j)`` for every pair (i, j)."""
+    """The optimal critic, the log density ratio of y_j given x_i, for every pair (i, j)."""
     X, Y = np.asarray(X, float), np.asarray(Y, float)
     v = 1.0 - rho**2
     sq = (np.einsum("ij,ij->i", Y, Y)[None, :] - 2 * rho * X @ Y.T

@@ -60,7 +60,10 @@ def effective_eigenvalues(U, threshold=0.99):
 
 
 def uniformity(U, t=2.0):
-    """Wang-Isola uniformity ``log mean_{i<j} exp(-t ||u_i - u_j||^2)`` (lower = more uniform)."""
+    """Wang-Isola uniformity of unit embeddings (lower = more uniform).
+
+    ``log mean_{i<j} exp(-t ||u_i - u_j||^2)``.
+    """
     U = np.asarray(U, dtype=np.float64)
     n = U.shape[0]
     total = 0.0
@@ -74,7 +77,9 @@ def uniformity(U, t=2.0):
 
 
 def ajne_prentice(U, max_samples=2000, random_state=0):
-    """Ajne/Prentice uniformity statistic ``A = n/4 - (1/(n pi)) sum_{i<j} arccos(u_i . u_j)``.
+    """Ajne/Prentice uniformity statistic of unit embeddings.
+
+    ``A = n/4 - (1/(n pi)) sum_{i<j} arccos(<u_i, u_j>)``.
 
     Small values indicate uniformity on the sphere.  With more than
     ``max_samples`` rows a random subset of that size is used.
@@ -123,7 +128,7 @@ def principal_angles(A, B):
 
 
 def sin_theta_distance(A, B, norm="spectral"):
-    """``||sin Theta(A, B)||``: sine of the principal angles between column spaces.
+    """Norm of the sines of the principal angles between the column spaces of A and B.
 
     ``norm="spectral"`` gives the sine of the largest angle (in [0, 1]);
     ``"fro"`` the Frobenius norm of the sines divided by sqrt(r).

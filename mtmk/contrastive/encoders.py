@@ -22,7 +22,9 @@ from ..kernels import KernelDictionary, median_gamma
 
 
 class RandomFourierFeatures(TransformerMixin, BaseEstimator):
-    """Random Fourier features of the RBF kernel ``exp(-gamma ||x - z||^2)``.
+    """Random Fourier features of the RBF kernel.
+
+    The kernel is ``exp(-gamma ||x - z||^2)``.
 
     ``phi(x) = sqrt(2 / D) cos(x Omega + b)`` with ``Omega ~ N(0, 2 gamma I)``
     and ``b ~ U[0, 2 pi)``, so that ``phi(x) . phi(z)`` is an unbiased estimate
@@ -39,7 +41,7 @@ class RandomFourierFeatures(TransformerMixin, BaseEstimator):
     Attributes
     ----------
     gamma_ : float
-    random_weights_ : ndarray of shape (n_features_in_, n_components)
+    random_weights_ : ndarray of shape (n_features_in, n_components)
     random_offset_ : ndarray of shape (n_components,)
     n_features_in_ : int
     """
@@ -120,7 +122,7 @@ class NystroemFeatures(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X):
-        """Features of shape (n_samples, n_features_out_)."""
+        """Features of shape ``(n_samples, n_features_out_)``."""
         check_is_fitted(self)
         X = validate_data(self, X, dtype=np.float64, reset=False)
         return self.kernel_dictionary_.features(X)[0]

@@ -115,8 +115,10 @@ def clip_regularized_loss(U, V, tau, reg):
 def info_loob_loss(U, V, tau):
     """Symmetric InfoLOOB ("leave one out" bound) of CLOOB.
 
-    ``L = -mean_i log(e^{S_ii} / sum_{j != i} e^{S_ij})
-          - mean_i log(e^{S_ii} / sum_{j != i} e^{S_ji})``.
+    ::
+
+        L = -mean_i log(e^{S_ii} / sum_{j != i} e^{S_ij})
+            - mean_i log(e^{S_ii} / sum_{j != i} e^{S_ji})
 
     The positive pair never enters a denominator: the softmax weights of the
     gradient are taken over the off-diagonal entries only, so
