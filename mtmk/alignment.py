@@ -258,7 +258,13 @@ def _summarise(scores, names, seconds):
 
 
 def to_markdown(summary):
-    """The summary rows of :func:`alignment_table` as a Markdown table."""
+    """The summary rows of :func:`alignment_table` as a Markdown table.
+
+    Parameters
+    ----------
+    summary : list of dict
+        The ``summary`` of :func:`alignment_table`.
+    """
     lines = ["| method | all | image | text | fit time (s) |", "|---|---|---|---|---|"]
     for row in summary:
         cells = [f"{row[k]:.3f}" if np.isfinite(row[k]) else "n/a"

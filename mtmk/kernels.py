@@ -86,6 +86,7 @@ def median_gamma(X, sample_weight=None):
     Parameters
     ----------
     X : array-like of shape (n_samples, n_features)
+        Inputs.
     sample_weight : array-like of shape (n_samples,), default=None
         A sample of weight k counts like k repeated samples.
 
@@ -242,6 +243,7 @@ class KernelDictionary(BaseEstimator):
         X : array-like of shape (n_samples, n_features)
             Training inputs; kept to compute test-vs-train blocks.
         y : ignored
+            Not used; present for API consistency.
         sample_weight : array-like of shape (n_samples,), default=None
             Weights of the data-driven statistics (median heuristic, polynomial
             scale, trace normalisation): weight k acts like k repeated samples.
@@ -336,6 +338,13 @@ class KernelDictionary(BaseEstimator):
 
         Exact kernels: ``n_rows x n_train`` per kernel plus two shared distance
         matrices; low-rank kernels: ``n_rows x n_components`` per kernel.
+
+        Parameters
+        ----------
+        n_rows : int
+            Number of rows of the blocks.
+        kernels : sequence of int, default=None
+            Indices of the kernels; ``None`` means all.
         """
         check_is_fitted(self, "names_")
         n_kernels = self.n_kernels_ if kernels is None else len(kernels)
@@ -364,6 +373,11 @@ class KernelDictionary(BaseEstimator):
     def training_kernels(self, n_jobs=None):
         """The training kernels in the form the solvers take.
 
+        Parameters
+        ----------
+        n_jobs : int, default=None
+            Threads used to compute the kernels.
+
         Returns
         -------
         GramStack or FactorStack
@@ -378,6 +392,15 @@ class KernelDictionary(BaseEstimator):
 
         Exact kernels give ``k_m(X, X_train)``; low-rank ones the Nystroem
         features of X (see :meth:`~FactorStack.prediction_coef`).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_rows, n_features)
+            New inputs.
+        kernels : sequence of int
+            Indices of the kernels.
+        n_jobs : int, default=None
+            Threads used to compute the blocks.
         """
         if self.n_components is None:
             return self.gram(X, kernels=kernels, n_jobs=n_jobs)
@@ -418,6 +441,9 @@ class KernelDictionary(BaseEstimator):
         X : array-like of shape (n_rows, n_features), default=None
             ``None`` means the training inputs.
         kernels : sequence of int, default=None
+            Indices of the kernels; ``None`` means all.
+        n_jobs : int, default=None
+            Threads used to compute the features.
 
         Returns
         -------
@@ -483,8 +509,11 @@ class KernelDictionary(BaseEstimator):
         Parameters
         ----------
         A, B : ndarray of shape (n_a, n_features), (n_b, n_features)
+            Inputs of the rows and the columns of the blocks.
         kernels : sequence of int, default=None
+            Indices of the kernels; ``None`` means all.
         n_jobs : int, default=None
+            Threads used to compute the blocks.
         diag_A, diag_B : list of ndarray, optional
             Precomputed ``k_m(a, a)`` for every kernel (all kernels, indexed by
             m); computed when needed and absent.

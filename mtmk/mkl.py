@@ -223,6 +223,7 @@ class EasyMKLClassifier(_BaseMKL):
     svm_tol : float, default=1e-3
         libsvm's tolerance for the final SVM.
     n_jobs : int, default=None
+        Threads used to compute the kernel matrices.
 
     Attributes
     ----------
@@ -300,7 +301,9 @@ class AlignfMKLClassifier(_BaseMKL):
     C : float, default=1.0
         Regularisation of the SVM.
     svm_tol : float, default=1e-3
+        libsvm's tolerance for the final SVM.
     n_jobs : int, default=None
+        Threads used to compute the kernel matrices.
 
     Attributes
     ----------
@@ -372,6 +375,7 @@ class SimpleMKLClassifier(_BaseMKL):
     ----------
     {_KERNEL_DOC}
     C : float, default=1.0
+        Regularisation of the SVM (the weight of the hinge loss).
     tol : float, default=1e-3
         Relative duality gap at which to stop.
     max_iter : int, default=500
@@ -379,6 +383,7 @@ class SimpleMKLClassifier(_BaseMKL):
     svm_tol : float, default=1e-6
         Tolerance of the inner libsvm solves; keep it well below ``tol``.
     n_jobs : int, default=None
+        Threads used to compute the kernel matrices.
 
     Attributes
     ----------
@@ -450,7 +455,10 @@ class LpMKLClassifier(_BaseMKL):
     ----------
     {_KERNEL_DOC}
     p : float >= 1, default=2.0
+        Norm of the kernel weights' regulariser: small p gives sparse-ish weights, large p
+        nearly uniform ones; p = 1 uses SimpleMKL's constrained form.
     C : float, default=1.0
+        Regularisation of the SVM (the weight of the hinge loss).
     lam : float, default=1.0
         Strength of the ``lam/2 ||d||_p^2`` regulariser (p > 1).
     solver : {{"auto", "smo", "cvxpy"}}, default="auto"
@@ -461,6 +469,7 @@ class LpMKLClassifier(_BaseMKL):
     max_iter : int or None, default=None
         SMO steps per task; ``None`` means ``max(100000, 100 n)``.
     n_jobs : int, default=None
+        Threads used to compute the kernel matrices.
 
     Attributes
     ----------

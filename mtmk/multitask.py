@@ -447,6 +447,7 @@ class MTMKRegressor(_MTMKModel, KernelTaskRegressor):
             Training inputs, or with ``kernels="precomputed"`` a stack of Gram
             matrices of shape (n_samples, n_samples, n_kernels).
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Real targets, one task per output column.
         sample_weight : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Non-negative weights; a 0 in column t marks an output not observed
             for that sample.

@@ -38,8 +38,11 @@ def lam_group_grid(lam_max, n_lams=20, eps=1e-3):
     Parameters
     ----------
     lam_max : float > 0
+        Largest value, e.g. :func:`mtmk.solvers.lam_max`.
     n_lams : int, default=20
+        Number of values.
     eps : float in (0, 1), default=1e-3
+        Ratio of the smallest to the largest value.
 
     Returns
     -------
@@ -102,19 +105,25 @@ def mtmk_path(X, y, *, kernels=None, loss="logistic", penalty="group", lam_group
         Class labels or a multilabel indicator (classification losses), or
         real outputs (``loss="squared_error"``).
     kernels : KernelDictionary, "precomputed" or None, default=None
+        Candidate kernels, as for :class:`MTMKClassifier`.
     loss : {"logistic", "squared_hinge", "squared_error"}, default="logistic"
     penalty : {"group", "task"}, default="group"
     lam_groups : int or array-like, default=20
         Number of grid points from ``lam_max`` down to ``eps * lam_max``, or
         the values themselves (sorted decreasingly).
     eps : float in (0, 1), default=1e-3
+        Ratio of the smallest to the largest grid value.
     lam_ridge : float, default=0.0
+        Strength of the squared RKHS-norm penalty.
     sample_weight : array-like of shape (n_samples,) or (n_samples, n_tasks), default=None
+        Sample weights; a 2-D array with zeros marks labels a task does not observe.
     fit_intercept : bool, default=True
+        Fit an unpenalised intercept per task.
     tol : float, default=1e-4
         Scale-free certificate at which each grid value stops (see
         :class:`MTMKClassifier`).
     max_iter : int, default=2000
+        Maximum number of sweeps per grid value.
     n_jobs : int, default=None
         Threads used to compute the kernel matrices.
 
@@ -288,12 +297,14 @@ class MTMKClassifierCV(_MTMKCV, MTMKClassifier):
     Parameters
     ----------
     kernels : KernelDictionary, "precomputed" or None, default=None
+        Candidate kernels, as for :class:`MTMKClassifier`.
     penalty : {"group", "task"}, default="group"
     lam_groups : int or array-like, default=20
         Number of grid values from ``lam_max`` to ``eps * lam_max``, or the values.
     eps : float, default=1e-3
         Ratio of the smallest to the largest grid value.
     lam_ridge : float, default=0.0
+        Strength of the squared RKHS-norm penalty.
     loss : {"logistic", "squared_hinge"}, default="logistic"
     cv : int, cross-validation generator or iterable, default=5
         An integer gives stratified K-fold for binary and multiclass targets
@@ -378,12 +389,14 @@ class MTMKRegressorCV(_MTMKCV, MTMKRegressor):
     Parameters
     ----------
     kernels : KernelDictionary, "precomputed" or None, default=None
+        Candidate kernels, as for :class:`MTMKClassifier`.
     penalty : {"group", "task"}, default="group"
     lam_groups : int or array-like, default=20
         Number of grid values from ``lam_max`` to ``eps * lam_max``, or the values.
     eps : float, default=1e-3
         Ratio of the smallest to the largest grid value.
     lam_ridge : float, default=0.0
+        Strength of the squared RKHS-norm penalty.
     cv : int, cross-validation generator or iterable, default=5
         An integer gives K-fold.
     scoring : str or callable, default=None

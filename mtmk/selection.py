@@ -29,6 +29,7 @@ def scaled_grid(estimator, names, factors=(0.25, 1.0, 4.0)):
     names : sequence of str
         Parameters scaled together (e.g. both penalties of a mix model).
     factors : sequence of float, default=(0.25, 1.0, 4.0)
+        Multiples of the current values.
 
     Returns
     -------
@@ -95,6 +96,7 @@ class InnerCVClassifier(ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Training inputs.
         y : array-like of shape (n_samples,) or (n_samples, n_tasks)
             0/1 labels; 2-D for a multi-task estimator.
         sample_weight : array-like of the shape of ``y``, default=None
@@ -154,11 +156,23 @@ class InnerCVClassifier(ClassifierMixin, BaseEstimator):
         return folds
 
     def decision_function(self, X):
-        """Decision values of the refitted best estimator."""
+        """Decision values of the refitted best estimator.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Inputs.
+        """
         check_is_fitted(self, "best_estimator_")
         return self.best_estimator_.decision_function(X)
 
     def predict(self, X):
-        """Predictions of the refitted best estimator."""
+        """Predictions of the refitted best estimator.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Inputs.
+        """
         check_is_fitted(self, "best_estimator_")
         return self.best_estimator_.predict(X)

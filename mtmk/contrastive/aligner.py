@@ -108,6 +108,7 @@ class ContrastiveAligner(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         by more than ``tol * max(1, |best|)`` for ``n_iter_no_change``
         consecutive windows.  ``None`` always runs ``max_iter`` steps.
     n_iter_no_change : int, default=5
+        Windows without improvement before stopping (see ``tol``).
     random_state : int, RandomState instance or None, default=None
         Seeds the feature maps, the initial heads and the minibatches.
     verbose : int, default=0
@@ -265,13 +266,25 @@ class ContrastiveAligner(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
 
     # ------------------------------------------------------------ transform
     def embed_x(self, X):
-        """Unit-length embeddings of first-view samples, shape (n, n_components)."""
+        """Unit-length embeddings of first-view samples, shape (n, n_components).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features_x)
+            First-view samples.
+        """
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=np.float64)
         return normalize_rows(self.x_feature_map_.transform(X) @ self.x_weights_)[0]
 
     def embed_y(self, Y):
-        """Unit-length embeddings of second-view samples, shape (n, n_components)."""
+        """Unit-length embeddings of second-view samples, shape (n, n_components).
+
+        Parameters
+        ----------
+        Y : array-like of shape (n_samples_y, n_features_y)
+            Second-view samples.
+        """
         check_is_fitted(self)
         Y = validate_y(self, Y)
         return normalize_rows(self.y_feature_map_.transform(Y) @ self.y_weights_)[0]
@@ -282,7 +295,9 @@ class ContrastiveAligner(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features_x)
+            First-view samples.
         Y : array-like of shape (n_samples_y, n_features_y), default=None
+            Second-view samples; when given, their embeddings are returned too.
 
         Returns
         -------
@@ -319,7 +334,15 @@ class ContrastiveAligner(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         return self.fit(X, y, **fit_params).transform(X)
 
     def similarity(self, X, Y):
-        """Cosine similarities ``U V^T`` between all samples of X and of Y."""
+        """Cosine similarities ``U V^T`` between all samples of X and of Y.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features_x)
+            First-view samples.
+        Y : array-like of shape (n_samples_y, n_features_y)
+            Second-view samples.
+        """
         return self.embed_x(X) @ self.embed_y(Y).T
 
     def __sklearn_tags__(self):

@@ -37,9 +37,36 @@ def make_latent_pairs(n_samples=1000, n_classes=10, latent_dim=8, n_features_x=3
     ``x = s A + specific_scale * t_x B_x + noise * e_x`` and likewise for y
     with its own maps, modality-specific latents ``t ~ N(0, I_{n_specific})``
     and Gaussian noise.  A fraction ``mismatch`` of the pairs is wrongly
-    matched (their z rows are exchanged).  Class descriptions for zero-shot
+    matched (their Y rows are exchanged).  Class descriptions for zero-shot
     (``Y_prompts``) are second-view samples drawn around each class direction
     (``s = class_sep * m_y + 0.3 N(0, I)``).
+
+    Parameters
+    ----------
+    n_samples : int, default=1000
+        Number of pairs.
+    n_classes : int, default=10
+        Number of classes.
+    latent_dim : int, default=8
+        Dimension of the shared latent.
+    n_features_x : int, default=32
+        Features of the first view.
+    n_features_y : int, default=24
+        Features of the second view.
+    n_specific : int, default=4
+        Dimension of each view's own latent.
+    specific_scale : float, default=1.0
+        Scale of the view-specific part.
+    noise : float, default=0.5
+        Standard deviation of the Gaussian noise.
+    class_sep : float, default=3.0
+        Distance of the class centres from the origin.
+    mismatch : float in [0, 1], default=0.0
+        Fraction of wrongly matched pairs.
+    n_prompts : int, default=5
+        Class descriptions per class.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the draw.
 
     Returns
     -------
@@ -86,6 +113,31 @@ def make_nakada_linear(n_samples=2000, d1=40, d2=39, r=10, noise=0.3, clean_frac
     **reconstruction** of the paper's setting.  A fraction
     ``1 - clean_fraction`` of pairs is wrongly matched.
 
+    Parameters
+    ----------
+    n_samples : int, default=2000
+        Number of pairs.
+    d1 : int, default=40
+        Features of the first view.
+    d2 : int, default=39
+        Features of the second view.
+    r : int, default=10
+        Dimension of the shared signal.
+    noise : float, default=0.3
+        Standard deviation of the isotropic noise.
+    clean_fraction : float in (0, 1], default=1.0
+        Fraction of correctly matched pairs.
+    signal : tuple of float, default=(2.0, 1.0)
+        Largest and smallest signal strength.
+    heteroscedastic : bool, default=True
+        Per-coordinate noise factors in [0.5, 2].
+    nuisance_rank : int, default=5
+        Rank of each view's own nuisance directions.
+    nuisance_scale : float, default=1.5
+        Standard deviation along the nuisance directions.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the draw.
+
     Returns
     -------
     Bunch with X, Y, U1, U2, latent, matched.
@@ -116,6 +168,19 @@ def make_correlated_gaussians(n_samples=1000, dim=5, mutual_information=None, rh
     information is ``-d/2 log(1 - rho^2)`` nats.  Passing
     ``mutual_information`` sets rho from it.
 
+    Parameters
+    ----------
+    n_samples : int, default=1000
+        Number of pairs.
+    dim : int, default=5
+        Dimension of each view.
+    mutual_information : float or None, default=None
+        Mutual information in nats; sets rho when given.
+    rho : float, default=0.5
+        Correlation of each coordinate pair.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the draw.
+
     Returns
     -------
     Bunch with X, Y, rho, mutual_information.
@@ -133,7 +198,17 @@ def make_correlated_gaussians(n_samples=1000, dim=5, mutual_information=None, rh
 
 
 def gaussian_critic(X, Y, rho):
-    """The optimal critic, the log density ratio of y_j given x_i, for every pair (i, j)."""
+    """The optimal critic, the log density ratio of y_j given x_i, for every pair (i, j).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, d)
+        First view of :func:`make_correlated_gaussians`.
+    Y : ndarray of shape (n, d)
+        Second view.
+    rho : float
+        Correlation of the model.
+    """
     X, Y = np.asarray(X, float), np.asarray(Y, float)
     v = 1.0 - rho**2
     sq = (np.einsum("ij,ij->i", Y, Y)[None, :] - 2 * rho * X @ Y.T
@@ -154,6 +229,31 @@ def make_cooccurrence_pairs(n_samples=4000, n_concepts=16, n_features_x=64, n_fe
     concept with probability ``caption_keep``: ``y = c_mentioned B + noise``.
     Prompts of class k are ``e_k B + noise``.  Zero-shot target: ``y``.
     This data model is ours (the CLOOB paper has no synthetic one).
+
+    Parameters
+    ----------
+    n_samples : int, default=4000
+        Number of pairs.
+    n_concepts : int, default=16
+        Number of concepts K (the classes).
+    n_features_x : int, default=64
+        Features of the images.
+    n_features_y : int, default=64
+        Features of the captions.
+    cooccurrence : float in [0, 1], default=0.7
+        Probability that the companion concept is present.
+    companion_weight : float, default=0.7
+        Weight of the companion concept in the image.
+    background : float in [0, 1], default=0.05
+        Probability of every other concept.
+    caption_keep : float in [0, 1], default=0.5
+        Probability that the caption mentions a present non-primary concept.
+    noise : float, default=0.5
+        Standard deviation of the Gaussian noise.
+    n_prompts : int, default=5
+        Class descriptions per concept.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the draw.
 
     Returns
     -------

@@ -13,6 +13,15 @@ def saturation(U, V, tau):
 
     ``p = softmax_rows(U V^T / tau)``.  InfoNCE's gradient on a pair scales
     with ``1 - p_ii``; values near 0 mean the loss has saturated.
+
+    Parameters
+    ----------
+    U : ndarray of shape (n_samples, n_components)
+        Unit embeddings of the first view.
+    V : ndarray of shape (n_samples, n_components)
+        Unit embeddings of the second view, paired row by row.
+    tau : float
+        Temperature.
     """
     P = softmax(np.asarray(U) @ np.asarray(V).T / tau, 1)
     return float(np.mean(1.0 - np.diag(P)))
@@ -38,6 +47,11 @@ def infoloob_mi(S):
 
     The positive is left out of the denominator, so the estimate is not capped
     at ``log N`` (it is an upper-bound style estimator with higher variance).
+
+    Parameters
+    ----------
+    S : ndarray of shape (N, N)
+        Critic values of all pairs; the diagonal holds the positives.
     """
     S = np.asarray(S, dtype=np.float64).copy()
     n = S.shape[0]
@@ -51,6 +65,13 @@ def effective_eigenvalues(U, threshold=0.99):
 
     CLOOB's measure of "explaining away": more eigenvalues means the
     embedding uses more directions.
+
+    Parameters
+    ----------
+    U : ndarray of shape (n_samples, n_components)
+        Embeddings (rows).
+    threshold : float in (0, 1], default=0.99
+        Share of the total variance to reach.
     """
     U = np.asarray(U, dtype=np.float64)
     eig = np.clip(np.linalg.eigvalsh(np.cov(U.T).reshape(U.shape[1], U.shape[1]))[::-1], 0, None)
@@ -63,6 +84,13 @@ def uniformity(U, t=2.0):
     """Wang-Isola uniformity of unit embeddings (lower = more uniform).
 
     ``log mean_{i<j} exp(-t ||u_i - u_j||^2)``.
+
+    Parameters
+    ----------
+    U : ndarray of shape (n_samples, n_components)
+        Unit embeddings (rows).
+    t : float, default=2.0
+        Scale of the Gaussian potential.
     """
     U = np.asarray(U, dtype=np.float64)
     n = U.shape[0]
@@ -83,6 +111,15 @@ def ajne_prentice(U, max_samples=2000, random_state=0):
 
     Small values indicate uniformity on the sphere.  With more than
     ``max_samples`` rows a random subset of that size is used.
+
+    Parameters
+    ----------
+    U : ndarray of shape (n_samples, n_components)
+        Unit embeddings (rows).
+    max_samples : int, default=2000
+        Rows used at most (a random subset beyond).
+    random_state : int, RandomState instance or None, default=0
+        Seeds the subset.
     """
     U = np.asarray(U, dtype=np.float64)
     if U.shape[0] > max_samples:
@@ -103,6 +140,15 @@ def margin(U, V, y=None):
     similarity gap follows Chen et al.'s description; the exact form is a
     **reconstruction**.  Positive margins mean correct retrieval/zero-shot.
 
+    Parameters
+    ----------
+    U : ndarray of shape (n_samples, n_components)
+        Unit embeddings of the queries.
+    V : ndarray of shape (n_candidates, n_components)
+        Unit embeddings of the candidates (paired rows, or class prototypes).
+    y : array-like of int of shape (n_samples,), default=None
+        Index of each query's correct candidate; ``None`` means paired rows.
+
     Returns
     -------
     ndarray of shape (n_samples,)
@@ -122,7 +168,15 @@ def margin(U, V, y=None):
 
 
 def principal_angles(A, B):
-    """Principal angles (radians, ascending) between the column spaces of A and B."""
+    """Principal angles (radians, ascending) between the column spaces of A and B.
+
+    Parameters
+    ----------
+    A : ndarray of shape (d, r1)
+        Columns spanning the first subspace.
+    B : ndarray of shape (d, r2)
+        Columns spanning the second subspace.
+    """
     from scipy.linalg import subspace_angles
     return np.sort(subspace_angles(np.asarray(A, float), np.asarray(B, float)))
 
@@ -132,6 +186,15 @@ def sin_theta_distance(A, B, norm="spectral"):
 
     ``norm="spectral"`` gives the sine of the largest angle (in [0, 1]);
     ``"fro"`` the Frobenius norm of the sines divided by sqrt(r).
+
+    Parameters
+    ----------
+    A : ndarray of shape (d, r)
+        Columns spanning the first subspace.
+    B : ndarray of shape (d, r)
+        Columns spanning the second subspace.
+    norm : {"spectral", "fro"}, default="spectral"
+        Which norm of the sines.
     """
     s = np.sin(principal_angles(A, B))
     return float(s.max()) if norm == "spectral" else float(np.linalg.norm(s) / np.sqrt(s.size))

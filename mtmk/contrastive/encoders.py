@@ -37,6 +37,7 @@ class RandomFourierFeatures(TransformerMixin, BaseEstimator):
     gamma : float or None, default=None
         Kernel width; ``None`` uses the median heuristic on the training data.
     random_state : int, RandomState instance or None, default=None
+        Seeds the random frequencies and phases.
 
     Attributes
     ----------
@@ -59,7 +60,15 @@ class RandomFourierFeatures(TransformerMixin, BaseEstimator):
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
-        """Draw the random frequencies (and the median-heuristic width)."""
+        """Draw the random frequencies (and the median-heuristic width).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training inputs.
+        y : None
+            Ignored.
+        """
         X = validate_data(self, X, dtype=np.float64)
         rng = check_random_state(self.random_state)
         self.gamma_ = float(self.gamma) if self.gamma is not None else median_gamma(X)
@@ -69,7 +78,13 @@ class RandomFourierFeatures(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X):
-        """Features of shape (n_samples, n_components)."""
+        """Features of shape (n_samples, n_components).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Inputs.
+        """
         check_is_fitted(self)
         X = validate_data(self, X, dtype=np.float64, reset=False)
         F = X @ self.random_weights_
@@ -91,6 +106,7 @@ class NystroemFeatures(TransformerMixin, BaseEstimator):
     gamma : float or None, default=None
         Kernel width; ``None`` uses the dictionary's median heuristic.
     random_state : int, RandomState instance or None, default=None
+        Seeds the choice of landmarks.
 
     Attributes
     ----------
@@ -108,7 +124,15 @@ class NystroemFeatures(TransformerMixin, BaseEstimator):
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
-        """Choose the landmarks."""
+        """Choose the landmarks.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training inputs.
+        y : None
+            Ignored.
+        """
         X = validate_data(self, X, dtype=np.float64)
         if self.n_components > X.shape[0]:
             raise ValueError(
@@ -122,7 +146,13 @@ class NystroemFeatures(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X):
-        """Features of shape ``(n_samples, n_features_out_)``."""
+        """Features of shape ``(n_samples, n_features_out_)``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Inputs.
+        """
         check_is_fitted(self)
         X = validate_data(self, X, dtype=np.float64, reset=False)
         return self.kernel_dictionary_.features(X)[0]

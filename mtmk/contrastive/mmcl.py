@@ -26,6 +26,13 @@ def contrastive_cross_covariance(X, Y):
     Equal to the unbiased centred cross-covariance ``np.cov(X.T, Y.T)[:d1, d1:]``
     and to ``X^T W Y`` with the weights of the linear loss (see
     :func:`contrastive_weights`).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, d1)
+        First view; row i is paired with row i of Y.
+    Y : ndarray of shape (n, d2)
+        Second view.
     """
     n = X.shape[0]
     Xc = X - X.mean(axis=0)
@@ -42,6 +49,15 @@ def contrastive_weights(S, loss="clip", tau=1.0):
 
     ``loss="linear"``: ``W = I/n - (11^T - I)/(n(n-1))`` (constant);
     ``loss="clip"``: ``W = ((I - softmax_rows(S/tau)) + (I - softmax_cols(S/tau))) / (2n)``.
+
+    Parameters
+    ----------
+    S : ndarray of shape (n, n)
+        Similarities of all pairs, ``S_ij = <g(x_i), h(y_j)>``.
+    loss : {"clip", "linear"}, default="clip"
+        The contrastive loss.
+    tau : float, default=1.0
+        Temperature of CLIP's loss.
     """
     n = S.shape[0]
     if loss == "linear":
@@ -199,9 +215,11 @@ class MMCL(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, d_x)
+            First view.
         Y : array-like of shape (n_samples, d_y)
             Row i of Y is paired with row i of X.
         X_unpaired : array-like of shape (n_x, d_x), default=None
+            First-view samples without known partners.
         Y_unpaired : array-like of shape (n_y, d_y), default=None
             Samples of each view without known partners; give both or neither.
 
@@ -306,19 +324,38 @@ class MMCL(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
 
     # ------------------------------------------------------------ transform
     def embed_x(self, X):
-        """Embeddings ``G1 (phi(x) - mean)`` of first-view samples."""
+        """Embeddings ``G1 (phi(x) - mean)`` of first-view samples.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features_x)
+            First-view samples.
+        """
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=np.float64)
         return self._embed(self._map_x.transform(X), self.x_mean_, self.x_weights_)
 
     def embed_y(self, Y):
-        """Embeddings ``G2 (psi(y) - mean)`` of second-view samples."""
+        """Embeddings ``G2 (psi(y) - mean)`` of second-view samples.
+
+        Parameters
+        ----------
+        Y : array-like of shape (n_samples_y, n_features_y)
+            Second-view samples.
+        """
         check_is_fitted(self)
         Y = validate_y(self, Y)
         return self._embed(self._map_y.transform(Y), self.y_mean_, self.y_weights_)
 
     def transform(self, X, Y=None):
         """Embed X (and Y), like ``PLSSVD.transform``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features_x)
+            First-view samples.
+        Y : array-like of shape (n_samples_y, n_features_y), default=None
+            Second-view samples; when given, their embeddings are returned too.
 
         Returns
         -------
@@ -352,7 +389,15 @@ class MMCL(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         return self.fit(X, y, **fit_params).transform(X)
 
     def similarity(self, X, Y):
-        """Similarities ``<g(x_i), h(y_j)>`` for all rows of X and Y."""
+        """Similarities ``<g(x_i), h(y_j)>`` for all rows of X and Y.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features_x)
+            First-view samples.
+        Y : array-like of shape (n_samples_y, n_features_y)
+            Second-view samples.
+        """
         return self.embed_x(X) @ self.embed_y(Y).T
 
     def __sklearn_tags__(self):

@@ -36,6 +36,13 @@ def _softmax_lse(A, axis):
 def normalize_rows(E, eps=1e-12):
     """Rows of ``E`` scaled to unit Euclidean length.
 
+    Parameters
+    ----------
+    E : ndarray of shape (n_rows, k)
+        Embeddings.
+    eps : float, default=1e-12
+        Floor of the row norms (keeps zero rows finite).
+
     Returns
     -------
     U : ndarray, same shape as E
@@ -98,6 +105,17 @@ def clip_regularized_loss(U, V, tau, reg):
     **reconstruction**.  For unit rows it equals
     ``L_NCE + 2 reg (1 - mean_i cos(u_i, v_i))``.
 
+    Parameters
+    ----------
+    U : ndarray of shape (N, k)
+        Unit embeddings of the first view; row i is paired with row i of V.
+    V : ndarray of shape (N, k)
+        Unit embeddings of the second view.
+    tau : float
+        Temperature of the logits ``U V^T / tau``.
+    reg : float
+        Weight of the positive-pair penalty.
+
     Returns
     -------
     loss : float
@@ -123,6 +141,15 @@ def info_loob_loss(U, V, tau):
     The positive pair never enters a denominator: the softmax weights of the
     gradient are taken over the off-diagonal entries only, so
     ``dL/dS = ((Q_rows - I) + (Q_cols - I)) / N`` with ``diag(Q) = 0``.
+
+    Parameters
+    ----------
+    U : ndarray of shape (N, k)
+        Unit embeddings of the first view; row i is paired with row i of V.
+    V : ndarray of shape (N, k)
+        Unit embeddings of the second view.
+    tau : float
+        Temperature of the logits ``U V^T / tau``.
 
     Returns
     -------
@@ -169,10 +196,13 @@ def hopfield_retrieval(Q, M, beta, normalize=True):
     Parameters
     ----------
     Q : ndarray of shape (n_queries, k)
+        Queries (state patterns).
     M : ndarray of shape (n_patterns, k)
+        Memory (stored patterns).
     beta : float
         Inverse temperature of the retrieval, > 0.
     normalize : bool, default=True
+        Scale the retrievals to unit rows.
 
     Returns
     -------

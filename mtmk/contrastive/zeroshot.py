@@ -18,7 +18,9 @@ def class_prototypes(V, labels):
     Parameters
     ----------
     V : array-like of shape (n_prompts, k)
+        Embeddings of the class descriptions.
     labels : array-like of shape (n_prompts,)
+        Class of each description.
 
     Returns
     -------
@@ -57,10 +59,13 @@ def zero_shot_classify(estimator, X, Y_prompts, prompt_labels):
     Parameters
     ----------
     estimator : fitted ContrastiveAligner or MMCL
+        The two-view model.
     X : array-like of shape (n_samples, d_x)
+        First-view samples to classify.
     Y_prompts : array-like of shape (n_prompts, d_y)
         Descriptions of the classes in the second view.
     prompt_labels : array-like of shape (n_prompts,)
+        Class of each prompt.
 
     Returns
     -------
@@ -93,7 +98,9 @@ def recall_at_k(U, V, k=(1, 5, 10)):
     Parameters
     ----------
     U, V : array-like of shape (n, k)
+        Embeddings of the two views, paired row by row.
     k : int or sequence of int
+        Ranks at which to count.
 
     Returns
     -------

@@ -41,22 +41,26 @@ from .anderson import Anderson
 class SolverResult:
     """What every multi-task multi-kernel solver returns.
 
-    Attributes
+    Parameters
     ----------
     alpha : ndarray of shape (n_kernels, n_samples, n_tasks)
         Dual coefficients.
     intercept : ndarray of shape (n_tasks,)
+        Intercepts.
     task_norms : ndarray of shape (n_kernels, n_tasks)
         ``||f_tm||_H``.
     block_norms : ndarray of shape (n_kernels,)
         The penalty's size of each kernel block; the kernel weights are
         ``block_norms / block_norms.sum()``.
     objective : float
+        Objective value.
     violation : float
         Scale-free optimality certificate at the returned point (largest
         subdifferential distance relative to the penalty level).
     n_iter : int
+        Sweeps (or alternations) taken.
     converged : bool
+        Whether ``violation`` fell below the requested tolerance.
     """
 
     alpha: np.ndarray
@@ -79,7 +83,25 @@ def _products(operator, alpha):
 
 
 def objective(operator, alpha, intercept, Y, W, datafit, penalty):
-    """Objective ``datafit(F) + penalty`` at dual coefficients ``alpha``."""
+    """Objective ``datafit(F) + penalty`` at dual coefficients ``alpha``.
+
+    Parameters
+    ----------
+    operator : GramStack or FactorStack
+        Training kernels.
+    alpha : ndarray of shape (n_kernels, n_samples, n_tasks)
+        Dual coefficients.
+    intercept : ndarray of shape (n_tasks,)
+        Intercepts.
+    Y : ndarray of shape (n_samples, n_tasks)
+        Targets, as for :func:`solve_bcd`.
+    W : ndarray of shape (n_samples, n_tasks)
+        Normalised weights, as for :func:`solve_bcd`.
+    datafit : Logistic, SquaredHinge or Quadratic
+        The loss over the task-wise decision values.
+    penalty : GroupPenalty, TaskGroupPenalty or LpLqPenalty
+        The penalty over kernel blocks.
+    """
     KA = _products(operator, alpha)
     return datafit.value(KA.sum(axis=0) + intercept, Y, W) + penalty.value(_task_norms(alpha, KA))
 
@@ -93,6 +115,21 @@ def lam_max(operator, Y, W, datafit, penalty, fit_intercept=True):
 
     At alpha = 0 (and the optimal intercepts) block m is optimal iff the dual
     norm of its gradient is at most ``lam``, whatever ``lam_ridge``.
+
+    Parameters
+    ----------
+    operator : GramStack or FactorStack
+        Training kernels.
+    Y : ndarray of shape (n_samples, n_tasks)
+        Targets, as for :func:`solve_bcd`.
+    W : ndarray of shape (n_samples, n_tasks)
+        Normalised weights, as for :func:`solve_bcd`.
+    datafit : Logistic, SquaredHinge or Quadratic
+        The loss over the task-wise decision values.
+    penalty : GroupPenalty, TaskGroupPenalty or LpLqPenalty
+        The penalty over kernel blocks.
+    fit_intercept : bool, default=True
+        Start from the optimal intercepts (else from zero).
     """
     b = _start_intercept(Y, W, datafit, fit_intercept)
     R = datafit.gradient(np.broadcast_to(b, Y.shape), Y, W)
@@ -114,6 +151,27 @@ def optimality_violation(operator, alpha, intercept, Y, W, datafit, penalty,
     subdifferential over kernel blocks, measured in each block's metric, and
     of the intercepts' partial derivatives to zero, divided by the penalty
     level ``penalty.level`` (at least ``1e-12``).
+
+    Parameters
+    ----------
+    operator : GramStack or FactorStack
+        Training kernels.
+    alpha : ndarray of shape (n_kernels, n_samples, n_tasks)
+        Dual coefficients.
+    intercept : ndarray of shape (n_tasks,)
+        Intercepts.
+    Y : ndarray of shape (n_samples, n_tasks)
+        Targets, as for :func:`solve_bcd`.
+    W : ndarray of shape (n_samples, n_tasks)
+        Normalised weights, as for :func:`solve_bcd`.
+    datafit : Logistic, SquaredHinge or Quadratic
+        The loss over the task-wise decision values.
+    penalty : GroupPenalty, TaskGroupPenalty or LpLqPenalty
+        The penalty over kernel blocks.
+    fit_intercept : bool, default=True
+        Whether the intercepts are free (their optimality is then part of the certificate).
+    KA : ndarray of shape (n_kernels, n_samples, n_tasks), default=None
+        The products ``K_m alpha_m`` when already known.
 
     Returns
     -------
@@ -144,7 +202,9 @@ def solve_bcd(operator, Y, W, datafit, penalty, *, fit_intercept=True, tol=1e-4,
     W : ndarray of shape (n_samples, n_tasks)
         Non-negative weights; each column sums to 1 (``w_it / n_t``).
     datafit : Logistic, SquaredHinge or Quadratic
+        The loss over the task-wise decision values.
     penalty : GroupPenalty, TaskGroupPenalty or any penalty with a ``prox_scale``
+        The penalty over kernel blocks.
     fit_intercept : bool, default=True
         Fit an unpenalised intercept per task.
     tol : float, default=1e-4

@@ -256,11 +256,13 @@ def solve_lplq(operator, Y, W, datafit, penalty, *, fit_intercept=True, tol=1e-4
     W : ndarray of shape (n_samples, n_tasks)
         Non-negative weights; each column sums to 1 (as for :func:`solve_bcd`).
     datafit : Logistic, SquaredHinge or Quadratic
+        The loss over the task-wise decision values.
     penalty : LpLqPenalty
         ``lam * sum_m (sum_t ||f_tm||^q)^(p/q)``: p in (0, 1] (p < 1 sparser,
         not convex), q in [1, 2] (q = 2 shares the kernel weights across tasks,
         q = 1 decouples the tasks).
     fit_intercept : bool, default=True
+        Fit an unpenalised intercept per task.
     tol : float, default=1e-4
         Scale-free certificate (see :func:`mtmk.solvers.optimality_violation`)
         at which to stop.
@@ -269,6 +271,7 @@ def solve_lplq(operator, Y, W, datafit, penalty, *, fit_intercept=True, tol=1e-4
     n_reweight : int, default=20
         Maximum reweighting rounds for p < 1.
     verbose : int, default=0
+        Print the objective and certificate every ``verbose`` alternations.
 
     Returns
     -------

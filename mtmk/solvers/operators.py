@@ -41,6 +41,7 @@ class GramStack:
     Parameters
     ----------
     K : ndarray of shape (n_kernels, n_samples, n_samples)
+        The Gram matrices.
     """
 
     def __init__(self, K):
@@ -90,6 +91,7 @@ class FactorStack:
     Parameters
     ----------
     factors : list of ndarray of shape (n_samples, r_m)
+        The factors ``Phi_m``, one per kernel.
     """
 
     def __init__(self, factors):

@@ -99,8 +99,10 @@ class GroupPenalty(_BlockPenalty):
 
     Parameters
     ----------
-    lam_group : float
+    lam : float
+        Strength of the block norms (``lam_group`` of the estimators).
     lam_ridge : float, default=0.0
+        Strength of the squared RKHS-norm ridge.
     weights : ndarray of shape (n_kernels,), optional
         Per-kernel multipliers of ``lam_group``.
     """
@@ -141,8 +143,10 @@ class TaskGroupPenalty(_BlockPenalty):
 
     Parameters
     ----------
-    lam_group : float
+    lam : float
+        Strength of the block norms (``lam_group`` of the estimators).
     lam_ridge : float, default=0.0
+        Strength of the squared RKHS-norm ridge.
     weights : ndarray of shape (n_kernels,), optional
         Per-kernel multipliers of ``lam_group``.
     """
@@ -186,9 +190,13 @@ class LpLqPenalty(_BlockPenalty):
     Parameters
     ----------
     lam : float
+        Strength of the penalty.
     p : float in (0, 1]
+        Exponent over kernels (p < 1: sparser, not convex).
     q : float in [1, 2]
+        Exponent over tasks (q = 1 decouples the tasks).
     weights : ndarray of shape (n_kernels,), optional
+        Per-kernel multipliers of ``lam``.
     """
 
     def __init__(self, lam, p=1.0, q=2.0, weights=None):

@@ -19,11 +19,15 @@ def solve_cvxpy(operator, Y, W, datafit, penalty, *, fit_intercept=True, tol=1e-
     Parameters
     ----------
     operator : GramStack or FactorStack
+        Training kernels.
     Y, W : ndarray of shape (n_samples, n_tasks)
         Targets and normalised weights, as for :func:`solve_bcd`.
     datafit : Logistic, SquaredHinge or Quadratic
+        The loss over the task-wise decision values.
     penalty : GroupPenalty, TaskGroupPenalty or LpLqPenalty (p = 1)
+        The penalty over kernel blocks.
     fit_intercept : bool, default=True
+        Fit an unpenalised intercept per task.
     tol : float, default=1e-4
         Used only to report ``converged`` from the scale-free certificate.
     solver : str, optional

@@ -99,22 +99,26 @@ class ProjectionKernel:
 
 @dataclass
 class SparseKernelModel:
-    """A realised sparse multi-task kernel model (see the module docstring).
+    """A realised sparse multi-task kernel model.
 
     Build it with :func:`make_sparse_kernel_model`.
 
-    Attributes
+    Parameters
     ----------
     kernels : list of ProjectionKernel
         The dictionary of M candidate kernels.
     active_set : ndarray of int
         The true shared support S (indices into ``kernels``).
     centers : ndarray of shape (n_centers, n_features)
+        Centres of the true functions' kernel expansions.
     coef : ndarray of shape (n_active, n_centers, n_tasks)
         ``c_tm``, scaled so that ``||f*_tm||_H = signal``.
     design : {"gaussian", "uniform"}
+        Distribution of the covariates.
     n_features, n_tasks, family, signal
         The configuration.
+    config : dict
+        Every argument of :func:`make_sparse_kernel_model`.
     """
 
     kernels: list
@@ -130,17 +134,32 @@ class SparseKernelModel:
 
     @property
     def n_kernels(self):
+        """Number of candidate kernels M."""
         return len(self.kernels)
 
     def sample_X(self, n, random_state=None):
-        """Draw ``n`` covariate vectors from the design distribution."""
+        """Draw ``n`` covariate vectors from the design distribution.
+
+        Parameters
+        ----------
+        n : int
+            Number of draws.
+        random_state : int, RandomState instance or None, default=None
+            Seeds the draw.
+        """
         rng = check_random_state(random_state)
         if self.design == "gaussian":
             return rng.standard_normal((n, self.n_features))
         return rng.uniform(0.0, 1.0, (n, self.n_features))
 
     def logits(self, X):
-        """True logits ``f*_t(x)``, shape (n_samples, n_tasks)."""
+        """True logits ``f*_t(x)``, shape (n_samples, n_tasks).
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+            Covariates.
+        """
         X = np.asarray(X, dtype=float)
         F = np.zeros((X.shape[0], self.n_tasks))
         for k, m in enumerate(self.active_set):
@@ -155,6 +174,7 @@ class SparseKernelModel:
         n : int
             Number of samples.
         random_state : int, RandomState instance or None
+            Seeds the draw.
 
         Returns
         -------
@@ -176,6 +196,13 @@ class SparseKernelModel:
         probability ``sigmoid(-|f*|)`` and the best logistic loss is the
         entropy of ``sigmoid(f*)``.
 
+        Parameters
+        ----------
+        n_mc : int, default=200000
+            Monte Carlo draws of x.
+        random_state : int, RandomState instance or None, default=None
+            Seeds the draws.
+
         Returns
         -------
         dict with keys ``"zero_one"`` and ``"logistic"``
@@ -189,13 +216,30 @@ class SparseKernelModel:
 
         No normalisation, so the fitted RKHS norms are those of the model.
         ``n_components`` switches to Nystroem factors (large n).
+
+        Parameters
+        ----------
+        n_components : int or None, default=None
+            Rank of the Nystroem factors; ``None`` gives exact kernels.
+        random_state : int, RandomState instance or None, default=None
+            Seeds the Nystroem landmarks.
         """
         return KernelDictionary(rbf=0, laplacian=0, polynomial=(), linear=False,
                                 callables=list(self.kernels), normalize=None,
                                 n_components=n_components, random_state=random_state)
 
     def gram(self, A, B=None, kernels=None):
-        """Gram stack ``(n_kernels, len(A), len(B))`` of the chosen kernels."""
+        """Gram stack ``(n_kernels, len(A), len(B))`` of the chosen kernels.
+
+        Parameters
+        ----------
+        A : ndarray of shape (n_a, n_features)
+            Rows of the Gram matrices.
+        B : ndarray of shape (n_b, n_features), default=None
+            Columns; ``None`` means A.
+        kernels : sequence of int, default=None
+            Indices of the kernels; ``None`` means all.
+        """
         B = A if B is None else B
         index = range(self.n_kernels) if kernels is None else kernels
         return np.stack([self.kernels[m](A, B) for m in index])

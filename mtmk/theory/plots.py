@@ -24,7 +24,21 @@ def _se(values):
 
 
 def plot_error_vs_n(rows, summary, path, metric="estimation_error", family=None):
-    """Error against n (log-log) with fitted lines and predicted slopes."""
+    """Error against n (log-log) with fitted lines and predicted slopes.
+
+    Parameters
+    ----------
+    rows : list of dict
+        Results of :func:`simulate`.
+    summary : dict
+        Output of :func:`summarize`.
+    path : str or path-like
+        PNG file to write.
+    metric : str, default="estimation_error"
+        Result column on the vertical axis.
+    family : str or None, default=None
+        Kernel family to draw; ``None`` draws all.
+    """
     plt = _pyplot()
     entries = [e for e in summary["n_rates"] if e["metric"] == metric and e.get("slope") is not None
                and (family is None or e["family"] == family)]
@@ -62,7 +76,17 @@ def plot_error_vs_n(rows, summary, path, metric="estimation_error", family=None)
 
 
 def plot_error_vs_log_m(rows, summary, path):
-    """Estimation error against log M at fixed n, one curve per method and T."""
+    """Estimation error against log M at fixed n, one curve per method and T.
+
+    Parameters
+    ----------
+    rows : list of dict
+        Results of :func:`simulate`.
+    summary : dict
+        Output of :func:`summarize`.
+    path : str or path-like
+        PNG file to write.
+    """
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(7, 5))
     for k, e in enumerate(summary["kernel_count"]):
@@ -91,7 +115,15 @@ def plot_error_vs_log_m(rows, summary, path):
 
 
 def plot_support_vs_n(summary, path):
-    """Exact and top-s support recovery against n, one curve per method."""
+    """Exact and top-s support recovery against n, one curve per method.
+
+    Parameters
+    ----------
+    summary : dict
+        Output of :func:`summarize`.
+    path : str or path-like
+        PNG file to write.
+    """
     plt = _pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.5), sharey=True)
     entries = [e for e in summary["support"] if e["support_exact"] is not None]
@@ -117,7 +149,15 @@ def plot_support_vs_n(summary, path):
 
 
 def plot_rademacher(rademacher, path):
-    """sqrt(n) R_hat against sqrt(log M) (L1) and against M^{1/4} (Lq, q = 2)."""
+    """sqrt(n) R_hat against sqrt(log M) (L1) and against M^{1/4} (Lq, q = 2).
+
+    Parameters
+    ----------
+    rademacher : dict
+        The ``rademacher`` entry of :func:`summarize`'s output.
+    path : str or path-like
+        PNG file to write.
+    """
     plt = _pyplot()
     rows, fits = rademacher
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.5))
@@ -146,7 +186,17 @@ def plot_rademacher(rademacher, path):
 
 
 def plot_all(rows, summary, out_dir):
-    """Write every applicable figure into ``out_dir``; returns the file names."""
+    """Write every applicable figure into ``out_dir``; returns the file names.
+
+    Parameters
+    ----------
+    rows : list of dict
+        Results of :func:`simulate` or :func:`load_results`.
+    summary : dict
+        Output of :func:`summarize`.
+    out_dir : str or path-like
+        Directory of the PNG files.
+    """
     written = []
     families = sorted({e["family"] for e in summary["n_rates"]})
     for family in families:

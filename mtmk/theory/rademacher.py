@@ -39,6 +39,7 @@ def empirical_rademacher(grams, constraint="l1", q=2.0, radius=1.0, n_draws=500,
     n_draws : int, default=500
         Rademacher vectors drawn.
     random_state : int, RandomState instance or None
+        Seeds the sign vectors.
 
     Returns
     -------
@@ -95,11 +96,15 @@ def rademacher_curve(kernel_counts, n=200, family="polynomial", q=2.0, n_draws=5
     kernel_counts : sequence of int
         Dictionary sizes M (at least two distinct values).
     n : int, default=200
+        Sample size of the simulated data.
     family : str, default="polynomial"
+        Kernel family of the per-covariate kernels.
     q : float, default=2.0
         Exponent of the Lq constraint (q = 2 gives the ``M^{1/4}`` law).
     n_draws : int, default=500
+        Monte Carlo sign vectors per estimate.
     random_state : int, RandomState instance or None
+        Seeds the data and the sign vectors.
 
     Returns
     -------

@@ -21,7 +21,7 @@ from sklearn.utils import check_random_state
 class SlopeFit:
     """A fitted slope with its bootstrap percentile interval.
 
-    Attributes
+    Parameters
     ----------
     slope, intercept : float
         Least-squares line ``y = intercept + slope * x`` (on the transformed
@@ -33,6 +33,7 @@ class SlopeFit:
     n_points : int
         Observations used.
     confidence : float
+        Confidence level of the interval.
     """
 
     slope: float
@@ -44,10 +45,17 @@ class SlopeFit:
     confidence: float
 
     def contains(self, value):
-        """Whether ``value`` lies in the interval."""
+        """Whether ``value`` lies in the interval.
+
+        Parameters
+        ----------
+        value : float
+            The slope to test, e.g. a predicted one.
+        """
         return bool(self.ci_low <= value <= self.ci_high)
 
     def to_dict(self):
+        """The fields as a plain dict (for JSON)."""
         return asdict(self)
 
 
@@ -68,7 +76,9 @@ def fit_slope(x, y, n_boot=2000, confidence=0.95, random_state=None):
     n_boot : int, default=2000
         Bootstrap resamples.
     confidence : float, default=0.95
+        Confidence level of the interval.
     random_state : int, RandomState instance or None
+        Seeds the bootstrap.
 
     Returns
     -------
@@ -126,6 +136,15 @@ def fit_loglog_slope(x, y, **kwargs):
     ------
     ValueError
         If any x or y is not positive.
+
+    Parameters
+    ----------
+    x : array-like of shape (n_points,)
+        Positive abscissae.
+    y : array-like of shape (n_points,)
+        Positive observations.
+    **kwargs : dict
+        Passed to :func:`fit_slope`.
     """
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)

@@ -249,7 +249,9 @@ def summarize(rows, rademacher=None, n_boot=2000, random_state=0):
     rademacher : tuple (rows, fits) or None
         Output of :func:`mtmk.theory.rademacher_curve`.
     n_boot : int, default=2000
+        Bootstrap resamples per slope.
     random_state : int, default=0
+        Seeds the bootstraps.
 
     Returns
     -------

@@ -435,6 +435,11 @@ def load_results(path):
 
     Only complete cells (all their method rows present, every fit ``ok``) are
     returned; ``simulate`` reruns the others.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The ``results.csv`` written by :func:`simulate`.
     """
     rows = [_parse(r) for r in _read_csv(path)]
     return _complete(rows)
