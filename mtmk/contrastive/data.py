@@ -72,6 +72,14 @@ def make_latent_pairs(n_samples=1000, n_classes=10, latent_dim=8, n_features_x=3
     -------
     Bunch with X, Y, y, latent, matched (bool: correctly paired rows),
     Y_prompts, prompt_labels.
+
+    Examples
+    --------
+    >>> from mtmk.contrastive import MMCL, make_latent_pairs
+    >>> data = make_latent_pairs(n_samples=200, random_state=0)
+    >>> data.X.shape, data.Y.shape, data.y.shape
+    ((200, 32), (200, 24), (200,))
+    >>> U, V = MMCL(n_components=4).fit(data.X, data.Y).transform(data.X, data.Y)
     """
     rng = check_random_state(random_state)
     directions = rng.normal(size=(n_classes, latent_dim))

@@ -37,6 +37,14 @@ def infonce_mi(S):
     S : ndarray of shape (N, N)
         Critic values ``f(x_i, y_j)`` (e.g. ``U V^T / tau``), positives on the
         diagonal.
+
+    Examples
+    --------
+    >>> from mtmk.contrastive import gaussian_critic, infonce_mi, make_correlated_gaussians
+    >>> data = make_correlated_gaussians(n_samples=256, rho=0.9, random_state=0)
+    >>> S = gaussian_critic(data.X, data.Y, data.rho)
+    >>> bool(infonce_mi(S) <= np.log(256))                  # capped at log N
+    True
     """
     S = np.asarray(S, dtype=np.float64)
     return float(np.log(S.shape[0]) + np.mean(np.diag(S) - _logsumexp(S, 1)))
@@ -176,6 +184,13 @@ def principal_angles(A, B):
         Columns spanning the first subspace.
     B : ndarray of shape (d, r2)
         Columns spanning the second subspace.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mtmk.contrastive import principal_angles
+    >>> principal_angles(np.array([[1.0], [0.0]]), np.array([[1.0], [1.0]])).round(4)
+    array([0.7854])
     """
     from scipy.linalg import subspace_angles
     return np.sort(subspace_angles(np.asarray(A, float), np.asarray(B, float)))

@@ -45,6 +45,16 @@ class RandomFourierFeatures(TransformerMixin, BaseEstimator):
     random_weights_ : ndarray of shape (n_features_in, n_components)
     random_offset_ : ndarray of shape (n_components,)
     n_features_in_ : int
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.metrics.pairwise import rbf_kernel
+    >>> from mtmk.contrastive import RandomFourierFeatures
+    >>> X = np.random.default_rng(0).normal(size=(50, 3))
+    >>> Phi = RandomFourierFeatures(n_components=5000, gamma=0.2, random_state=0).fit_transform(X)
+    >>> bool(np.abs(Phi @ Phi.T - rbf_kernel(X, gamma=0.2)).max() < 0.1)
+    True
     """
 
     _parameter_constraints = {
@@ -113,6 +123,14 @@ class NystroemFeatures(TransformerMixin, BaseEstimator):
     kernel_dictionary_ : KernelDictionary
     n_features_out_ : int
     n_features_in_ : int
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mtmk.contrastive import NystroemFeatures
+    >>> X = np.random.default_rng(0).normal(size=(50, 3))
+    >>> NystroemFeatures(n_components=20, random_state=0).fit_transform(X).shape[0]
+    50
     """
 
     _parameter_constraints = dict(RandomFourierFeatures._parameter_constraints)

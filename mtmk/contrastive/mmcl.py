@@ -33,6 +33,15 @@ def contrastive_cross_covariance(X, Y):
         First view; row i is paired with row i of Y.
     Y : ndarray of shape (n, d2)
         Second view.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mtmk.contrastive import contrastive_cross_covariance
+    >>> rng = np.random.default_rng(0)
+    >>> X, Y = rng.normal(size=(20, 3)), rng.normal(size=(20, 2))
+    >>> np.allclose(contrastive_cross_covariance(X, Y), np.cov(X.T, Y.T)[:3, 3:])
+    True
     """
     n = X.shape[0]
     Xc = X - X.mean(axis=0)

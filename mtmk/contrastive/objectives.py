@@ -48,6 +48,15 @@ def normalize_rows(E, eps=1e-12):
     U : ndarray, same shape as E
     norms : ndarray of shape (n_rows, 1)
         The row norms (floored at ``eps``), needed by the backward pass.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mtmk.contrastive import normalize_rows
+    >>> U, norms = normalize_rows(np.array([[3.0, 4.0], [0.0, 2.0]]))
+    >>> U
+    array([[0.6, 0.8],
+           [0. , 1. ]])
     """
     norms = np.maximum(np.linalg.norm(E, axis=1, keepdims=True), eps)
     return E / norms, norms
@@ -83,6 +92,15 @@ def info_nce_loss(U, V, tau):
     -------
     loss : float
     dU, dV : ndarray of shape (N, k)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mtmk.contrastive import info_nce_loss, normalize_rows
+    >>> U = normalize_rows(np.eye(4))[0]
+    >>> loss, dU, dV = info_nce_loss(U, U, tau=0.1)      # perfectly aligned pairs
+    >>> bool(loss < 1e-3), dU.shape
+    (True, (4, 4))
     """
     _check_pair(U, V)
     n = U.shape[0]
@@ -155,6 +173,15 @@ def info_loob_loss(U, V, tau):
     -------
     loss : float
     dU, dV : ndarray of shape (N, k)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mtmk.contrastive import info_loob_loss, normalize_rows
+    >>> U = normalize_rows(np.eye(4))[0]
+    >>> loss, dU, dV = info_loob_loss(U, U, tau=0.1)     # no cap at log N: far below 0
+    >>> bool(loss < -10)
+    True
     """
     _check_pair(U, V)
     n = U.shape[0]

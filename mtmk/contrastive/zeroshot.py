@@ -48,6 +48,15 @@ def zero_shot_predict(U, C, classes=None):
         Prototypes from :func:`class_prototypes`.
     classes : array-like of shape (n_classes,), default=None
         Labels of the prototypes; ``None`` returns indices.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mtmk.contrastive import class_prototypes, zero_shot_predict
+    >>> prompts = np.array([[1.0, 0.1], [0.9, -0.1], [0.0, 1.0]])
+    >>> classes, C = class_prototypes(prompts, ["cat", "cat", "dog"])
+    >>> zero_shot_predict(np.array([[0.8, 0.2], [0.1, 0.9]]), C, classes)
+    array(['cat', 'dog'], dtype='<U3')
     """
     index = np.argmax(np.asarray(U) @ np.asarray(C).T, axis=1)
     return index if classes is None else np.asarray(classes)[index]
@@ -106,6 +115,15 @@ def recall_at_k(U, V, k=(1, 5, 10)):
     -------
     dict
         ``{"x_to_y": {k: recall}, "y_to_x": {k: recall}}``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mtmk.contrastive import recall_at_k
+    >>> U = np.eye(3)
+    >>> V = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.0, 1.0, 0.0]])
+    >>> recall_at_k(U, V, k=[1, 2])["x_to_y"]
+    {1: 0.3333333333333333, 2: 1.0}
     """
     U = np.asarray(U, dtype=np.float64)
     V = np.asarray(V, dtype=np.float64)

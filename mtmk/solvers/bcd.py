@@ -101,6 +101,23 @@ def objective(operator, alpha, intercept, Y, W, datafit, penalty):
         The loss over the task-wise decision values.
     penalty : GroupPenalty, TaskGroupPenalty or LpLqPenalty
         The penalty over kernel blocks.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import load_iris
+    >>> from mtmk import KernelDictionary
+    >>> from mtmk.solvers import GramStack, GroupPenalty, Logistic, lam_max, solve_bcd
+    >>> X, y = load_iris(return_X_y=True)
+    >>> operator = GramStack(KernelDictionary(rbf=2, polynomial=()).fit(X).gram())
+    >>> Y = np.where(np.eye(3)[y] > 0, 1.0, -1.0)           # one-vs-rest tasks, signs
+    >>> W = np.full(Y.shape, 1 / len(y))                    # columns sum to 1
+    >>> from mtmk.solvers import objective
+    >>> penalty = GroupPenalty(0.02)
+    >>> result = solve_bcd(operator, Y, W, Logistic(), penalty)
+    >>> value = objective(operator, result.alpha, result.intercept, Y, W, Logistic(), penalty)
+    >>> bool(np.isclose(value, result.objective))
+    True
     """
     KA = _products(operator, alpha)
     return datafit.value(KA.sum(axis=0) + intercept, Y, W) + penalty.value(_task_norms(alpha, KA))
@@ -130,6 +147,21 @@ def lam_max(operator, Y, W, datafit, penalty, fit_intercept=True):
         The penalty over kernel blocks.
     fit_intercept : bool, default=True
         Start from the optimal intercepts (else from zero).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import load_iris
+    >>> from mtmk import KernelDictionary
+    >>> from mtmk.solvers import GramStack, GroupPenalty, Logistic, lam_max, solve_bcd
+    >>> X, y = load_iris(return_X_y=True)
+    >>> operator = GramStack(KernelDictionary(rbf=2, polynomial=()).fit(X).gram())
+    >>> Y = np.where(np.eye(3)[y] > 0, 1.0, -1.0)           # one-vs-rest tasks, signs
+    >>> W = np.full(Y.shape, 1 / len(y))                    # columns sum to 1
+    >>> top = lam_max(operator, Y, W, Logistic(), GroupPenalty(1.0))
+    >>> result = solve_bcd(operator, Y, W, Logistic(), GroupPenalty(top))
+    >>> float(np.abs(result.alpha).max())                   # at lam_max every block is zero
+    0.0
     """
     b = _start_intercept(Y, W, datafit, fit_intercept)
     R = datafit.gradient(np.broadcast_to(b, Y.shape), Y, W)
@@ -176,6 +208,24 @@ def optimality_violation(operator, alpha, intercept, Y, W, datafit, penalty,
     Returns
     -------
     float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import load_iris
+    >>> from mtmk import KernelDictionary
+    >>> from mtmk.solvers import GramStack, GroupPenalty, Logistic, lam_max, solve_bcd
+    >>> X, y = load_iris(return_X_y=True)
+    >>> operator = GramStack(KernelDictionary(rbf=2, polynomial=()).fit(X).gram())
+    >>> Y = np.where(np.eye(3)[y] > 0, 1.0, -1.0)           # one-vs-rest tasks, signs
+    >>> W = np.full(Y.shape, 1 / len(y))                    # columns sum to 1
+    >>> from mtmk.solvers import optimality_violation
+    >>> penalty = GroupPenalty(0.02)
+    >>> result = solve_bcd(operator, Y, W, Logistic(), penalty, tol=1e-6)
+    >>> v = optimality_violation(operator, result.alpha, result.intercept, Y, W, Logistic(),
+    ...                          penalty)
+    >>> bool(v <= 1e-6)
+    True
     """
     if KA is None:
         KA = _products(operator, alpha)
@@ -222,6 +272,23 @@ def solve_bcd(operator, Y, W, datafit, penalty, *, fit_intercept=True, tol=1e-4,
     Returns
     -------
     SolverResult
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import load_iris
+    >>> from mtmk import KernelDictionary
+    >>> from mtmk.solvers import GramStack, GroupPenalty, Logistic, lam_max, solve_bcd
+    >>> X, y = load_iris(return_X_y=True)
+    >>> operator = GramStack(KernelDictionary(rbf=2, polynomial=()).fit(X).gram())
+    >>> Y = np.where(np.eye(3)[y] > 0, 1.0, -1.0)           # one-vs-rest tasks, signs
+    >>> W = np.full(Y.shape, 1 / len(y))                    # columns sum to 1
+    >>> top = lam_max(operator, Y, W, Logistic(), GroupPenalty(1.0))
+    >>> result = solve_bcd(operator, Y, W, Logistic(), GroupPenalty(0.1 * top))
+    >>> bool(result.converged), bool(result.violation <= 1e-4)
+    (True, True)
+    >>> int(np.count_nonzero(result.block_norms))           # kernels kept, for all tasks
+    1
     """
     state = _State(operator, Y, W, datafit, penalty, alpha0, intercept0, fit_intercept)
     anderson = Anderson(anderson_depth) if anderson_depth > 0 else None
@@ -304,6 +371,23 @@ def solve_path(operator, Y, W, datafit, penalty, lams, *, fit_intercept=True, to
     Returns
     -------
     list of SolverResult
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import load_iris
+    >>> from mtmk import KernelDictionary
+    >>> from mtmk.solvers import GramStack, GroupPenalty, Logistic, lam_max, solve_bcd
+    >>> X, y = load_iris(return_X_y=True)
+    >>> operator = GramStack(KernelDictionary(rbf=2, polynomial=()).fit(X).gram())
+    >>> Y = np.where(np.eye(3)[y] > 0, 1.0, -1.0)           # one-vs-rest tasks, signs
+    >>> W = np.full(Y.shape, 1 / len(y))                    # columns sum to 1
+    >>> from mtmk import lam_group_grid
+    >>> from mtmk.solvers import solve_path
+    >>> lams = lam_group_grid(lam_max(operator, Y, W, Logistic(), GroupPenalty(1.0)), n_lams=4)
+    >>> results = solve_path(operator, Y, W, Logistic(), GroupPenalty(1.0), lams)
+    >>> [int(np.count_nonzero(r.block_norms)) for r in results]   # kernels enter as lam falls
+    [0, 1, 1, 1]
     """
     results, alpha, intercept = [], None, None
     for lam in lams:

@@ -42,6 +42,24 @@ def solve_cvxpy(operator, Y, W, datafit, penalty, *, fit_intercept=True, tol=1e-
         The dual coefficients are the minimum-norm ``alpha_m`` with
         ``L_m^T alpha_m = V_m`` (so ``K_m alpha_m = L_m V_m``), which holds for
         any factor with independent columns, orthogonal or not.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import load_iris
+    >>> from mtmk import KernelDictionary
+    >>> from mtmk.solvers import GramStack, GroupPenalty, Logistic, lam_max, solve_bcd
+    >>> X, y = load_iris(return_X_y=True)
+    >>> operator = GramStack(KernelDictionary(rbf=2, polynomial=()).fit(X).gram())
+    >>> Y = np.where(np.eye(3)[y] > 0, 1.0, -1.0)           # one-vs-rest tasks, signs
+    >>> W = np.full(Y.shape, 1 / len(y))                    # columns sum to 1
+    >>> from mtmk.solvers import solve_cvxpy
+    >>> X, Y, W = X[::3], Y[::3], np.full((50, 3), 1 / 50)
+    >>> operator = GramStack(KernelDictionary(rbf=2, polynomial=()).fit(X).gram())
+    >>> native = solve_bcd(operator, Y, W, Logistic(), GroupPenalty(0.02), tol=1e-6)
+    >>> exact = solve_cvxpy(operator, Y, W, Logistic(), GroupPenalty(0.02))
+    >>> bool(abs(exact.objective - native.objective) <= 1e-6 * native.objective)
+    True
     """
     import cvxpy as cp
 

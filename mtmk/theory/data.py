@@ -50,6 +50,12 @@ def predicted_n_slope(family):
     Returns
     -------
     float
+
+    Examples
+    --------
+    >>> from mtmk.theory import predicted_n_slope
+    >>> predicted_n_slope("polynomial"), round(predicted_n_slope("laplacian"), 4)
+    (-1.0, -0.6667)
     """
     slopes = {"polynomial": -1.0, "linear": -1.0, "rbf": -1.0, "laplacian": -2.0 / 3.0}
     if family not in slopes:

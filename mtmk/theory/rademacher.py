@@ -47,6 +47,16 @@ def empirical_rademacher(grams, constraint="l1", q=2.0, radius=1.0, n_draws=500,
         Estimated ``R_hat``.
     stderr : float
         Its Monte Carlo standard error.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mtmk.theory import empirical_rademacher
+    >>> X = np.random.default_rng(0).normal(size=(100, 4))
+    >>> K = np.stack([np.outer(X[:, j], X[:, j]) for j in range(4)])
+    >>> mean, stderr = empirical_rademacher(K, n_draws=200, random_state=0)
+    >>> bool(mean > 10 * stderr > 0)
+    True
     """
     K = np.asarray(grams, dtype=float)
     if K.ndim != 3 or K.shape[1] != K.shape[2] or K.shape[0] == 0:

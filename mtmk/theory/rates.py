@@ -145,6 +145,16 @@ def fit_loglog_slope(x, y, **kwargs):
         Positive observations.
     **kwargs : dict
         Passed to :func:`fit_slope`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mtmk.theory import fit_loglog_slope
+    >>> n = np.repeat([100.0, 200.0, 400.0, 800.0], 3)
+    >>> error = 5.0 / n * np.exp(np.random.default_rng(0).normal(0, 0.05, n.size))
+    >>> fit = fit_loglog_slope(n, error, random_state=0)
+    >>> round(fit.slope, 1), fit.contains(-1.0)
+    (-1.0, True)
     """
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
