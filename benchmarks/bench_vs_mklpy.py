@@ -67,7 +67,7 @@ def _load(dataset):
     from sklearn.model_selection import train_test_split
     from sklearn.preprocessing import StandardScaler
 
-    from mtmk.kernels import KernelDictionary
+    from mtmk import KernelDictionary
     X, y = getattr(datasets, f"load_{dataset}")(return_X_y=True)
     Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.3, stratify=y, random_state=0)
     scaler = StandardScaler().fit(Xtr)
@@ -95,7 +95,7 @@ def _mklpy_fit(method):
 def _mtmk_fit(method):
     import numpy as np
 
-    from mtmk.mkl import (
+    from mtmk import (
         AlignfMKLClassifier,
         AverageMKLClassifier,
         EasyMKLClassifier,
@@ -123,7 +123,7 @@ def child(dataset, library, method):
         import MKLpy.algorithms  # noqa: F401
         make = _mklpy_fit
     else:
-        import mtmk.mkl  # noqa: F401
+        import mtmk  # noqa: F401
         make = _mtmk_fit
     Ktr, Kte, ytr, yte = _load(dataset)
     out = {"rss_mib": None, "n_train": int(len(ytr)), "n_classes": int(len(set(ytr)))}

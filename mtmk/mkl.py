@@ -165,7 +165,7 @@ class AverageMKLClassifier(_BaseMKL):
     Examples
     --------
     >>> from sklearn.datasets import load_iris
-    >>> from mtmk.mkl import AverageMKLClassifier
+    >>> from mtmk import AverageMKLClassifier
     >>> X, y = load_iris(return_X_y=True)
     >>> clf = AverageMKLClassifier().fit(X, y)
     >>> clf.kernel_weights_.round(2).tolist()[:3]
@@ -239,7 +239,7 @@ class EasyMKLClassifier(_BaseMKL):
     >>> from sklearn.datasets import load_breast_cancer
     >>> from sklearn.pipeline import make_pipeline
     >>> from sklearn.preprocessing import StandardScaler
-    >>> from mtmk.mkl import EasyMKLClassifier
+    >>> from mtmk import EasyMKLClassifier
     >>> X, y = load_breast_cancer(return_X_y=True)
     >>> clf = make_pipeline(StandardScaler(), EasyMKLClassifier()).fit(X, y)
     >>> bool(clf.score(X, y) > 0.95)
@@ -319,7 +319,7 @@ class AlignfMKLClassifier(_BaseMKL):
     >>> from sklearn.datasets import load_wine
     >>> from sklearn.pipeline import make_pipeline
     >>> from sklearn.preprocessing import StandardScaler
-    >>> from mtmk.mkl import AlignfMKLClassifier
+    >>> from mtmk import AlignfMKLClassifier
     >>> X, y = load_wine(return_X_y=True)
     >>> clf = make_pipeline(StandardScaler(), AlignfMKLClassifier()).fit(X, y)
     >>> bool(clf.score(X, y) > 0.95)
@@ -397,7 +397,7 @@ class SimpleMKLClassifier(_BaseMKL):
     Examples
     --------
     >>> from sklearn.datasets import load_iris
-    >>> from mtmk.mkl import SimpleMKLClassifier
+    >>> from mtmk import SimpleMKLClassifier
     >>> X, y = load_iris(return_X_y=True)
     >>> clf = SimpleMKLClassifier().fit(X, y)
     >>> bool(abs(clf.kernel_weights_.sum() - 1) < 1e-9 and clf.score(X, y) > 0.9)
@@ -481,7 +481,7 @@ class LpMKLClassifier(_BaseMKL):
     Examples
     --------
     >>> from sklearn.datasets import load_iris
-    >>> from mtmk.mkl import LpMKLClassifier
+    >>> from mtmk import LpMKLClassifier
     >>> X, y = load_iris(return_X_y=True)
     >>> clf = LpMKLClassifier(p=2).fit(X, y)
     >>> clf.task_kernel_weights_.shape

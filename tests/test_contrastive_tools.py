@@ -5,6 +5,8 @@ import pytest
 
 from mtmk.contrastive import (
     ContrastiveAligner,
+    NystroemFeatures,
+    RandomFourierFeatures,
     ajne_prentice,
     class_prototypes,
     effective_eigenvalues,
@@ -23,7 +25,6 @@ from mtmk.contrastive import (
     zero_shot_classify,
     zero_shot_predict,
 )
-from mtmk.contrastive.encoders import NystroemFeatures, RandomFourierFeatures
 
 
 def test_class_prototypes_and_zero_shot_rule():

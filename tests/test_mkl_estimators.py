@@ -10,11 +10,11 @@ from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from mtmk.kernels import KernelDictionary
-from mtmk.mkl import (
+from mtmk import (
     AlignfMKLClassifier,
     AverageMKLClassifier,
     EasyMKLClassifier,
+    KernelDictionary,
     LpMKLClassifier,
     SimpleMKLClassifier,
 )

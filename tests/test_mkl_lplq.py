@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from sklearn.exceptions import ConvergenceWarning
 
-from mtmk.kernels import KernelDictionary
+from mtmk import KernelDictionary
 from mtmk.solvers import (
     GramStack,
     GroupPenalty,

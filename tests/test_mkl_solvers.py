@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from sklearn.exceptions import ConvergenceWarning
 
-from mtmk.kernels import KernelDictionary
+from mtmk import KernelDictionary
 from mtmk.solvers.alignf import alignment_matrix, solve_alignf
 from mtmk.solvers.easymkl import solve_easymkl
 from mtmk.solvers.mkl_reference import alignf_cvxpy, easymkl_cvxpy, lp_mkl_cvxpy, simplemkl_cvxpy
