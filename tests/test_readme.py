@@ -205,3 +205,47 @@ def test_paper_rates_table():
                 entry = entry["upper_half"]
             for shown, value in zip(numbers(cell), _slope_cells(entry)):
                 check(shown, value, f"paper {row[0]} {method}")
+
+
+def test_alignment_sharing_table():
+    from mtmk.stats import mean_interval
+
+    rows = read_csv("alignment_sharing.csv")
+    protocols = {
+        "paper (lam_group 0.04 for both, 50 texts per task)": "paper (lam_group 0.04, 50",
+        "lam_group tuned per method by nested 3-fold CV": "tuned (nested CV",
+        "paper, 20 texts per task": "(20 texts",
+        "paper, 10 texts per task": "(10 texts",
+    }
+    table = table_after("| protocol | all rows | images | texts |")
+    assert [r[0] for r in table] == list(protocols)
+    for protocol, *cells in table:
+        seeds = [r for r in rows if protocols[protocol] in r["protocol"]]
+        assert len(seeds) == 5, protocol
+        for cell, side in zip(cells, ("all", "image", "text")):
+            diff = [float(r[f"mtmk_{side}"]) - float(r[f"single_{side}"]) for r in seeds]
+            mean, _, low, high = mean_interval(diff)
+            for shown, value in zip(numbers(cell), (mean, low, high)):
+                check(shown, value, f"sharing {protocol} {side}")
+
+
+def test_mfeat_alignment_table():
+    rows = {(r["tuning"], r["comparison"].split(" - ")[0], r["modality"]): r
+            for r in read_csv("alignment_mfeat_differences.csv")}
+    table = table_after("| pix vs Fourier | all rows | images | texts |")
+    assert len(table) == 6
+    for label, *cells in table:
+        variant, tuning = label.split(", ")
+        tuning = tuning.split()[0]  # "fixed penalties" -> "fixed"
+        for cell, modality in zip(cells, ("all", "image", "text")):
+            row = rows[(tuning, f"MTMK {variant}", modality)]
+            for shown, column in zip(numbers(cell), ("mean", "low", "high")):
+                check(shown, float(row[column]), f"mfeat {label} {modality}")
+
+
+def test_contrastive_timing_sentence():
+    seconds = {r["loss"]: float(r["seconds"]) for r in read_csv("contrastive_timing.csv")}
+    sentence = README[README.index("Training `ContrastiveAligner` on 10,000 pairs"):][:200]
+    shown = numbers(sentence[sentence.index("CLIP"):])[:4]
+    for printed, loss in zip(shown, ("clip", "clip_reg", "infoloob", "cloob")):
+        check(printed, seconds[loss], f"timing {loss}")
