@@ -12,7 +12,7 @@ library, loads the data, computes the kernels, then fits 3 times:
   numpy Gram matrices to torch tensors, which its API requires; for mtmk
   including the validation of the precomputed stack, reported separately as
   ``validate_s``: the symmetry and shifted-Cholesky PSD check of
-  ``mtmk.kernels.check_gram_stack``, timed once in the same subprocess);
+  the kernel stack check of ``kernels="precomputed"``, timed once in the same subprocess);
 - peak memory: the subprocess's peak RSS (``getrusage(RUSAGE_SELF).ru_maxrss``
   read at its end, the figure ``RUSAGE_CHILDREN`` gives the parent) minus the
   peak RSS of a baseline subprocess of the same library that does the imports,

@@ -6,7 +6,9 @@ import os
 import numpy as np
 import pytest
 
-from mtmk.theory import cli, load_results, simulate, sweep
+import mtmk.theory.cli as cli
+import mtmk.theory.sweep as sweep
+from mtmk.theory import load_results, simulate
 
 TINY = dict(n=[60, 90], n_features=4, n_kernels=5, n_tasks=2, methods=[("mtmk_l1", "mtmk_l2")])
 METRICS = ("estimation_error", "excess_logistic", "excess_zero_one", "bayes_zero_one",

@@ -5,7 +5,7 @@ learned linear head ``W``.  The maps are
 
 * ``"linear"``: the (standardised) inputs themselves;
 * ``"nystroem"``: Nystroem features of an RBF kernel, taken from the
-  toolkit's :class:`~mtmk.kernels.KernelDictionary` (no second kernel code);
+  toolkit's :class:`~mtmk.KernelDictionary` (no second kernel code);
 * ``"rff"``: random Fourier features of the same RBF kernel
   (Rahimi and Recht), written here because the core has none.
 """

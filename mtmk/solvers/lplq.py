@@ -10,7 +10,7 @@ For p = 1 and q = 2 this is exactly MTMK's objective with ``lam_group = lam``
 and ``lam_ridge = 0`` (``r_m`` is MTMK's block norm ``N_m``), which the test
 suite checks against :func:`mtmk.solvers.solve_bcd`.  The paper uses SVMs
 (hinge loss) inside; here the datafit is any twice-differentiable one of
-:mod:`mtmk.solvers.datafits`, so that the p = 1, q = 2 case with the logistic
+:class:`~mtmk.solvers.Logistic`, so that the p = 1, q = 2 case with the logistic
 datafit is the MTMK problem itself, not merely the same penalty.  For p < 1 the
 penalty is the paper's ``sum_m r_m^p`` (``(sum_m r_m^p)^(1/p)`` is a monotone
 transform of it: same constrained problems, another scale of ``lam``).

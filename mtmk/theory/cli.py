@@ -1,4 +1,4 @@
-"""Command line: ``python -m mtmk.theory.cli simulate --preset quick --out DIR``.
+"""Command line: ``python -m mtmk simulate --preset quick --out DIR``.
 
 Writes ``DIR/results.csv`` (one row per fit, appended as cells finish; a
 rerun skips finished cells), ``DIR/summary.md`` (the tables below as

@@ -123,7 +123,7 @@ def rademacher_curve(kernel_counts, n=200, family="polynomial", q=2.0, n_draws=5
         ``stderr``.
     fits : dict
         ``"l1_vs_sqrt_log_M"`` and ``"lq_vs_M_quarter"`` (the predictor for Lq
-        is ``M^{1/(2r)}``): :class:`~mtmk.theory.rates.SlopeFit` as dicts
+        is ``M^{1/(2r)}``): :class:`~mtmk.theory.SlopeFit` as dicts
         (slope, interval, R^2).
     """
     counts = sorted({int(m) for m in kernel_counts})

@@ -1,7 +1,7 @@
 """Rate fits: slopes with bootstrap confidence intervals, compared with theory.
 
 - error against n: slope of log(error) on log(n), predicted by
-  :func:`mtmk.theory.data.predicted_n_slope` (-1 for finite-rank kernels);
+  :func:`mtmk.theory.predicted_n_slope` (-1 for finite-rank kernels);
 - error against log M at fixed n: slope of error on log(M); the MTMK bound
   ``s (delta^2 + log M / (n T))`` [reconstructed] predicts a
   positive slope proportional to ``s / (n T)``;

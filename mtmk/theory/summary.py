@@ -3,7 +3,7 @@
 Experiments are recognised by the prefix of their ``experiment`` label:
 
 - ``rate_n...``: error against n on log-log axes, one slope per method and
-  design, compared with :func:`~mtmk.theory.data.predicted_n_slope`;
+  design, compared with :func:`~mtmk.theory.predicted_n_slope`;
 - ``kernels_M...``: error against log M at fixed n (predicted: a positive
   slope proportional to ``s / (n T)``), the L2 minus L1 slope difference, and,
   when several T are present, the 1/T effect (log of the log-M slope against
@@ -12,7 +12,7 @@ Experiments are recognised by the prefix of their ``experiment`` label:
 - ``covariates_p...``: error against log p (one kernel per covariate);
 - ``support...``: support recovery against n, and paired differences (over
   cells) of exact recovery between MTMK-L1 and the other methods that can
-  select kernels (:data:`~mtmk.theory.sweep.SELECTING`; the L2 variant keeps
+  select kernels (the L2 variant keeps
   every kernel, so it is reported but never compared).
 
 The MTMK rate these predictions come from is a reconstruction: the theorem
