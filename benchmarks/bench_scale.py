@@ -246,7 +246,6 @@ def main(argv=None):
     print_table(exact, ["engine", "tol_given", "gram_seconds", "fit_seconds", "ratio", "sweeps",
                         "own_certificate", "certificate", "reached_certificate",
                         "objective_gap", "fit_peak_mib"])
-    print("(aim: ratio <= 2 after)")
 
     print("\n2. warm-started path of 20 values / one fit at the smallest")
     path = path_versus_fit()
