@@ -51,7 +51,7 @@ from sklearn.model_selection import GridSearchCV, StratifiedKFold  # noqa: E402
 from sklearn.svm import SVC  # noqa: E402
 
 from mtmk import KernelDictionary, LpMKLClassifier, MTMKClassifier, MTMKClassifierCV  # noqa: E402
-from mtmk.demo import digits_split, mean_task_auc  # noqa: E402
+from mtmk._demo import digits_split, mean_task_auc  # noqa: E402
 
 N_LAMS, CV_FOLDS = 8, 3
 

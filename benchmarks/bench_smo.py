@@ -34,8 +34,8 @@ from sklearn.datasets import load_digits  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
 from mtmk import KernelDictionary  # noqa: E402
-from mtmk.solvers.mkl_reference import lp_mkl_cvxpy  # noqa: E402
-from mtmk.solvers.smo import DenseColumns, RBFColumns, solve_smo  # noqa: E402
+from mtmk.solvers._mkl_reference import lp_mkl_cvxpy  # noqa: E402
+from mtmk.solvers._smo import DenseColumns, RBFColumns, solve_smo  # noqa: E402
 
 
 def versus_cvxpy(n=1000):

@@ -19,10 +19,10 @@ def main(argv=None):
     if args.command == "demo":
         if rest:
             parser.error(f"unrecognized arguments: {' '.join(rest)}")
-        from .demo import main as demo
+        from ._demo import main as demo
         return demo()
     if args.command == "simulate":
-        from .theory.cli import main as simulate
+        from .theory._cli import main as simulate
         return simulate(["simulate", *rest])
     from .alignment import main as align
     return align(rest)

@@ -24,9 +24,9 @@ from sklearn.svm import SVC
 from sklearn.utils import Bunch, check_random_state
 from threadpoolctl import threadpool_limits
 
+from ._kernels import KernelDictionary
+from ._multitask import MTMKClassifier
 from .datasets import MODALITIES, make_alignment_data
-from .kernels import KernelDictionary
-from .multitask import MTMKClassifier
 
 __all__ = ["METHODS", "alignment_table", "default_methods", "to_markdown"]
 

@@ -12,8 +12,8 @@ from mtmk.contrastive import (
     info_nce_loss,
     normalize_rows,
 )
-from mtmk.contrastive.aligner import head_loss_and_gradients
-from mtmk.contrastive.objectives import (
+from mtmk.contrastive._aligner import head_loss_and_gradients
+from mtmk.contrastive._objectives import (
     _hopfield_backward,
     _hopfield_forward,
     normalize_rows_backward,

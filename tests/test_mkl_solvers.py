@@ -6,11 +6,11 @@ import pytest
 from sklearn.exceptions import ConvergenceWarning
 
 from mtmk import KernelDictionary
-from mtmk.solvers.alignf import alignment_matrix, solve_alignf
-from mtmk.solvers.easymkl import solve_easymkl
-from mtmk.solvers.mkl_reference import alignf_cvxpy, easymkl_cvxpy, lp_mkl_cvxpy, simplemkl_cvxpy
-from mtmk.solvers.simplemkl import quadratic_forms, solve_simplemkl
-from mtmk.solvers.smo import DenseColumns, RBFColumns, lp_weights, solve_smo
+from mtmk.solvers._alignf import alignment_matrix, solve_alignf
+from mtmk.solvers._easymkl import solve_easymkl
+from mtmk.solvers._mkl_reference import alignf_cvxpy, easymkl_cvxpy, lp_mkl_cvxpy, simplemkl_cvxpy
+from mtmk.solvers._simplemkl import quadratic_forms, solve_simplemkl
+from mtmk.solvers._smo import DenseColumns, RBFColumns, lp_weights, solve_smo
 
 
 def problem(seed, n=40):
@@ -130,7 +130,7 @@ def test_alignf_matches_cvxpy_and_is_nonnegative(seed):
 @pytest.mark.parametrize("first", [1.0, -1.0])
 def test_direct_libsvm_matches_svc(first):
     """The private-binding path returns SVC's solution (signs, support, intercept)."""
-    import mtmk.solvers.svm as svm
+    import mtmk.solvers._svm as svm
     _, K, s, c = problem(5, n=50)
     s = s.copy()
     s[0] = first

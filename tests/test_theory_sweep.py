@@ -6,8 +6,8 @@ import os
 import numpy as np
 import pytest
 
-import mtmk.theory.cli as cli
-import mtmk.theory.sweep as sweep
+import mtmk.theory._cli as cli
+import mtmk.theory._sweep as sweep
 from mtmk.theory import load_results, simulate
 
 TINY = dict(n=[60, 90], n_features=4, n_kernels=5, n_tasks=2, methods=[("mtmk_l1", "mtmk_l2")])

@@ -14,15 +14,15 @@ Plus objectives with gradients, zero-shot classification and retrieval,
 diagnostics and synthetic data models.
 """
 
-from .aligner import ContrastiveAligner
-from .data import (
+from ._aligner import ContrastiveAligner
+from ._data import (
                    gaussian_critic,
                    make_cooccurrence_pairs,
                    make_correlated_gaussians,
                    make_latent_pairs,
                    make_nakada_linear,
 )
-from .diagnostics import (
+from ._diagnostics import (
                    ajne_prentice,
                    effective_eigenvalues,
                    infoloob_mi,
@@ -33,9 +33,9 @@ from .diagnostics import (
                    sin_theta_distance,
                    uniformity,
 )
-from .encoders import NystroemFeatures, RandomFourierFeatures, median_gamma
-from .mmcl import MMCL, contrastive_cross_covariance, contrastive_weights
-from .objectives import (
+from ._encoders import NystroemFeatures, RandomFourierFeatures, median_gamma
+from ._mmcl import MMCL, contrastive_cross_covariance, contrastive_weights
+from ._objectives import (
                    clip_regularized_loss,
                    cloob_loss,
                    hopfield_retrieval,
@@ -43,7 +43,7 @@ from .objectives import (
                    info_nce_loss,
                    normalize_rows,
 )
-from .zeroshot import class_prototypes, recall_at_k, zero_shot_classify, zero_shot_predict
+from ._zeroshot import class_prototypes, recall_at_k, zero_shot_classify, zero_shot_predict
 
 __all__ = [
     "ContrastiveAligner", "MMCL",

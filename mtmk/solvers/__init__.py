@@ -7,12 +7,12 @@ alternation for the lp-lq penalty, :func:`solve_cvxpy` the exact reference for
 every combination; all return a :class:`SolverResult`.
 """
 
-from .bcd import SolverResult, lam_max, objective, optimality_violation, solve_bcd, solve_path
-from .datafits import Logistic, Quadratic, SquaredHinge
-from .lplq import solve_lplq
-from .operators import FactorStack, GramStack
-from .penalties import GroupPenalty, LpLqPenalty, TaskGroupPenalty
-from .reference import solve_cvxpy
+from ._bcd import SolverResult, lam_max, objective, optimality_violation, solve_bcd, solve_path
+from ._datafits import Logistic, Quadratic, SquaredHinge
+from ._lplq import solve_lplq
+from ._operators import FactorStack, GramStack
+from ._penalties import GroupPenalty, LpLqPenalty, TaskGroupPenalty
+from ._reference import solve_cvxpy
 
 __all__ = ["FactorStack", "GramStack", "GroupPenalty", "Logistic", "LpLqPenalty", "Quadratic",
            "SolverResult", "SquaredHinge", "TaskGroupPenalty", "lam_max", "objective",

@@ -17,18 +17,18 @@ The MTMK rate ``s (delta_{n,p}^2 + log M / (n T))`` is a reconstruction: the
 theorem text of the MTMK paper was not available.
 """
 
-from .data import SparseKernelModel, excess_risks, make_sparse_kernel_model, predicted_n_slope
-from .plots import (
+from ._data import SparseKernelModel, excess_risks, make_sparse_kernel_model, predicted_n_slope
+from ._plots import (
                     plot_all,
                     plot_error_vs_log_m,
                     plot_error_vs_n,
                     plot_rademacher,
                     plot_support_vs_n,
 )
-from .rademacher import empirical_rademacher, rademacher_curve
-from .rates import SlopeFit, fit_loglog_slope, fit_slope
-from .summary import summarize
-from .sweep import load_results, simulate
+from ._rademacher import empirical_rademacher, rademacher_curve
+from ._rates import SlopeFit, fit_loglog_slope, fit_slope
+from ._summary import summarize
+from ._sweep import load_results, simulate
 
 __all__ = ["SparseKernelModel", "make_sparse_kernel_model", "excess_risks",
            "predicted_n_slope", "simulate", "load_results", "fit_slope",

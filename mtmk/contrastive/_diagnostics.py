@@ -3,7 +3,7 @@
 import numpy as np
 from sklearn.utils import check_random_state
 
-from .objectives import _logsumexp, softmax
+from ._objectives import _logsumexp, softmax
 
 _CHUNK = 1024
 

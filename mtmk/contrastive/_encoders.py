@@ -18,7 +18,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..kernels import KernelDictionary, median_gamma
+from .._kernels import KernelDictionary, median_gamma
 
 
 class RandomFourierFeatures(TransformerMixin, BaseEstimator):

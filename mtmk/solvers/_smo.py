@@ -38,7 +38,7 @@ from collections import OrderedDict
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-from .simplemkl import MKLResult
+from ._simplemkl import MKLResult
 
 
 class DenseColumns:

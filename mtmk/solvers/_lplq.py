@@ -54,9 +54,9 @@ import warnings
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-from .anderson import Anderson
-from .bcd import SolverResult, _task_norms, optimality_violation
-from .penalties import LpLqPenalty
+from ._anderson import Anderson
+from ._bcd import SolverResult, _task_norms, optimality_violation
+from ._penalties import LpLqPenalty
 
 _PRUNE = 1e-9
 

@@ -15,9 +15,9 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
+from ._encoders import make_feature_map
+from ._objectives import normalize_rows, softmax
 from ._validation import validate_views, validate_y
-from .encoders import make_feature_map
-from .objectives import normalize_rows, softmax
 
 
 def contrastive_cross_covariance(X, Y):

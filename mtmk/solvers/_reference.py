@@ -9,7 +9,7 @@ slower.
 
 import numpy as np
 
-from .bcd import SolverResult, _products, _task_norms, optimality_violation
+from ._bcd import SolverResult, _products, _task_norms, optimality_violation
 
 
 def solve_cvxpy(operator, Y, W, datafit, penalty, *, fit_intercept=True, tol=1e-4,

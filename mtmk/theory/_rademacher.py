@@ -18,8 +18,8 @@ diagonal.  Both are estimated by Monte Carlo over Rademacher vectors sigma.
 import numpy as np
 from sklearn.utils import check_random_state
 
-from .data import make_sparse_kernel_model
-from .rates import fit_slope
+from ._data import make_sparse_kernel_model
+from ._rates import fit_slope
 
 
 def empirical_rademacher(grams, constraint="l1", q=2.0, radius=1.0, n_draws=500,

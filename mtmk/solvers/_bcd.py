@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-from .anderson import Anderson
+from ._anderson import Anderson
 
 
 @dataclass

@@ -21,9 +21,9 @@ from sklearn.utils.metaestimators import _safe_split
 from sklearn.utils.validation import check_array
 
 from ._base import KernelTaskModel, precomputed_operator, training_kernels
+from ._kernels import KernelDictionary
+from ._multitask import _DATAFITS, MTMKClassifier, MTMKRegressor
 from ._targets import encode_outputs, encode_tasks
-from .kernels import KernelDictionary
-from .multitask import _DATAFITS, MTMKClassifier, MTMKRegressor
 from .solvers import GroupPenalty, Quadratic, TaskGroupPenalty, lam_max, solve_path
 
 

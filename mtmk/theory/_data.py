@@ -27,7 +27,7 @@ import numpy as np
 from scipy.special import expit, log_expit
 from sklearn.utils import check_random_state
 
-from ..kernels import KernelDictionary
+from .._kernels import KernelDictionary
 
 #: Kernel families and their default parameter (degree or inverse width).
 FAMILIES = {"polynomial": 2, "linear": None, "rbf": 1.0, "laplacian": 1.0}

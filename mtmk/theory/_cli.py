@@ -184,10 +184,10 @@ def main(argv=None):
     if not argv or argv[0] not in ("simulate", "-h", "--help"):
         argv = ["simulate"] + argv
     args = _parser().parse_args(argv)
-    from .plots import plot_all
-    from .rademacher import rademacher_curve
-    from .summary import format_markdown, summarize
-    from .sweep import simulate
+    from ._plots import plot_all
+    from ._rademacher import rademacher_curve
+    from ._summary import format_markdown, summarize
+    from ._sweep import simulate
 
     config = preset(args.preset)
     if args.n_reps is not None:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-from .svm import svm_dual
+from ._svm import svm_dual
 
 
 @dataclass

@@ -36,7 +36,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import ParameterGrid
 
 from .. import MTMKClassifier
-from .data import excess_risks, make_sparse_kernel_model
+from ._data import excess_risks, make_sparse_kernel_model
 
 #: Methods a sweep can fit.
 #: ``mtmk_l1``: MTMK with the group penalty only (lam_ridge = 0);

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .objectives import normalize_rows
+from ._objectives import normalize_rows
 
 # Similarity blocks are computed in row chunks so that 10,000 x 10,000
 # retrieval does not allocate the full matrix at once.

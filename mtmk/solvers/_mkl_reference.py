@@ -9,7 +9,7 @@ minutes checking PSD-ness).
 
 import numpy as np
 
-from ..kernels import GramStack
+from .._kernels import GramStack
 
 _TIGHT = dict(tol_gap_abs=1e-9, tol_gap_rel=1e-9, tol_feas=1e-9, max_iter=500)
 
@@ -74,7 +74,7 @@ def lp_mkl_cvxpy_solution(K, s, c, p=2.0, C=1.0, lam=1.0):
     """
     import cvxpy as cp
 
-    from .simplemkl import MKLResult
+    from ._simplemkl import MKLResult
     gram = GramStack(K)
     factors = [gram.factor(m) for m in range(K.shape[0])]
     V = [cp.Variable(L.shape[1]) for L in factors]

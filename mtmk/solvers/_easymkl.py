@@ -28,8 +28,8 @@ import warnings
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-from .simplemkl import quadratic_forms
-from .svm import svm_dual
+from ._simplemkl import quadratic_forms
+from ._svm import svm_dual
 
 
 def project_simplex(v):

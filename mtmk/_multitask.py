@@ -27,7 +27,7 @@ from .solvers import (
     solve_lplq,
     solve_path,
 )
-from .solvers.operators import GramStack, psd_factor
+from .solvers._operators import GramStack, psd_factor
 
 _DATAFITS = {"logistic": Logistic, "squared_hinge": SquaredHinge}
 

@@ -23,11 +23,11 @@ from sklearn.base import _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import KernelTaskClassifier
-from .solvers.alignf import alignment_matrix, solve_alignf
-from .solvers.easymkl import solve_easymkl
-from .solvers.simplemkl import MKLResult, solve_simplemkl
-from .solvers.smo import DenseColumns, solve_smo
-from .solvers.svm import svm_dual
+from .solvers._alignf import alignment_matrix, solve_alignf
+from .solvers._easymkl import solve_easymkl
+from .solvers._simplemkl import MKLResult, solve_simplemkl
+from .solvers._smo import DenseColumns, solve_smo
+from .solvers._svm import svm_dual
 
 _KERNEL_DOC = """kernels : KernelDictionary, "precomputed" or None, default=None
         Candidate kernels.  ``None`` uses ``KernelDictionary()`` (7 RBF widths
@@ -524,7 +524,7 @@ class LpMKLClassifier(_BaseMKL):
             return solve_simplemkl(K, s, c, C=self.C, tol=self.tol,
                                    max_iter=self.max_iter or 500)
         if self.solver == "cvxpy":
-            from .solvers.mkl_reference import lp_mkl_cvxpy_solution
+            from .solvers._mkl_reference import lp_mkl_cvxpy_solution
             return lp_mkl_cvxpy_solution(K, s, c, p=self.p, C=self.C, lam=self.lam)
         return solve_smo(DenseColumns(K), s, c, p=self.p, C=self.C, lam=self.lam,
                          tol=self.tol, max_iter=self.max_iter)

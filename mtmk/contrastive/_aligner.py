@@ -15,9 +15,9 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._encoders import make_feature_map
+from ._objectives import OBJECTIVES, normalize_rows, normalize_rows_backward
 from ._validation import validate_views, validate_y
-from .encoders import make_feature_map
-from .objectives import OBJECTIVES, normalize_rows, normalize_rows_backward
 
 # Training losses are averaged over windows of this many steps before the
 # stopping rule looks at them: single minibatch losses are too noisy.

@@ -12,7 +12,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
-from .multitask import MTMKClassifier
+from ._multitask import MTMKClassifier
 
 
 def digits_split(test_size=0.3, random_state=0):

@@ -22,9 +22,9 @@ text of the MTMK paper was not available.
 import numpy as np
 
 from ..stats import paired_difference
-from .data import predicted_n_slope
-from .rates import fit_loglog_slope, fit_slope
-from .sweep import SELECTING
+from ._data import predicted_n_slope
+from ._rates import fit_loglog_slope, fit_slope
+from ._sweep import SELECTING
 
 #: Error metrics whose n-slopes are fitted.  The excess logistic risk behaves
 #: like the squared logit error (a local quadratic), so shares its

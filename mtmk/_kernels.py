@@ -19,7 +19,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_array, check_is_fitted
 
-from .solvers.operators import FactorStack, GramStack, psd_factor
+from .solvers._operators import FactorStack, GramStack, psd_factor
 
 _BYTES = np.dtype(np.float64).itemsize
 
