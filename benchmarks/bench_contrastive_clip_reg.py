@@ -19,10 +19,15 @@ import matplotlib  # noqa: E402
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-
 from _common import machine_header, save_figure, write_csv  # noqa: E402
-from mtmk.contrastive import (ContrastiveAligner, class_prototypes, make_latent_pairs,  # noqa: E402
-                              margin, zero_shot_predict)
+
+from mtmk.contrastive import (  # noqa: E402
+    ContrastiveAligner,
+    class_prototypes,
+    make_latent_pairs,
+    margin,
+    zero_shot_predict,
+)
 
 machine_header(__file__)
 taus = [0.05, 0.1, 0.3]
@@ -37,17 +42,19 @@ for seed in seeds:
         for reg in regs:
             model = ContrastiveAligner(loss="clip_reg" if reg > 0 else "clip", tau=tau, reg=reg,
                                        n_components=8, max_iter=200, tol=None,
-                                       random_state=seed).fit(data.X[train], data.Z[train])
-            U, V = model.transform(data.X[test], data.Z[test])
-            classes, C = class_prototypes(model.embed_z(data.Z_prompts), data.prompt_labels)
+                                       random_state=seed).fit(data.X[train], data.Y[train])
+            U, V = model.transform(data.X[test], data.Y[test])
+            classes, C = class_prototypes(model.embed_y(data.Y_prompts), data.prompt_labels)
             y = data.y[test]
             acc = float(np.mean(zero_shot_predict(U, C, classes) == y))
             rows.append(dict(seed=seed, tau=tau, reg=reg, zero_shot_accuracy=acc,
-                             zero_shot_margin=float(np.mean(margin(U, C, y=np.searchsorted(classes, y)))),
+                             zero_shot_margin=float(np.mean(
+                                 margin(U, C, y=np.searchsorted(classes, y)))),
                              pair_margin=float(np.mean(margin(U, V)))))
 write_csv("contrastive_clip_reg.csv", rows)
 
-print(f"{'tau':>5} {'reg':>5} | {'zero-shot acc':>15} | {'zero-shot margin':>17} | {'pair margin':>16}")
+print(f"{'tau':>5} {'reg':>5} | {'zero-shot acc':>15} | {'zero-shot margin':>17} | "
+      f"{'pair margin':>16}")
 summary = {}
 for tau in taus:
     for reg in regs:

@@ -24,11 +24,17 @@ import matplotlib  # noqa: E402
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-
 from _common import machine_header, save_figure, write_csv  # noqa: E402
-from mtmk.contrastive import (ContrastiveAligner, ajne_prentice, effective_eigenvalues,  # noqa: E402
-                              make_cooccurrence_pairs, saturation, uniformity,
-                              zero_shot_classify)
+
+from mtmk.contrastive import (  # noqa: E402
+    ContrastiveAligner,
+    ajne_prentice,
+    effective_eigenvalues,
+    make_cooccurrence_pairs,
+    saturation,
+    uniformity,
+    zero_shot_classify,
+)
 
 machine_header(__file__)
 losses = ["clip", "infoloob", "cloob"]
@@ -44,10 +50,10 @@ for seed in seeds:
         model = ContrastiveAligner(loss=loss, n_components=32, max_iter=250, tol=None,
                                    random_state=seed)
         start = time.perf_counter()
-        model.fit(data.X[train], data.Z[train])
+        model.fit(data.X[train], data.Y[train])
         seconds = time.perf_counter() - start
-        U, V = model.transform(data.X[test], data.Z[test])
-        predicted = zero_shot_classify(model, data.X[test], data.Z_prompts, data.prompt_labels)
+        U, V = model.transform(data.X[test], data.Y[test])
+        predicted = zero_shot_classify(model, data.X[test], data.Y_prompts, data.prompt_labels)
         sat = np.mean([saturation(U[b:b + 256], V[b:b + 256], model.tau)
                        for b in range(0, 1792, 256)])
         rows.append(dict(seed=seed, loss=loss,
@@ -61,7 +67,8 @@ print(f"{'loss':9s} | " + " | ".join(f"{m:>21s}" for m in metrics) + "   (mean +
 summary = {}
 for loss in losses:
     sel = [r for r in rows if r["loss"] == loss]
-    summary[loss] = {m: (np.mean([r[m] for r in sel]), np.std([r[m] for r in sel])) for m in metrics}
+    summary[loss] = {m: (np.mean([r[m] for r in sel]), np.std([r[m] for r in sel]))
+                     for m in metrics}
     print(f"{loss:9s} | " + " | ".join(f"{summary[loss][m][0]:12.3f}+-{summary[loss][m][1]:7.3f}"
                                        for m in metrics))
 wins = sum(r_cloob["zero_shot_accuracy"] > r_clip["zero_shot_accuracy"]
@@ -72,7 +79,8 @@ print(f"CLOOB beats CLIP in zero-shot accuracy on {wins} of {len(seeds)} seeds")
 fig, axes = plt.subplots(1, 3, figsize=(12, 3.6))
 for ax, m, label in zip(axes, metrics[:3], ("zero-shot accuracy", "effective eigenvalues (99 %)",
                                             "uniformity (Wang-Isola, lower = uniform)")):
-    ax.bar(losses, [summary[l][m][0] for l in losses], yerr=[summary[l][m][1] for l in losses],
+    ax.bar(losses, [summary[name][m][0] for name in losses],
+           yerr=[summary[name][m][1] for name in losses],
            capsize=4, color=["C0", "C1", "C2"])
     ax.set_title(label)
 fig.suptitle("Co-occurrence data model, 3000 training pairs, 5 seeds")

@@ -17,10 +17,15 @@ import matplotlib  # noqa: E402
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-
 from _common import machine_header, save_figure, write_csv  # noqa: E402
-from mtmk.contrastive import (ContrastiveAligner, gaussian_critic, infoloob_mi,  # noqa: E402
-                              infonce_mi, make_correlated_gaussians)
+
+from mtmk.contrastive import (  # noqa: E402
+    ContrastiveAligner,
+    gaussian_critic,
+    infoloob_mi,
+    infonce_mi,
+    make_correlated_gaussians,
+)
 
 machine_header(__file__)
 N, BATCHES, DIM = 128, 50, 10
@@ -35,7 +40,7 @@ for mi in targets:
     nce, loob = [], []
     for b in range(BATCHES):
         rows_b = slice(b * N, (b + 1) * N)
-        S = gaussian_critic(data.X[rows_b], data.Z[rows_b], data.rho)
+        S = gaussian_critic(data.X[rows_b], data.Y[rows_b], data.rho)
         nce.append(infonce_mi(S))
         loob.append(infoloob_mi(S))
     train = make_correlated_gaussians(n_samples=5000, dim=DIM, mutual_information=mi,
@@ -43,11 +48,11 @@ for mi in targets:
     learned = {}
     for loss in ("clip", "infoloob"):
         model = ContrastiveAligner(loss=loss, n_components=DIM, tau=0.1, batch_size=N,
-                                   max_iter=600, tol=None, random_state=0).fit(train.X, train.Z)
+                                   max_iter=600, tol=None, random_state=0).fit(train.X, train.Y)
         est = []
         for b in range(BATCHES):
             rows_b = slice(b * N, (b + 1) * N)
-            S = model.similarity(data.X[rows_b], data.Z[rows_b]) / model.tau
+            S = model.similarity(data.X[rows_b], data.Y[rows_b]) / model.tau
             est.append(infonce_mi(S) if loss == "clip" else infoloob_mi(S))
         learned[loss] = est
     row = dict(true_mi=mi, log_n=np.log(N),

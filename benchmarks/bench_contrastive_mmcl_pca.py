@@ -16,9 +16,9 @@ import matplotlib  # noqa: E402
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from _common import machine_header, save_figure, write_csv  # noqa: E402
 from sklearn.decomposition import PCA  # noqa: E402
 
-from _common import machine_header, save_figure, write_csv  # noqa: E402
 from mtmk.contrastive import MMCL, make_nakada_linear, sin_theta_distance  # noqa: E402
 
 machine_header(__file__)
@@ -28,17 +28,18 @@ rows = []
 for frac in fractions:
     for seed in seeds:
         data = make_nakada_linear(n_samples=2000, clean_fraction=frac, random_state=seed)
-        mmcl = MMCL(n_components=10).fit(data.X, data.Z)
+        mmcl = MMCL(n_components=10).fit(data.X, data.Y)
         row = dict(clean_fraction=frac, seed=seed)
         for view, U_true, W_mmcl, V in (("x", data.U1, mmcl.x_weights_, data.X),
-                                        ("z", data.U2, mmcl.z_weights_, data.Z)):
+                                        ("z", data.U2, mmcl.y_weights_, data.Y)):
             pca = PCA(n_components=10).fit(V).components_.T
             row[f"mmcl_{view}"] = sin_theta_distance(W_mmcl, U_true)
             row[f"pca_{view}"] = sin_theta_distance(pca, U_true)
         rows.append(row)
 write_csv("contrastive_mmcl_vs_pca.csv", rows)
 
-print(f"{'clean':>6} | {'MMCL x':>14} {'PCA x':>14} | {'MMCL z':>14} {'PCA z':>14}  (mean +- sd over 5 seeds)")
+print(f"{'clean':>6} | {'MMCL x':>14} {'PCA x':>14} | {'MMCL y':>14} {'PCA y':>14}  "
+      "(mean +- sd over 5 seeds)")
 summary = {}
 for frac in fractions:
     sel = [r for r in rows if r["clean_fraction"] == frac]

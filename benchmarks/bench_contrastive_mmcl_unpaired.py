@@ -2,9 +2,9 @@
 
 Nakada linear model (d1 = 40, d2 = 39, r = 10, heteroscedastic noise around
 sd 0.3, no nuisance directions), 300 paired
-training samples plus N unpaired x's and N unpaired z's (generated as pairs,
-then the z's shuffled so the pairing is hidden).  Test: top-1 retrieval of the
-true z among 10,000 test candidates, for each of 10,000 test x's, by cosine
+training samples plus N unpaired x's and N unpaired y's (generated as pairs,
+then the y's shuffled so the pairing is hidden).  Test: top-1 retrieval of the
+true y among 10,000 test candidates, for each of 10,000 test x's, by cosine
 similarity of the MMCL embeddings (raw inner products favour high-norm
 candidates).  Also the sin-theta distance (Frobenius, / sqrt(r)) of the x
 subspace.  Oracle:
@@ -23,10 +23,15 @@ import matplotlib  # noqa: E402
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-
 from _common import machine_header, save_figure, write_csv  # noqa: E402
-from mtmk.contrastive import (MMCL, make_nakada_linear, normalize_rows, recall_at_k,  # noqa: E402
-                              sin_theta_distance)
+
+from mtmk.contrastive import (  # noqa: E402
+    MMCL,
+    make_nakada_linear,
+    normalize_rows,
+    recall_at_k,
+    sin_theta_distance,
+)
 
 machine_header(__file__)
 N_PAIRED, N_TEST = 300, 10_000
@@ -41,27 +46,27 @@ for seed in seeds:
     data = make_nakada_linear(n_samples=N_PAIRED + max(counts) + N_TEST, random_state=seed,
                               **model_kw)
     test = slice(N_PAIRED + max(counts), None)
-    X, Z = data.X[:N_PAIRED], data.Z[:N_PAIRED]
+    X, Y = data.X[:N_PAIRED], data.Y[:N_PAIRED]
     rng = np.random.default_rng(seed)
     for count in counts:
         Xu = data.X[N_PAIRED:N_PAIRED + count]
-        Zu_true = data.Z[N_PAIRED:N_PAIRED + count]
-        Zu = Zu_true[rng.permutation(count)]
+        Yu_true = data.Y[N_PAIRED:N_PAIRED + count]
+        Yu = Yu_true[rng.permutation(count)]
         if count == 0:
-            semi = MMCL(n_components=10).fit(X, Z)
+            semi = MMCL(n_components=10).fit(X, Y)
             oracle = semi
             precision = np.nan
         else:
             semi = MMCL(n_components=10, random_state=seed).fit(
-                X, Z, X_unpaired=Xu, Z_unpaired=Zu)
-            oracle = MMCL(n_components=10).fit(np.vstack([X, Xu]), np.vstack([Z, Zu_true]))
-            ix, iz = semi.detected_pairs_
-            # A detected pair is right when the z really belongs to the x.
-            precision = float(np.mean(np.all(Zu[iz] == Zu_true[ix], axis=1)))
+                X, Y, X_unpaired=Xu, Y_unpaired=Yu)
+            oracle = MMCL(n_components=10).fit(np.vstack([X, Xu]), np.vstack([Y, Yu_true]))
+            ix, iy = semi.detected_pairs_
+            # A detected pair is right when the y really belongs to the x.
+            precision = float(np.mean(np.all(Yu[iy] == Yu_true[ix], axis=1)))
         acc = {}
         for name, model in (("mmcl_unpaired", semi), ("oracle_true_pairs", oracle)):
-            U, V = model.transform(data.X[test], data.Z[test])
-            acc[name] = recall_at_k(normalize_rows(U)[0], normalize_rows(V)[0], 1)["x_to_z"][1]
+            U, V = model.transform(data.X[test], data.Y[test])
+            acc[name] = recall_at_k(normalize_rows(U)[0], normalize_rows(V)[0], 1)["x_to_y"][1]
             acc[name + "_sin_theta"] = sin_theta_distance(model.x_weights_, data.U1, "fro")
         rows.append(dict(seed=seed, n_unpaired=count, **acc, detected_pair_precision=precision))
         print(f"seed {seed} unpaired {count:5d}: MMCL+unpaired {acc['mmcl_unpaired']:.3f}  "
@@ -85,7 +90,8 @@ for key, label in (("mmcl_unpaired", "MMCL + unpaired (detected pairs)"),
                    ("oracle_true_pairs", "oracle: true pairs")):
     ax.errorbar(counts, [means[c][key][0] for c in counts], yerr=[means[c][key][1] for c in counts],
                 marker="o", capsize=3, label=label)
-ax.plot([500, 1000, 2000, 4000], [0.45, 0.52, 0.58, 0.60], "k:", label="authors' notebook (reported)")
+ax.plot([500, 1000, 2000, 4000], [0.45, 0.52, 0.58, 0.60], "k:",
+        label="authors' notebook (reported)")
 ax.set_xlabel("number of unpaired samples per view")
 ax.set_ylabel(f"top-1 retrieval accuracy among {N_TEST}")
 ax.set_title(f"Nakada model, {N_PAIRED} pairs, 3 seeds")

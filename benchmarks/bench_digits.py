@@ -21,15 +21,15 @@ method is fitted once in its own process with a time limit (--timeout,
 default 60 s; a method over it is reported as timed out), which gives its
 fit time and the process's peak resident memory (data and imports
 included), test accuracy and mean per-task ROC-AUC (one-vs-rest decision
-values).  The aim checked at the end:
-at least one MTMK preset reaches the tuned SVC's test accuracy.
+values).  Printed at the end: whether at least one MTMK preset reaches the
+tuned SVC's test accuracy.
 
 With --tol the MTMK presets stop at that certificate instead (e.g. 0.1, the
 previous engine's default: its absolute tol 1e-4 divided by lam_group 1e-3),
 written to --csv.
 
 Run from the repository root:  python benchmarks/bench_digits.py [--lplq]
-                               python benchmarks/bench_digits.py --tol 0.1 --csv bench_digits_tol0.1.csv
+   python benchmarks/bench_digits.py --tol 0.1 --csv bench_digits_tol0.1.csv
 """
 
 import argparse
@@ -45,15 +45,13 @@ from _common import limit_threads  # noqa: E402
 
 limit_threads()
 
+from _common import machine_header, measure, print_table, write_csv  # noqa: E402
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 from sklearn.model_selection import GridSearchCV, StratifiedKFold  # noqa: E402
 from sklearn.svm import SVC  # noqa: E402
 
-from _common import machine_header, measure, print_table, write_csv  # noqa: E402
-
-from mtmk import (KernelDictionary, LpMKLClassifier, MTMKClassifier,  # noqa: E402
-                  MTMKClassifierCV)
-from mtmk.demo import digits_split, mean_task_auc  # noqa: E402
+from mtmk import KernelDictionary, LpMKLClassifier, MTMKClassifier, MTMKClassifierCV  # noqa: E402
+from mtmk._demo import digits_split, mean_task_auc  # noqa: E402
 
 N_LAMS, CV_FOLDS = 8, 3
 
@@ -166,10 +164,10 @@ def main(argv=None):
         best = max(mtmk_rows, key=lambda r: r["accuracy"])
         met = best["accuracy"] >= svc["accuracy"]
         print(f"\nbest MTMK preset: {best['method']} accuracy {best['accuracy']:.4f}; "
-              f"tuned SVC {svc['accuracy']:.4f}: aim (an MTMK preset reaches the SVC's "
-              f"accuracy) {'met' if met else 'not met'}")
+              f"tuned SVC {svc['accuracy']:.4f}: an MTMK preset reaches the SVC's "
+              f"accuracy: {'yes' if met else 'no'}")
     else:
-        print("\naim (an MTMK preset reaches the SVC's accuracy) not assessed: no finished fit")
+        print("\nno finished MTMK fit: the comparison with the SVC is not made")
     write_csv(args.csv, rows)
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ Methods:
   RBF (200 Nystroem features), on the 1500 pairs.
 * ``MMCL rbf, 750 pairs`` and ``MMCL rbf, 750 pairs + 750 unpaired``: half of
   the training pairs kept, the other half given as unpaired x's and shuffled
-  z's (pairing hidden), 3 rounds of pair detection.
+  y's (pairing hidden), 3 rounds of pair detection.
 * ``CLIP``, ``CLIP reg``, ``InfoLOOB``, ``CLOOB``: ContrastiveAligner on
   Nystroem RBF features (256 per view), 1/tau = 14.3, reg = 0.1, beta = 14.3,
   batch 256, at most 1000 Adam steps with the default early stop.  Also the
@@ -53,11 +53,11 @@ import matplotlib  # noqa: E402
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from _common import RESULTS, machine_header, save_figure, write_csv  # noqa: E402
 from sklearn.cross_decomposition import CCA, PLSSVD  # noqa: E402
 from sklearn.model_selection import StratifiedShuffleSplit  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
-from _common import RESULTS, machine_header, save_figure, write_csv  # noqa: E402
 from mtmk import KernelDictionary, MTMKClassifier  # noqa: E402
 from mtmk.contrastive import MMCL, ContrastiveAligner, recall_at_k, saturation  # noqa: E402
 from mtmk.datasets import load_mfeat  # noqa: E402
@@ -84,20 +84,20 @@ def scores(U, V, y):
     match = (np.mean(y[S.argmax(axis=1)] == y) + np.mean(y[S.argmax(axis=0)] == y)) / 2
     sat = np.mean([saturation(U[b:b + 256], V[b:b + 256], TAU)
                    for b in range(0, len(U) - 255, 256)])
-    out = {f"recall@{k}": (rec["x_to_z"][k] + rec["z_to_x"][k]) / 2 for k in (1, 5, 10)}
+    out = {f"recall@{k}": (rec["x_to_y"][k] + rec["y_to_x"][k]) / 2 for k in (1, 5, 10)}
     return dict(out, class_match=float(match), saturation=float(sat))
 
 
-def to_common_space(X, Z):
+def to_common_space(X, Y):
     """MTMK input: pixels / 6 and the other view unit-normalised, zero-padded."""
-    Zn = Z / np.linalg.norm(Z, axis=1, keepdims=True)
-    return X / 6.0, np.hstack([Zn, np.zeros((Z.shape[0], X.shape[1] - Z.shape[1]))])
+    Yn = Y / np.linalg.norm(Y, axis=1, keepdims=True)
+    return X / 6.0, np.hstack([Yn, np.zeros((Y.shape[0], X.shape[1] - Y.shape[1]))])
 
 
-def run_split(X, Z, y, train, test, seed):
-    sx, sz = StandardScaler().fit(X[train]), StandardScaler().fit(Z[train])
-    Xs, Zs = sx.transform(X), sz.transform(Z)
-    Xtr, Ztr, Xte, Zte, yte = Xs[train], Zs[train], Xs[test], Zs[test], y[test]
+def run_split(X, Y, y, train, test, seed):
+    sx, sy = StandardScaler().fit(X[train]), StandardScaler().fit(Y[train])
+    Xs, Ys = sx.transform(X), sy.transform(Y)
+    Xtr, Ytr, Xte, Yte, yte = Xs[train], Ys[train], Xs[test], Ys[test], y[test]
     models = {
         "CCA": CCA(n_components=R, max_iter=1000),
         "PLSSVD": PLSSVD(n_components=R),
@@ -110,33 +110,33 @@ def run_split(X, Z, y, train, test, seed):
     out = {}
     for name, model in models.items():
         start = time.perf_counter()
-        model.fit(Xtr, Ztr)
-        U, V = model.transform(Xte, Zte)
+        model.fit(Xtr, Ytr)
+        U, V = model.transform(Xte, Yte)
         out[name] = dict(scores(U, V, yte), fit_seconds=time.perf_counter() - start)
 
-    # Half the pairs kept, the other half unpaired (z's shuffled).
+    # Half the pairs kept, the other half unpaired (y's shuffled).
     rng = np.random.RandomState(seed)
     order = rng.permutation(len(train))
     kept, hidden = order[:len(train) // 2], order[len(train) // 2:]
-    Zu = Ztr[hidden][rng.permutation(hidden.size)]
+    Yu = Ytr[hidden][rng.permutation(hidden.size)]
     for name, extra in (("MMCL rbf, 750 pairs", {}),
                         ("MMCL rbf, 750 pairs + 750 unpaired",
-                         dict(X_unpaired=Xtr[hidden], Z_unpaired=Zu))):
+                         dict(X_unpaired=Xtr[hidden], Y_unpaired=Yu))):
         start = time.perf_counter()
         model = MMCL(n_components=R, kernel="rbf", random_state=seed)
-        model.fit(Xtr[kept], Ztr[kept], **extra)
-        U, V = model.transform(Xte, Zte)
+        model.fit(Xtr[kept], Ytr[kept], **extra)
+        U, V = model.transform(Xte, Yte)
         out[name] = dict(scores(U, V, yte), fit_seconds=time.perf_counter() - start)
 
     # MTMK on the two views pooled in one space, labels as tasks.
     sub = rng.choice(train, size=N_MTMK, replace=False)
-    Pi, Pt = to_common_space(X[sub], Zs[sub])
+    Pi, Pt = to_common_space(X[sub], Ys[sub])
     Yd = np.eye(10, dtype=int)[y[sub]]
     start = time.perf_counter()
     mtmk = MTMKClassifier(kernels=KernelDictionary(n_components=150, random_state=seed),
                           lam_group=0.04, tol=1e-3)
     mtmk.fit(np.vstack([Pi, Pt]), np.vstack([Yd, Yd]))
-    Ti, Tt = to_common_space(X[test], Zte)
+    Ti, Tt = to_common_space(X[test], Yte)
     out["MTMK embed"] = dict(scores(mtmk.embed(Ti), mtmk.embed(Tt), yte),
                              fit_seconds=time.perf_counter() - start)
     return out
@@ -181,7 +181,7 @@ def main():
     rows = []
     start_all = time.perf_counter()
     for first, second in PAIRS:
-        (X, Z), y = load_mfeat(views=[first, second], return_X_y=True)
+        (X, Y), y = load_mfeat(views=[first, second], return_X_y=True)
         splits = StratifiedShuffleSplit(n_splits=N_SPLITS, test_size=N_TEST, random_state=0)
         for split, (train, test) in enumerate(splits.split(X, y)):
             start = time.perf_counter()
@@ -189,7 +189,7 @@ def main():
                 # CCA's NIPALS may stop at max_iter on some components; the
                 # scores then reflect what scikit-learn returns.
                 warnings.filterwarnings("ignore", message=".*Maximum number of iterations.*")
-                result = run_split(X, Z, y, train, test, seed=split)
+                result = run_split(X, Y, y, train, test, seed=split)
             for method, vals in result.items():
                 rows.append(dict(pair=f"{first}-{second}", split=split, method=method, **vals))
             print(f"{first}-{second} split {split}: {time.perf_counter() - start:.1f} s",

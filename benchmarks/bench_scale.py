@@ -66,7 +66,6 @@ from _common import limit_threads  # noqa: E402
 limit_threads()
 
 import numpy as np  # noqa: E402
-
 from _common import machine_header, measure, print_table, write_csv  # noqa: E402
 
 LAM_GROUP = 1e-3
@@ -361,7 +360,8 @@ def low_rank_scaling(sizes, max_rank, old_engine, timeout):
 def earlier_rows():
     """The low-rank rows committed before this run (n = 100,000 among them), relabelled."""
     try:
-        text = subprocess.run(["git", "show", "6fc9107:benchmarks/results/bench_scale_low_rank.csv"],
+        source = "6fc9107:benchmarks/results/bench_scale_low_rank.csv"
+        text = subprocess.run(["git", "show", source],
                               check=True, capture_output=True, text=True,
                               cwd=Path(__file__).resolve().parents[1]).stdout
     except (subprocess.CalledProcessError, OSError):
@@ -419,7 +419,6 @@ def main(argv=None):
     print_table(exact, ["engine", "tol_given", "gram_seconds", "fit_seconds", "ratio", "sweeps",
                         "own_certificate", "certificate", "reached_certificate",
                         "objective_gap", "fit_peak_mib"])
-    print("(aim: ratio <= 2 after)")
 
     print("\n2. warm-started path of 20 values / one fit at the smallest")
     path = path_versus_fit()

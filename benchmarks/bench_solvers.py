@@ -36,13 +36,19 @@ from _common import limit_threads  # noqa: E402
 limit_threads()
 
 import numpy as np  # noqa: E402
-
 from _common import machine_header, measure, print_table, write_csv  # noqa: E402
 
 from mtmk import KernelDictionary  # noqa: E402
 from mtmk._targets import encode_outputs, encode_tasks  # noqa: E402
-from mtmk.solvers import (GroupPenalty, Logistic, Quadratic, SquaredHinge,  # noqa: E402
-                          TaskGroupPenalty, solve_bcd, solve_cvxpy)
+from mtmk.solvers import (  # noqa: E402
+    GroupPenalty,
+    Logistic,
+    Quadratic,
+    SquaredHinge,
+    TaskGroupPenalty,
+    solve_bcd,
+    solve_cvxpy,
+)
 
 LAM_GROUP, LAM_RIDGE, TOL = 0.01, 0.0, 1e-6
 

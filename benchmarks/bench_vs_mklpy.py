@@ -1,6 +1,6 @@
 """mtmk's MKL family against MKLpy on four scikit-learn data sets.
 
-Protocol (issue 4): standardised features (scaler fitted on the training
+Protocol: standardised features (scaler fitted on the training
 part), the same 10 kernels (mtmk's default KernelDictionary fitted on the
 training part, computed once and given to both libraries as precomputed Gram
 matrices), stratified 70/30 split with seed 0, C = 1, medians of 3 fits.
@@ -12,7 +12,7 @@ library, loads the data, computes the kernels, then fits 3 times:
   numpy Gram matrices to torch tensors, which its API requires; for mtmk
   including the validation of the precomputed stack, reported separately as
   ``validate_s``: the symmetry and shifted-Cholesky PSD check of
-  ``mtmk.kernels.check_gram_stack``, timed once in the same subprocess);
+  the kernel stack check of ``kernels="precomputed"``, timed once in the same subprocess);
 - peak memory: the subprocess's peak RSS (``getrusage(RUSAGE_SELF).ru_maxrss``
   read at its end, the figure ``RUSAGE_CHILDREN`` gives the parent) minus the
   peak RSS of a baseline subprocess of the same library that does the imports,
@@ -67,7 +67,7 @@ def _load(dataset):
     from sklearn.model_selection import train_test_split
     from sklearn.preprocessing import StandardScaler
 
-    from mtmk.kernels import KernelDictionary
+    from mtmk import KernelDictionary
     X, y = getattr(datasets, f"load_{dataset}")(return_X_y=True)
     Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.3, stratify=y, random_state=0)
     scaler = StandardScaler().fit(Xtr)
@@ -95,8 +95,13 @@ def _mklpy_fit(method):
 def _mtmk_fit(method):
     import numpy as np
 
-    from mtmk.mkl import (AlignfMKLClassifier, AverageMKLClassifier, EasyMKLClassifier,
-                          LpMKLClassifier, SimpleMKLClassifier)
+    from mtmk import (
+        AlignfMKLClassifier,
+        AverageMKLClassifier,
+        EasyMKLClassifier,
+        LpMKLClassifier,
+        SimpleMKLClassifier,
+    )
     cls, kw = {"average": (AverageMKLClassifier, {}),
                "easymkl": (EasyMKLClassifier, {"lam": 0.1}),
                "alignf": (AlignfMKLClassifier, {}), "simplemkl": (SimpleMKLClassifier, {}),
@@ -118,7 +123,7 @@ def child(dataset, library, method):
         import MKLpy.algorithms  # noqa: F401
         make = _mklpy_fit
     else:
-        import mtmk.mkl  # noqa: F401
+        import mtmk  # noqa: F401
         make = _mtmk_fit
     Ktr, Kte, ytr, yte = _load(dataset)
     out = {"rss_mib": None, "n_train": int(len(ytr)), "n_classes": int(len(set(ytr)))}
@@ -138,7 +143,7 @@ def child(dataset, library, method):
     out["rss_mib"] = _max_rss_mib()
     validate = ""
     if library == "mtmk":
-        from mtmk.kernels import check_gram_stack
+        from mtmk._kernels import check_gram_stack
         start = time.perf_counter()
         check_gram_stack(Ktr)
         validate = time.perf_counter() - start

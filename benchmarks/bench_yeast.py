@@ -48,7 +48,6 @@ from _common import RESULTS, limit_threads, machine_header, print_table, write_c
 limit_threads()
 
 import numpy as np  # noqa: E402
-from mtmk.stats import mean_interval  # noqa: E402
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 from sklearn.metrics import accuracy_score, f1_score, hamming_loss  # noqa: E402
@@ -60,6 +59,7 @@ from sklearn.svm import SVC  # noqa: E402
 
 from mtmk import KernelDictionary, MTMKClassifier, lam_group_grid, mtmk_path  # noqa: E402
 from mtmk.datasets import load_yeast  # noqa: E402
+from mtmk.stats import mean_interval  # noqa: E402
 
 METRICS = {  # name: (label, higher is better)
     "hamming_loss": ("Hamming loss", False),
@@ -198,6 +198,7 @@ def main(argv=None):
     met = all(not d["reading"].startswith("MTMK worse")
               for d in (aim["micro-F1"], aim["Hamming loss"]))
     renamed = [{"method": s["method"], **{METRICS[m][0]: s[m] for m in METRICS}} for s in summary]
+    nystroem = (f", each a rank-{args.n_components} Nystroem map" if args.n_components else "")
     lines = [
         "# Yeast: MTMK against tuned baselines", "",
         f"Yeast (MULAN, 2417 x 103, 14 labels; from the river wheel), {args.splits} random "
@@ -207,7 +208,7 @@ def main(argv=None):
         "refitted: MTMK over lam_group (geometric grid from the exact lam_max down to "
         f"{args.eps:g} lam_max; dictionary KernelDictionary(rbf={args.rbf}, "
         f"n_components={args.n_components or None}) = {args.rbf} RBF widths, linear, polynomial "
-        f"degrees 2 and 3{', each a rank-%d Nystroem map' % args.n_components if args.n_components else ''}; "
+        f"degrees 2 and 3{nystroem}; "
         f"tol={args.tol:g}, max_iter={args.max_iter}), one-vs-rest RBF SVC over "
         f"C x gamma ({args.grid // 2} x 2), one-vs-rest logistic regression and a classifier "
         f"chain of logistic regressions over {args.grid} values of C.", "",

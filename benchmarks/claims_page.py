@@ -5,7 +5,7 @@ Reads the CSV and JSON results the benchmarks wrote under benchmarks/results/
 paired difference "A - B" in the direction the paper claims (A better), over
 the seeds, subsamples or splits of that benchmark, summarised by
 :func:`mtmk.stats.paired_difference` (95 % t interval, ddof = 1); the theory
-rows use the bootstrap intervals of ``mtmk.theory.summary``.  Verdicts:
+rows use the bootstrap intervals of ``mtmk.theory.summarize``.  Verdicts:
 
 * reproduced: the interval lies on the claimed side of 0;
 * not reproduced: the interval lies on the other side (the claim is contradicted);

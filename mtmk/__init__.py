@@ -1,15 +1,15 @@
 """mtmk: CLIP as multi-task multi-kernel learning, with scikit-learn estimators."""
 
-from .kernels import KernelDictionary
-from .mkl import (
+from ._kernels import KernelDictionary
+from ._mkl import (
     AlignfMKLClassifier,
     AverageMKLClassifier,
     EasyMKLClassifier,
     LpMKLClassifier,
     SimpleMKLClassifier,
 )
-from .multitask import MTMKClassifier, MTMKRegressor
-from .path import MTMKClassifierCV, MTMKRegressorCV, lam_group_grid, mtmk_path
+from ._multitask import MTMKClassifier, MTMKRegressor
+from ._path import MTMKClassifierCV, MTMKRegressorCV, lam_group_grid, mtmk_path
 
 __all__ = [
     "AlignfMKLClassifier",

@@ -12,16 +12,17 @@ def main(argv=None):
                         help="rate simulations: --preset quick|fair|paper --out DIR "
                              "(python -m mtmk simulate --help)")
     commands.add_parser("align", add_help=False,
-                        help="per-modality AUC table on simulated or real (--data mfeat) image/text data "
+                        help="per-modality AUC table on simulated or real (--data mfeat) "
+                             "image/text data "
                              "(python -m mtmk align --help)")
     args, rest = parser.parse_known_args(argv)
     if args.command == "demo":
         if rest:
             parser.error(f"unrecognized arguments: {' '.join(rest)}")
-        from .demo import main as demo
+        from ._demo import main as demo
         return demo()
     if args.command == "simulate":
-        from .theory.cli import main as simulate
+        from .theory._cli import main as simulate
         return simulate(["simulate", *rest])
     from .alignment import main as align
     return align(rest)

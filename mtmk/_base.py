@@ -16,9 +16,9 @@ from sklearn.metrics import r2_score
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._kernels import KernelDictionary, check_gram_stack
 from ._targets import encode_outputs, encode_tasks
-from .kernels import KernelDictionary, check_gram_stack
-from .solvers.operators import GramStack
+from .solvers._operators import GramStack
 
 # Test blocks are computed in row chunks of at most this many bytes.
 _PREDICT_CHUNK_BYTES = 128 * 2**20

@@ -23,12 +23,12 @@ from sklearn.svm import SVC
 from sklearn.utils import Bunch, check_random_state
 from threadpoolctl import threadpool_limits
 
+from ._kernels import KernelDictionary
 from ._metrics import binary_auc
+from ._multitask import MTMKClassifier
 from .datasets import MODALITIES, make_alignment_data
-from .kernels import KernelDictionary
-from .multitask import MTMKClassifier
 
-__all__ = ["METHODS", "alignment_table", "default_methods", "main", "to_markdown"]
+__all__ = ["METHODS", "alignment_table", "default_methods", "to_markdown"]
 
 #: Method names in the order of the paper's table.
 METHODS = ("MTMK L1", "MTMK mix", "MTMK L2", "single-task multi-kernel",
@@ -258,7 +258,13 @@ def _summarise(scores, names, seconds):
 
 
 def to_markdown(summary):
-    """The summary rows of :func:`alignment_table` as a Markdown table."""
+    """The summary rows of :func:`alignment_table` as a Markdown table.
+
+    Parameters
+    ----------
+    summary : list of dict
+        The ``summary`` of :func:`alignment_table`.
+    """
     lines = ["| method | all | image | text | fit time (s) |", "|---|---|---|---|---|"]
     for row in summary:
         cells = [f"{row[k]:.3f}" if np.isfinite(row[k]) else "n/a"

@@ -57,8 +57,11 @@ def tuned_methods(methods, factors=(0.25, 1.0, 4.0), cv=3, random_state=0):
     methods : dict
         ``{name: (estimator, multi_task)}`` as :func:`~mtmk.alignment.default_methods`.
     factors : sequence of float, default=(0.25, 1.0, 4.0)
+        Multiples of each method's own penalty tried by the inner CV.
     cv : int, default=3
+        Inner folds.
     random_state : int, RandomState instance or None, default=0
+        Seeds the inner folds.
 
     Returns
     -------

@@ -112,6 +112,7 @@ def make_alignment_data(n_tasks=6, n_images=100, n_texts=50, image_dim=784, text
     text_embedding : {"pad", "project"}, default="pad"
         How texts enter the image space.
     random_state : int, RandomState instance or None, default=None
+        Seeds the draw.
 
     Returns
     -------
@@ -369,6 +370,7 @@ def load_yeast(return_X_y=False):
     Parameters
     ----------
     return_X_y : bool, default=False
+        Return ``(X, Y)`` instead of a Bunch.
 
     Returns
     -------

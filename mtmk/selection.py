@@ -13,7 +13,13 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.model_selection import ParameterGrid, StratifiedKFold
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    column_or_1d,
+    validate_data,
+)
 
 from ._metrics import binary_auc
 
@@ -30,6 +36,7 @@ def scaled_grid(estimator, names, factors=(0.25, 1.0, 4.0)):
     names : sequence of str
         Parameters scaled together (e.g. both penalties of a mix model).
     factors : sequence of float, default=(0.25, 1.0, 4.0)
+        Multiples of the current values.
 
     Returns
     -------
@@ -58,9 +65,10 @@ class InnerCVClassifier(ClassifierMixin, BaseEstimator):
         An estimator with a ``warm_start`` parameter fits the candidates of
         each fold in this order, each starting from the previous solution:
         list them from the strongest to the weakest regularisation.
-    cv : int, default=3
+    cv : int or iterable of (train, test) splits, default=3
         Folds within every task (stratified on the task's label, over the
-        rows with positive ``sample_weight``).
+        rows with positive ``sample_weight``), or explicit splits shared by
+        all tasks.
     random_state : int, RandomState instance or None, default=None
         Seeds the folds.
 
@@ -99,8 +107,11 @@ class InnerCVClassifier(ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Training inputs.
         y : array-like of shape (n_samples,) or (n_samples, n_tasks)
-            0/1 labels; 2-D for a multi-task estimator.
+            Class labels (binary: one task; multiclass: one-vs-rest tasks
+            scored on one shared split), or 0/1 labels of shape
+            (n_samples, n_tasks) for a multi-task estimator.
         sample_weight : array-like of the shape of ``y``, default=None
             Row weights; for multi-task estimators the per-task mask (rows
             with weight 0 are not part of a task and are never validated on).
@@ -109,23 +120,43 @@ class InnerCVClassifier(ClassifierMixin, BaseEstimator):
         -------
         self
         """
-        if not isinstance(self.cv, (int, np.integer)) or self.cv < 2:
-            raise ValueError(f"cv must be an integer >= 2, got {self.cv!r}.")
+        if isinstance(self.cv, (int, np.integer)) and self.cv < 2:
+            raise ValueError(f"cv must be an integer >= 2 or an iterable of (train, test) "
+                             f"splits, got {self.cv!r}.")
         candidates = list(ParameterGrid(self.param_grid))
         if not candidates:
             raise ValueError("param_grid has no candidates.")
-        X = np.asarray(X, dtype=np.float64)
-        y = np.asarray(y)
+        X, y = validate_data(self, X, y, multi_output=True, dtype=np.float64,
+                             ensure_min_samples=2)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        check_classification_targets(y)
         multi = y.ndim == 2
-        Y = y if multi else y[:, None]
-        W = np.ones(Y.shape) if sample_weight is None else \
-            np.asarray(sample_weight, dtype=float).reshape(Y.shape)
-        folds = self._folds(Y, W)
+        if multi:
+            Y, classes = y, np.array([0, 1])
+            W = (np.ones(Y.shape) if sample_weight is None
+                 else np.asarray(sample_weight, dtype=float).reshape(Y.shape))
+        else:
+            classes = np.unique(y)
+            if classes.size < 2:
+                raise ValueError(f"y has 1 class ({classes[0]!r}); inner cross-validation "
+                                 "needs at least 2 classes.")
+            # One 0/1 task per class (one task for a binary target).
+            Y = (y[:, None] == (classes[1:] if classes.size == 2 else classes)).astype(int)
+            weights = _check_sample_weight(sample_weight, X)
+            W = np.repeat(weights[:, None], Y.shape[1], axis=1)
+        if not isinstance(self.cv, (int, np.integer)):
+            folds = self._given_folds(W)
+        elif multi or classes.size == 2:
+            folds = self._folds(Y, W)
+        else:
+            folds = self._class_folds(y, W)
         # Estimators that can warm start fit the candidates of a fold in grid
         # order, each from the previous solution (the same rows every time).
         warm = "warm_start" in self.estimator.get_params()
-        scores = np.zeros((len(candidates), self.cv))
-        for k in range(self.cv):
+        n_folds = int(folds.max()) + 1
+        scores = np.zeros((len(candidates), n_folds))
+        for k in range(n_folds):
             train = W * (folds != k)
             keep = np.flatnonzero(train.sum(axis=1) > 0)
             model = clone(self.estimator)
@@ -139,17 +170,19 @@ class InnerCVClassifier(ClassifierMixin, BaseEstimator):
                           else train[keep, 0])
                 F = np.asarray(model.decision_function(X)).reshape(Y.shape)
                 scores[c, k] = np.mean([
-                    binary_auc(Y[folds[:, t] == k, t], F[folds[:, t] == k, t])
+                    binary_auc(Y[folds[:, t] == k, t], F[folds[:, t] == k, t],
+                               sample_weight=W[folds[:, t] == k, t])
                     for t in range(Y.shape[1])])
         scores = scores.mean(axis=1)
         self.cv_scores_ = scores
         self.best_params_ = candidates[int(np.argmax(scores))]
         self.best_estimator_ = clone(self.estimator).set_params(**self.best_params_)
         self.best_estimator_.fit(X, y, sample_weight=W if multi else W[:, 0])
-        self.classes_ = getattr(self.best_estimator_, "classes_", np.array([0, 1]))
+        self.classes_ = getattr(self.best_estimator_, "classes_", classes)
         return self
 
     def _folds(self, Y, W):
+        """Stratified folds drawn within every task (rows a task does not observe: -1)."""
         rng = check_random_state(self.random_state)
         folds = np.full(Y.shape, -1)
         for t in range(Y.shape[1]):
@@ -164,12 +197,50 @@ class InnerCVClassifier(ClassifierMixin, BaseEstimator):
                 folds[rows[test], t] = k
         return folds
 
+    def _given_folds(self, W):
+        """Fold numbers from explicit (train, test) splits, shared by all tasks."""
+        folds = np.full(W.shape[0], -1)
+        for k, (_, test) in enumerate(self.cv):
+            folds[np.asarray(test)] = k
+        if folds.max() < 1:
+            raise ValueError("cv must give at least 2 (train, test) splits.")
+        return np.where(W > 0, folds[:, None], -1)
+
+    def _class_folds(self, y, W):
+        """One stratified split of a multiclass target, shared by its one-vs-rest tasks."""
+        rng = check_random_state(self.random_state)
+        rows = np.flatnonzero(W[:, 0] > 0)
+        _, counts = np.unique(y[rows], return_counts=True)
+        if counts.size < 2 or counts.min() < self.cv:
+            raise ValueError(f"Every class needs at least cv={self.cv} rows with positive "
+                             "weight for inner cross-validation.")
+        folds = np.full(y.shape[0], -1)
+        split = StratifiedKFold(self.cv, shuffle=True,
+                                random_state=rng.randint(np.iinfo(np.int32).max))
+        for k, (_, test) in enumerate(split.split(rows, y[rows])):
+            folds[rows[test]] = k
+        return np.repeat(folds[:, None], W.shape[1], axis=1)
+
     def decision_function(self, X):
-        """Decision values of the refitted best estimator."""
+        """Decision values of the refitted best estimator.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Inputs.
+        """
         check_is_fitted(self, "best_estimator_")
+        X = validate_data(self, X, reset=False, dtype=np.float64)
         return self.best_estimator_.decision_function(X)
 
     def predict(self, X):
-        """Predictions of the refitted best estimator."""
+        """Predictions of the refitted best estimator.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Inputs.
+        """
         check_is_fitted(self, "best_estimator_")
+        X = validate_data(self, X, reset=False, dtype=np.float64)
         return self.best_estimator_.predict(X)

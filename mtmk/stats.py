@@ -31,7 +31,7 @@ __all__ = ["PairedDifference", "paired_difference", "verdict", "mean_interval"]
 class PairedDifference:
     """Summary of the paired difference ``a - b`` (see :func:`paired_difference`).
 
-    Attributes
+    Parameters
     ----------
     mean, sd : float
         Mean and sample standard deviation (``ddof=1``) of the differences.
@@ -65,7 +65,13 @@ class PairedDifference:
     boot_high: float = float("nan")
 
     def verdict(self, names=("A", "B")):
-        """Verdict for this difference; see :func:`verdict`."""
+        """Verdict for this difference; see :func:`verdict`.
+
+        Parameters
+        ----------
+        names : tuple of str, default=("A", "B")
+            Names of the two sides of the difference.
+        """
         return verdict(self, names=names)
 
     def as_dict(self):
@@ -73,7 +79,13 @@ class PairedDifference:
         return asdict(self)
 
     def format(self, digits=3):
-        """``"+0.012 [-0.003, +0.027]"``: mean and interval with signs."""
+        """``"+0.012 [-0.003, +0.027]"``: mean and interval with signs.
+
+        Parameters
+        ----------
+        digits : int, default=3
+            Decimals printed.
+        """
         return (f"{self.mean:+.{digits}f} [{self.low:+.{digits}f}, "
                 f"{self.high:+.{digits}f}]")
 
@@ -103,6 +115,7 @@ def mean_interval(values, confidence=0.95, test_train_ratio=None):
     values : array-like of shape (n,)
         Finite values, ``n >= 2``.
     confidence : float, default=0.95
+        Confidence level of the interval.
     test_train_ratio : float or None, default=None
         For values from random train/test splits of one data set: the ratio
         ``n_test / n_train``, which widens the interval by the Nadeau-Bengio
@@ -207,6 +220,7 @@ def verdict(result, names=("A", "B")):
     result : PairedDifference
         From :func:`paired_difference` with ``a`` the scores of ``names[0]``.
     names : tuple of str, default=("A", "B")
+        Names of the two sides of the difference.
 
     Returns
     -------

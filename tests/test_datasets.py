@@ -7,8 +7,13 @@ import numpy as np
 import pytest
 
 from mtmk import MTMKClassifier
-from mtmk.datasets import (load_mfeat, load_task_dataset, load_yeast, make_alignment_data,
-                           make_mfeat_alignment_data)
+from mtmk.datasets import (
+    load_mfeat,
+    load_task_dataset,
+    load_yeast,
+    make_alignment_data,
+    make_mfeat_alignment_data,
+)
 
 
 def test_alignment_data_follows_the_protocol():

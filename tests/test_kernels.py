@@ -3,7 +3,7 @@ import pytest
 from sklearn.metrics.pairwise import laplacian_kernel, polynomial_kernel, rbf_kernel
 
 from mtmk import KernelDictionary
-from mtmk.kernels import check_gram_stack, median_gamma
+from mtmk._kernels import check_gram_stack, median_gamma
 from mtmk.solvers import FactorStack, GramStack
 
 

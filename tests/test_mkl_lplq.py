@@ -4,9 +4,17 @@ import numpy as np
 import pytest
 from sklearn.exceptions import ConvergenceWarning
 
-from mtmk.kernels import KernelDictionary
-from mtmk.solvers import (GramStack, GroupPenalty, Logistic, LpLqPenalty, optimality_violation,
-                          solve_bcd, solve_cvxpy, solve_lplq)
+from mtmk import KernelDictionary
+from mtmk.solvers import (
+    GramStack,
+    GroupPenalty,
+    Logistic,
+    LpLqPenalty,
+    optimality_violation,
+    solve_bcd,
+    solve_cvxpy,
+    solve_lplq,
+)
 
 LOGISTIC = Logistic()
 
@@ -84,7 +92,6 @@ def test_bad_parameters_and_early_stop():
 # ------------------------------------------------------------ the estimator option
 from sklearn.datasets import load_iris  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
-from sklearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
 
 from mtmk import MTMKClassifier  # noqa: E402
 
@@ -102,8 +109,3 @@ def test_estimator_lplq_p1_q2_equals_group_penalty():
     np.testing.assert_allclose(lplq.decision_function(X), group.decision_function(X), atol=1e-4)
     with pytest.raises(ValueError, match="lam_ridge = 0"):
         MTMKClassifier(kernels=SMALL, penalty="lplq", lam_ridge=0.1).fit(X, y)
-
-
-@parametrize_with_checks([MTMKClassifier(kernels=SMALL, penalty="lplq", q=1.5, lam_group=0.01)])
-def test_sklearn_compatible_lplq(estimator, check):
-    check(estimator)

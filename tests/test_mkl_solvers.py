@@ -5,13 +5,12 @@ import numpy as np
 import pytest
 from sklearn.exceptions import ConvergenceWarning
 
-from mtmk.kernels import KernelDictionary
-from mtmk.solvers.alignf import alignment_matrix, solve_alignf
-from mtmk.solvers.easymkl import solve_easymkl
-from mtmk.solvers.mkl_reference import (alignf_cvxpy, easymkl_cvxpy, lp_mkl_cvxpy,
-                                        simplemkl_cvxpy)
-from mtmk.solvers.simplemkl import quadratic_forms, solve_simplemkl
-from mtmk.solvers.smo import DenseColumns, RBFColumns, lp_weights, solve_smo
+from mtmk import KernelDictionary
+from mtmk.solvers._alignf import alignment_matrix, solve_alignf
+from mtmk.solvers._easymkl import solve_easymkl
+from mtmk.solvers._mkl_reference import alignf_cvxpy, easymkl_cvxpy, lp_mkl_cvxpy, simplemkl_cvxpy
+from mtmk.solvers._simplemkl import quadratic_forms, solve_simplemkl
+from mtmk.solvers._smo import DenseColumns, RBFColumns, lp_weights, solve_smo
 
 
 def problem(seed, n=40):
@@ -47,8 +46,8 @@ def test_smo_matches_cvxpy_primal_and_weight_formula(p, seed):
     r = solve_smo(DenseColumns(K), s, c, p=p, C=1.0, lam=0.7, tol=1e-8)
     ref, d_ref = lp_mkl_cvxpy(K, s, c, p=p, C=1.0, lam=0.7)
     assert abs(r.objective - ref) <= 1e-4 * abs(ref)
-    # SPEC's reconstructed weight formula, evaluated at the SMO alpha, is the
-    # primal d of cvxpy.
+    # The derived weight formula, evaluated at the SMO alpha, is the primal d
+    # of cvxpy.
     np.testing.assert_allclose(r.weights, d_ref, rtol=1e-4, atol=1e-6)
     # Optimality of d in the primal for fixed w: grad of lam/2 ||d||_p^2
     # equals 1/2 ||w_m||^2 / d_m^2 = 1/2 u_m.
@@ -132,7 +131,8 @@ def test_alignf_matches_cvxpy_and_is_nonnegative(seed):
 def test_svm_dual_matches_svc(first):
     """svm_dual returns SVC's solution with +1 positive (signs, support, intercept)."""
     from sklearn.svm import SVC
-    from mtmk.solvers.svm import svm_dual
+
+    from mtmk.solvers._svm import svm_dual
     _, K, s, c = problem(5, n=50)
     s = s.copy()
     s[0] = first

@@ -6,7 +6,6 @@ from joblib import parallel_config
 from sklearn.datasets import load_iris, make_multilabel_classification
 from sklearn.model_selection import KFold
 from sklearn.preprocessing import StandardScaler
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from mtmk import KernelDictionary, MTMKClassifier, MTMKClassifierCV, mtmk_path
 
@@ -93,14 +92,6 @@ def test_dask_backend_without_a_cluster_is_a_clear_error(multilabel):
         with parallel_config(backend="dask"):
             clf.fit(X, Y)
     assert not hasattr(clf, "lam_group_")
-
-
-@parametrize_with_checks([MTMKClassifierCV(lam_groups=3, cv=2)],
-                         expected_failed_checks=lambda est: {
-                             "check_sample_weight_equivalence_on_dense_data":
-                                 "agreement to 1e-7 needs tol=1e-12, as for MTMKClassifier"})
-def test_cv_estimator_is_sklearn_compatible(estimator, check):
-    check(estimator)
 
 
 def test_cv_scores_ignore_labels_a_task_does_not_observe():

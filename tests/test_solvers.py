@@ -10,9 +10,21 @@ from sklearn.exceptions import ConvergenceWarning
 from mtmk import KernelDictionary
 from mtmk._base import precomputed_operator
 from mtmk._targets import encode_outputs, encode_tasks
-from mtmk.solvers import (FactorStack, GramStack, GroupPenalty, Logistic, LpLqPenalty,
-                          Quadratic, SquaredHinge, TaskGroupPenalty, lam_max,
-                          optimality_violation, solve_bcd, solve_cvxpy, solve_lplq)
+from mtmk.solvers import (
+    FactorStack,
+    GramStack,
+    GroupPenalty,
+    Logistic,
+    LpLqPenalty,
+    Quadratic,
+    SquaredHinge,
+    TaskGroupPenalty,
+    lam_max,
+    optimality_violation,
+    solve_bcd,
+    solve_cvxpy,
+    solve_lplq,
+)
 
 
 def problem(seed, n=36, n_tasks=3, noise_kernel=False):

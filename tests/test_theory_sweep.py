@@ -6,8 +6,9 @@ import os
 import numpy as np
 import pytest
 
+import mtmk.theory._cli as cli
+import mtmk.theory._sweep as sweep
 from mtmk.theory import load_results, simulate
-from mtmk.theory import cli, sweep
 
 TINY = dict(n=[60, 90], n_features=4, n_kernels=5, n_tasks=2, methods=[("mtmk_l1", "mtmk_l2")])
 METRICS = ("estimation_error", "excess_logistic", "excess_zero_one", "bayes_zero_one",
@@ -89,7 +90,8 @@ def test_interrupted_sweep_resumes(tmp_path, monkeypatch):
         fh.write(lines[1].replace(lines[1].split(",")[0], "deadbeef") + "\n")
 
     calls.clear()
-    monkeypatch.setattr(sweep, "run_cell", lambda *a, **k: (calls.append(a[:2]), original(*a, **k))[1])
+    monkeypatch.setattr(sweep, "run_cell",
+                        lambda *a, **k: (calls.append(a[:2]), original(*a, **k))[1])
     resumed = simulate(TINY, n_reps=2, n_test=200, results_path=path, progress=False)
     assert len(calls) == 2  # only the two missing cells ran
     _assert_same_rows(resumed, reference)

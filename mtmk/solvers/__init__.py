@@ -9,14 +9,13 @@ alternation for the lp-lq penalty, :func:`solve_cvxpy` the exact reference for
 every combination; all return a :class:`SolverResult`.
 """
 
-from .bcd import (SolverResult, lam_max, objective, optimality_violation, solve_bcd,
-                  solve_path)
-from .datafits import Logistic, Quadratic, SquaredHinge
-from .lplq import solve_lplq
-from .operators import FactorStack, GramStack
-from .penalties import GroupPenalty, LpLqPenalty, TaskGroupPenalty
-from .reference import solve_cvxpy
-from .rows import LocalBlocks, RowBlock, solve_rows
+from ._bcd import SolverResult, lam_max, objective, optimality_violation, solve_bcd, solve_path
+from ._datafits import Logistic, Quadratic, SquaredHinge
+from ._lplq import solve_lplq
+from ._operators import FactorStack, GramStack
+from ._penalties import GroupPenalty, LpLqPenalty, TaskGroupPenalty
+from ._reference import solve_cvxpy
+from ._rows import LocalBlocks, RowBlock, solve_rows
 
 __all__ = ["FactorStack", "GramStack", "GroupPenalty", "LocalBlocks", "Logistic", "LpLqPenalty",
            "Quadratic", "RowBlock", "SolverResult", "SquaredHinge", "TaskGroupPenalty", "lam_max",

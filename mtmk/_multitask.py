@@ -1,0 +1,543 @@
+"""Multi-task multi-kernel estimators: a shared sparse combination of kernels.
+
+:class:`MTMKClassifier` and :class:`MTMKRegressor` preset a datafit and a
+penalty of the engine in :mod:`mtmk.solvers` and fit every task (label or
+output) at once.
+"""
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import _fit_context
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._base import KernelTaskClassifier, KernelTaskModel, KernelTaskRegressor
+from ._distributed import is_dask_collection
+from .solvers import (
+    GroupPenalty,
+    LocalBlocks,
+    Logistic,
+    LpLqPenalty,
+    Quadratic,
+    RowBlock,
+    SquaredHinge,
+    TaskGroupPenalty,
+    solve_bcd,
+    solve_cvxpy,
+    solve_lplq,
+    solve_path,
+    solve_rows,
+)
+from .solvers._operators import FactorStack, GramStack, psd_factor
+
+_DATAFITS = {"logistic": Logistic, "squared_hinge": SquaredHinge}
+
+
+class _MTMKModel:
+    """Fitting shared by the MTMK estimators: the penalty, the solver, the solution."""
+
+    _parameter_constraints = {
+        **KernelTaskModel._parameter_constraints,
+        "penalty": [StrOptions({"group", "task", "lplq"})],
+        "lam_group": [Interval(Real, 0, None, closed="left")],
+        "lam_ridge": [Interval(Real, 0, None, closed="left")],
+        "p": [Interval(Real, 0, 1, closed="right")],
+        "q": [Interval(Real, 1, 2, closed="both")],
+        "fit_intercept": ["boolean"],
+        "solver": [StrOptions({"auto", "bcd", "cvxpy"})],
+        "tol": [Interval(Real, 0, None, closed="neither")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "warm_start": ["boolean"],
+        "verbose": ["verbose"],
+    }
+
+    def _datafit(self):
+        return _DATAFITS[self.loss]()
+
+    def _penalty(self, lam_group):
+        if self.penalty == "lplq":
+            return LpLqPenalty(lam_group, p=self.p, q=self.q)
+        kind = GroupPenalty if self.penalty == "group" else TaskGroupPenalty
+        return kind(lam_group, self.lam_ridge)
+
+    def _check_penalties(self, lam_group):
+        if lam_group == 0 and self.lam_ridge == 0:
+            raise ValueError(
+                "lam_group and lam_ridge are both 0: the datafit alone has no unique "
+                "minimiser (none at all for the logistic loss on separable data). Set "
+                "lam_group > 0 (kernel selection) or lam_ridge > 0.")
+        if self.penalty == "lplq" and (lam_group == 0 or self.lam_ridge != 0):
+            raise ValueError("penalty='lplq' needs lam_group > 0 and lam_ridge = 0 "
+                             "(lam_group is its lam).")
+
+    def _fit_model(self, X, targets, sample_weight):
+        self._check_penalties(self.lam_group)
+        lplq_bcd = self.penalty == "lplq" and self.solver != "cvxpy"
+        operator, names, dictionary = self._training_kernels(X, sample_weight, exact=lplq_bcd)
+        if (isinstance(operator, FactorStack) and self.solver != "cvxpy"
+                and self.penalty in ("group", "task")):
+            # Low rank: the row-block solver in primal coordinates keeps only
+            # the factors and O(n T) state (no n x M x T dual coefficients).
+            datafit = self._datafit()
+            blocks = LocalBlocks([RowBlock(operator.factors, targets.values, targets.weights,
+                                           datafit)])
+            n_tasks = targets.values.shape[1]
+            coef0, intercept0 = self._warm_start_rows(operator.n_kernels, n_tasks)
+            result = solve_rows(blocks, [P.shape[1] for P in operator.factors], n_tasks,
+                                datafit, self._penalty(float(self.lam_group)),
+                                fit_intercept=self.fit_intercept, tol=self.tol,
+                                max_iter=self.max_iter, coef0=coef0, intercept0=intercept0,
+                                verbose=self.verbose)
+            self._set_rows_solution(result, targets, names, dictionary)
+            return self
+        start = None
+        if (self.warm_start and hasattr(self, "dual_coef_")
+                and self.dual_coef_.shape == (operator.n_kernels, X.shape[0],
+                                              targets.values.shape[1])):
+            start = (self.dual_coef_, self.intercept_)
+        result = self._solve(operator, targets, float(self.lam_group), start)
+        # Every fitted attribute is set only once the solver has returned, so a
+        # failed fit leaves no partial state behind.
+        self._set_solution(result, targets, names, dictionary, operator)
+        return self
+
+    def _warm_start_rows(self, n_kernels, n_tasks):
+        """Warm start ``(coef, intercept)`` of a low-rank fit, or ``(None, None)``."""
+        if (self.warm_start and hasattr(self, "feature_coef_")
+                and len(self.feature_coef_) == n_kernels
+                and self.feature_coef_[0].shape[1] == n_tasks):
+            return self.feature_coef_, self.intercept_
+        return None, None
+
+    def _set_rows_solution(self, result, targets, names, dictionary):
+        """Store a low-rank solution (primal coefficients, no dual ones)."""
+        self._set_targets(targets)
+        if hasattr(self, "dual_coef_"):
+            del self.dual_coef_
+        self._set_model(names, dictionary, None, result.intercept,
+                        prediction_coef=list(result.coef))
+        self.feature_coef_ = list(result.coef)
+        self._set_summary(result)
+
+    def _set_summary(self, result):
+        total = result.block_norms.sum()
+        self.kernel_weights_ = result.block_norms / total if total > 0 else result.block_norms
+        self.objective_ = result.objective
+        self.optimality_violation_ = result.violation
+        self.n_iter_ = result.n_iter
+
+    def _solve(self, operator, targets, lam_group, start=None):
+        """Run the chosen solver at ``lam_group`` (warm ``start`` = (alpha, b))."""
+        options = dict(fit_intercept=self.fit_intercept, tol=self.tol)
+        args = (operator, targets.values, targets.weights, self._datafit(),
+                self._penalty(lam_group))
+        if self.solver == "cvxpy":
+            result = solve_cvxpy(*args, **options)
+            if not result.converged:
+                warnings.warn(
+                    f"The cvxpy solution's optimality certificate is {result.violation:.3g}, "
+                    f"above tol={self.tol:g}: the conic solver stopped short. Use the "
+                    "default solver or loosen tol.", ConvergenceWarning)
+            return result
+        if self.penalty == "lplq":
+            return solve_lplq(*args, max_iter=self.max_iter, verbose=self.verbose, **options)
+        alpha0, intercept0 = start if start is not None else (None, None)
+        return solve_bcd(*args, max_iter=self.max_iter, alpha0=alpha0, intercept0=intercept0,
+                         verbose=self.verbose, **options)
+
+    def _path(self, operator, targets, lams):
+        """Native solutions at decreasing ``lams`` with warm starts (the CV engine)."""
+        return solve_path(operator, targets.values, targets.weights, self._datafit(),
+                          self._penalty(0.0), lams, fit_intercept=self.fit_intercept,
+                          tol=self.tol, max_iter=self.max_iter)
+
+    def _set_solution(self, result, targets, names, dictionary, operator):
+        self._set_targets(targets)
+        if hasattr(self, "feature_coef_"):
+            del self.feature_coef_
+        self._set_model(names, dictionary, result.alpha, result.intercept,
+                        prediction_coef=None if isinstance(operator, GramStack) else
+                        [operator.prediction_coef(m, result.alpha[m])
+                         for m in range(operator.n_kernels)])
+        self._set_summary(result)
+
+    def embed(self, X):
+        """Explicit features of the learned shared kernel ``sum_m eta_m k_m``.
+
+        The CLIP view of MTMK: rows of any modality map into one space where
+        inner products approximate the learned kernel,
+        ``embed(x) @ embed(z) ~= sum_m kernel_weights_[m] k_m(x, z)``.  Each
+        kernel with non-zero weight contributes its Nystroem features
+        ``sqrt(eta_m) k_m(x, Z) U_m diag(w_m)^{-1/2}`` (``K_m(Z, Z) = U_m
+        diag(w_m) U_m^T``): ``Z`` are the dictionary's landmarks when it is
+        low-rank, else all training samples (exact on them; an n x n
+        eigendecomposition per active kernel on every call, so prefer a
+        low-rank dictionary for large n).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_embedding)
+        """
+        check_is_fitted(self)
+        if self._precomputed:
+            raise ValueError(
+                "embed needs the kernel functions; with kernels='precomputed' the "
+                "fitted model only knows Gram matrices. Fit with a KernelDictionary.")
+        X = validate_data(self, X, reset=False, dtype=np.float64)
+        active = np.flatnonzero(self.kernel_weights_ > 0)
+        if active.size == 0:
+            return np.zeros((X.shape[0], 0))
+        dictionary = self.kernel_dictionary_
+        if dictionary.n_components is not None:
+            blocks = dictionary.features(X, kernels=active)
+        else:
+            K_train = dictionary.gram(kernels=active)
+            K_rows = dictionary.gram(X, kernels=active)
+            blocks = []
+            for K, C in zip(K_train, K_rows):
+                U, w = psd_factor(K)
+                blocks.append(C @ (U / np.sqrt(w)))
+        return np.hstack([np.sqrt(self.kernel_weights_[m]) * B for m, B in zip(active, blocks)])
+
+class MTMKClassifier(_MTMKModel, KernelTaskClassifier):
+    """Multi-task multi-kernel classification with a shared sparse kernel combination.
+
+    Every label of a multilabel target is a task (a 1-D multiclass target gives
+    one-vs-rest tasks, a binary target one task).  Task t's decision function
+    is ``f_t(x) = b_t + sum_m sum_i alpha[m, i, t] k_m(x_i, x)``, fitted by
+    minimising
+
+        sum_t mean loss of task t  +  penalty(f)
+
+    with the logistic or squared hinge loss.  The default group penalty
+    switches whole kernels off for all tasks at once, so the selected kernels
+    (``kernel_weights_``) are shared while the coefficients are task-specific.
+
+    Parameters
+    ----------
+    kernels : KernelDictionary, "precomputed" or None, default=None
+        Candidate kernels.  ``None`` uses ``KernelDictionary()`` (7 RBF widths
+        around the median heuristic, linear, polynomial of degree 2 and 3).
+        With ``"precomputed"``, ``X`` is a stack of Gram matrices of shape
+        ``(n_samples, n_samples, n_kernels)`` in ``fit`` and
+        ``(n_samples_test, n_samples_train, n_kernels)`` afterwards.
+    loss : {"logistic", "squared_hinge"}, default="logistic"
+        ``"logistic"``: ``log(1 + exp(-y f))``, probabilities ``sigmoid(f)``.
+        ``"squared_hinge"``: ``max(0, 1 - y f)^2``, an L2-SVM; its
+        ``predict_proba`` still maps ``f`` through the sigmoid (a score, not a
+        calibrated probability).
+    penalty : {"group", "task", "lplq"}, default="group"
+        ``"group"``: ``lam_group * sum_m sqrt(sum_t ||f_tm||^2)``, whole kernels
+        switch off for all tasks at once (shared kernel selection).
+        ``"task"``: ``lam_group * sum_m sum_t ||f_tm||``, every task selects its
+        own kernels (single-task multi-kernel learning, all tasks in one fit).
+        ``"lplq"``: the lp-lq multi-task MKL penalty of Rakotomamonjy et al.
+        (2011), ``lam_group * sum_m (sum_t ||f_tm||^q)^(p/q)``, solved by
+        alternation on exact Gram matrices (O(T n^3) per alternation); needs
+        ``lam_ridge = 0``; ``warm_start`` does not apply to it.
+    lam_group : float, default=1e-3
+        Strength of the kernel-selecting penalty.
+    lam_ridge : float, default=0.0
+        Strength of the squared RKHS-norm penalty ``sum_mt ||f_tm||^2``.  At
+        least one of the two penalties must be positive.  ``lam_ridge = 0`` is
+        the MTMK paper's "L1" variant, ``lam_group = 0`` its "L2" variant.
+    p : float in (0, 1], default=1.0
+        Exponent over kernels of ``penalty="lplq"`` (p < 1: sparser, not convex).
+    q : float in [1, 2], default=2.0
+        Exponent over tasks of ``penalty="lplq"`` (q = 1 decouples the tasks).
+    fit_intercept : bool, default=True
+        Fit an unpenalised intercept per task.
+    solver : {"auto", "bcd", "cvxpy"}, default="auto"
+        ``"bcd"`` (also ``"auto"``) is the native block coordinate solver (the
+        lp-lq alternation for ``penalty="lplq"``); ``"cvxpy"`` the exact conic
+        reference (small problems only).
+    tol : float, default=1e-4
+        Stop when the optimality certificate falls below ``tol``: the largest
+        distance of minus the gradient to the penalty's subdifferential,
+        relative to the penalty level (``lam_group + 2 lam_ridge max_m ||f_m||``),
+        so its meaning does not depend on the scale of ``lam_group``.
+    max_iter : int, default=2000
+        Maximum number of sweeps over the kernels.
+    warm_start : bool, default=False
+        Start from the previous solution when refitting on data of the same
+        shape.
+    n_jobs : int, default=None
+        Threads used to compute the kernel matrices.
+    verbose : int, default=0
+        Print solver progress every ``verbose`` sweeps.
+
+    Notes
+    -----
+    Large data: with low-rank kernels (``KernelDictionary(n_components=r)``)
+    the fit keeps the n x r Nystroem factors of every kernel (float32 above
+    1 GiB, see the dictionary's ``dtype``) and O(n_samples x n_tasks) solver
+    state.  To fit on a dask.distributed cluster, start a ``Client`` and pass
+    ``X`` as a dask array (or DataFrame) whose chunks hold whole rows: each
+    worker computes the features of its rows and the solver exchanges only
+    (r x n_tasks) summaries with it; the fitted model predicts on NumPy arrays.
+
+    Attributes
+    ----------
+    classes_ : ndarray
+        Class labels (binary or multiclass targets) or ``arange(n_tasks)``
+        (multilabel targets).
+    kernel_weights_ : ndarray of shape (n_kernels,)
+        Shared kernel weights on the simplex, proportional to the penalty's
+        block sizes (``sqrt(sum_t ||f_tm||^2)`` for the group penalty; all zero
+        if every kernel was dropped).
+    kernel_names_ : list of str
+        Names of the candidate kernels.
+    n_tasks_ : int
+        Number of tasks.
+    dual_coef_ : ndarray of shape (n_kernels, n_samples_fit, n_tasks)
+        Coefficients ``alpha`` (exact kernels; absent after a low-rank fit).
+    feature_coef_ : list of ndarray of shape (r_m, n_tasks)
+        Low-rank fits only: the coefficients of each kernel's Nystroem
+        features, ``f_t(x) = b_t + sum_m Phi_m(x) @ feature_coef_[m][:, t]``.
+    intercept_ : ndarray of shape (n_tasks,)
+    kernel_dictionary_ : KernelDictionary
+        The fitted dictionary (absent with precomputed kernels).
+    objective_ : float
+        Objective value at the solution.
+    optimality_violation_ : float
+        The optimality certificate at the solution (see ``tol``).
+    n_iter_ : int
+        Solver sweeps.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Only when ``X`` has string column names.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from mtmk import MTMKClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = MTMKClassifier().fit(X, y)
+    >>> clf.kernel_weights_.shape
+    (10,)
+    >>> bool(clf.score(X, y) > 0.9)
+    True
+    """
+
+    _parameter_constraints = {
+        **_MTMKModel._parameter_constraints,
+        "loss": [StrOptions({"logistic", "squared_hinge"})],
+    }
+
+    def __init__(self, *, kernels=None, loss="logistic", penalty="group", lam_group=1e-3,
+                 lam_ridge=0.0, p=1.0, q=2.0, fit_intercept=True, solver="auto", tol=1e-4,
+                 max_iter=2000, warm_start=False, n_jobs=None, verbose=0):
+        self.kernels = kernels
+        self.loss = loss
+        self.penalty = penalty
+        self.lam_group = lam_group
+        self.lam_ridge = lam_ridge
+        self.p = p
+        self.q = q
+        self.fit_intercept = fit_intercept
+        self.solver = solver
+        self.tol = tol
+        self.max_iter = max_iter
+        self.warm_start = warm_start
+        self.n_jobs = n_jobs
+        self.verbose = verbose
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the shared kernel combination and the task coefficients.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training inputs, or with ``kernels="precomputed"`` a stack of Gram
+            matrices of shape (n_samples, n_samples, n_kernels).  A dask
+            array or DataFrame (with low-rank kernels and a running
+            ``dask.distributed.Client``) fits on the cluster, rows staying on
+            the workers; ``y`` may then be a dask or NumPy array.
+        y : array-like of shape (n_samples,) or (n_samples, n_tasks)
+            Class labels, or a 0/1 multilabel indicator matrix (one task per
+            column).
+        sample_weight : array-like of shape (n_samples,) or (n_samples, n_tasks)
+            Non-negative weights; a 0 in column t marks a label not observed
+            for task t.
+
+        Returns
+        -------
+        self : MTMKClassifier
+        """
+        if is_dask_collection(X) or is_dask_collection(y):
+            from ._distributed import fit_distributed
+
+            return fit_distributed(self, X, y, sample_weight)
+        X, tasks = self._validate_training_data(X, y, sample_weight)
+        return self._fit_model(X, tasks, sample_weight)
+
+
+class MTMKRegressor(_MTMKModel, KernelTaskRegressor):
+    """Multi-output kernel regression with a shared sparse kernel combination.
+
+    Every output is a task: ``f_t(x) = b_t + sum_m sum_i alpha[m, i, t] k_m(x_i, x)``
+    minimises ``sum_t (1/2) mean squared error of output t + penalty(f)``.  The
+    default group penalty selects the same few kernels for all outputs
+    (``kernel_weights_``, sparse and shared) while each output keeps its own
+    coefficients; outputs not observed for a sample get a weight of 0.
+
+    Parameters
+    ----------
+    kernels : KernelDictionary, "precomputed" or None, default=None
+        Candidate kernels.  ``None`` uses ``KernelDictionary()`` (7 RBF widths
+        around the median heuristic, linear, polynomial of degree 2 and 3).
+        With ``"precomputed"``, ``X`` is a stack of Gram matrices of shape
+        ``(n_samples, n_samples, n_kernels)`` in ``fit`` and
+        ``(n_samples_test, n_samples_train, n_kernels)`` afterwards.
+    penalty : {"group", "task", "lplq"}, default="group"
+        ``"group"``: ``lam_group * sum_m sqrt(sum_t ||f_tm||^2)``, whole kernels
+        switch off for all tasks at once (shared kernel selection).
+        ``"task"``: ``lam_group * sum_m sum_t ||f_tm||``, every task selects its
+        own kernels (single-task multi-kernel learning, all tasks in one fit).
+        ``"lplq"``: the lp-lq multi-task MKL penalty of Rakotomamonjy et al.
+        (2011), ``lam_group * sum_m (sum_t ||f_tm||^q)^(p/q)``, solved by
+        alternation on exact Gram matrices (O(T n^3) per alternation); needs
+        ``lam_ridge = 0``; ``warm_start`` does not apply to it.
+    lam_group : float, default=1e-3
+        Strength of the kernel-selecting penalty.
+    lam_ridge : float, default=0.0
+        Strength of the squared RKHS-norm penalty ``sum_mt ||f_tm||^2``.  At
+        least one of the two penalties must be positive.  ``lam_ridge = 0`` is
+        the MTMK paper's "L1" variant, ``lam_group = 0`` its "L2" variant.
+    p : float in (0, 1], default=1.0
+        Exponent over kernels of ``penalty="lplq"`` (p < 1: sparser, not convex).
+    q : float in [1, 2], default=2.0
+        Exponent over tasks of ``penalty="lplq"`` (q = 1 decouples the tasks).
+    fit_intercept : bool, default=True
+        Fit an unpenalised intercept per task.
+    solver : {"auto", "bcd", "cvxpy"}, default="auto"
+        ``"bcd"`` (also ``"auto"``) is the native block coordinate solver (the
+        lp-lq alternation for ``penalty="lplq"``); ``"cvxpy"`` the exact conic
+        reference (small problems only).
+    tol : float, default=1e-4
+        Stop when the optimality certificate falls below ``tol``: the largest
+        distance of minus the gradient to the penalty's subdifferential,
+        relative to the penalty level (``lam_group + 2 lam_ridge max_m ||f_m||``),
+        so its meaning does not depend on the scale of ``lam_group``.
+    max_iter : int, default=2000
+        Maximum number of sweeps over the kernels.
+    warm_start : bool, default=False
+        Start from the previous solution when refitting on data of the same
+        shape.
+    n_jobs : int, default=None
+        Threads used to compute the kernel matrices.
+    verbose : int, default=0
+        Print solver progress every ``verbose`` sweeps.
+
+    Notes
+    -----
+    Large data: with low-rank kernels (``KernelDictionary(n_components=r)``)
+    the fit keeps the n x r Nystroem factors of every kernel (float32 above
+    1 GiB, see the dictionary's ``dtype``) and O(n_samples x n_tasks) solver
+    state.  To fit on a dask.distributed cluster, start a ``Client`` and pass
+    ``X`` as a dask array (or DataFrame) whose chunks hold whole rows: each
+    worker computes the features of its rows and the solver exchanges only
+    (r x n_tasks) summaries with it; the fitted model predicts on NumPy arrays.
+
+    Attributes
+    ----------
+    kernel_weights_ : ndarray of shape (n_kernels,)
+        Shared kernel weights on the simplex, proportional to the penalty's
+        block sizes (``sqrt(sum_t ||f_tm||^2)`` for the group penalty; all zero
+        if every kernel was dropped).
+    kernel_names_ : list of str
+        Names of the candidate kernels.
+    n_tasks_ : int
+        Number of tasks.
+    dual_coef_ : ndarray of shape (n_kernels, n_samples_fit, n_tasks)
+        Coefficients ``alpha`` (exact kernels; absent after a low-rank fit).
+    feature_coef_ : list of ndarray of shape (r_m, n_tasks)
+        Low-rank fits only: the coefficients of each kernel's Nystroem
+        features, ``f_t(x) = b_t + sum_m Phi_m(x) @ feature_coef_[m][:, t]``.
+    intercept_ : ndarray of shape (n_tasks,)
+    kernel_dictionary_ : KernelDictionary
+        The fitted dictionary (absent with precomputed kernels).
+    objective_ : float
+        Objective value at the solution.
+    optimality_violation_ : float
+        The optimality certificate at the solution (see ``tol``).
+    n_iter_ : int
+        Solver sweeps.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Only when ``X`` has string column names.
+
+    See Also
+    --------
+    MTMKRegressorCV : ``lam_group`` chosen by cross-validation.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mtmk import KernelDictionary, MTMKRegressor
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(80, 3))
+    >>> Y = np.column_stack([np.sin(X[:, 0]), X[:, 0] ** 2]) + 0.1 * rng.normal(size=(80, 2))
+    >>> reg = MTMKRegressor(lam_group=1e-3).fit(X, Y)
+    >>> reg.predict(X).shape
+    (80, 2)
+    >>> bool(reg.score(X, Y) > 0.8)
+    True
+    """
+
+    def __init__(self, *, kernels=None, penalty="group", lam_group=1e-3, lam_ridge=0.0, p=1.0,
+                 q=2.0, fit_intercept=True, solver="auto", tol=1e-4, max_iter=2000,
+                 warm_start=False, n_jobs=None, verbose=0):
+        self.kernels = kernels
+        self.penalty = penalty
+        self.lam_group = lam_group
+        self.lam_ridge = lam_ridge
+        self.p = p
+        self.q = q
+        self.fit_intercept = fit_intercept
+        self.solver = solver
+        self.tol = tol
+        self.max_iter = max_iter
+        self.warm_start = warm_start
+        self.n_jobs = n_jobs
+        self.verbose = verbose
+
+    def _datafit(self):
+        return Quadratic()
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the shared kernel combination and the output coefficients.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training inputs, or with ``kernels="precomputed"`` a stack of Gram
+            matrices of shape (n_samples, n_samples, n_kernels).  A dask
+            array or DataFrame (with low-rank kernels and a running
+            ``dask.distributed.Client``) fits on the cluster, rows staying on
+            the workers; ``y`` may then be a dask or NumPy array.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Real targets, one task per output column.
+        sample_weight : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Non-negative weights; a 0 in column t marks an output not observed
+            for that sample.
+
+        Returns
+        -------
+        self : MTMKRegressor
+        """
+        if is_dask_collection(X) or is_dask_collection(y):
+            from ._distributed import fit_distributed
+
+            return fit_distributed(self, X, y, sample_weight)
+        X, outputs = self._validate_training_data(X, y, sample_weight)
+        return self._fit_model(X, outputs, sample_weight)

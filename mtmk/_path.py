@@ -1,0 +1,464 @@
+"""Regularisation paths with warm starts, and the cross-validated MTMK estimators.
+
+The path runs from ``lam_max`` -- the smallest ``lam_group`` at which every
+kernel is zero, computed exactly from the gradient at the intercept-only model
+-- down a geometric grid, each fit starting from the previous solution.
+Cross-validation folds run through joblib, so
+``with joblib.parallel_config(backend="dask"):`` sends them to a
+``dask.distributed`` cluster.
+"""
+
+from numbers import Integral, Real
+
+import numpy as np
+from joblib import Parallel, delayed
+from sklearn.base import _fit_context, clone
+from sklearn.metrics import check_scoring, roc_auc_score
+from sklearn.model_selection import check_cv
+from sklearn.utils import Bunch
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
+from sklearn.utils.metaestimators import _safe_split
+from sklearn.utils.validation import check_array
+
+from ._base import KernelTaskModel, precomputed_operator, training_kernels
+from ._kernels import KernelDictionary
+from ._multitask import _DATAFITS, MTMKClassifier, MTMKRegressor
+from ._targets import _object_labels, encode_outputs, encode_tasks
+from .solvers import GroupPenalty, Quadratic, TaskGroupPenalty, lam_max, solve_path
+
+
+@validate_params(
+    {"lam_max": [Interval(Real, 0, None, closed="neither")],
+     "n_lams": [Interval(Integral, 1, None, closed="left")],
+     "eps": [Interval(Real, 0, 1, closed="neither")]},
+    prefer_skip_nested_validation=True)
+def lam_group_grid(lam_max, n_lams=20, eps=1e-3):
+    """Geometric grid of ``n_lams`` values from ``lam_max`` down to ``eps * lam_max``.
+
+    Parameters
+    ----------
+    lam_max : float > 0
+        Largest value, e.g. :func:`mtmk.solvers.lam_max`.
+    n_lams : int, default=20
+        Number of values.
+    eps : float in (0, 1), default=1e-3
+        Ratio of the smallest to the largest value.
+
+    Returns
+    -------
+    ndarray of shape (n_lams,)
+
+    Examples
+    --------
+    >>> from mtmk import lam_group_grid
+    >>> lam_group_grid(1.0, n_lams=3, eps=0.01)
+    array([1.  , 0.1 , 0.01])
+    """
+    return lam_max * np.geomspace(1.0, eps, n_lams)
+
+
+def _grid(lam_groups, eps, operator, targets, datafit, penalty, fit_intercept):
+    """The decreasing grid: ``lam_groups`` values below the exact ``lam_max``, or the values."""
+    if isinstance(lam_groups, Integral):
+        top = lam_max(operator, targets.values, targets.weights, datafit, penalty, fit_intercept)
+        if not top > 0:
+            raise ValueError(
+                "Every kernel's gradient is zero at the intercept-only model (lam_max = 0), "
+                "so every lam_group gives the same model: the kernels are constant on the "
+                "training data or the targets carry no signal. Check the kernels and targets.")
+        return lam_group_grid(top, lam_groups, eps)
+    lams = np.sort(np.asarray(lam_groups, dtype=float).ravel())[::-1]
+    if lams.size == 0 or not np.all(np.isfinite(lams)) or lams[-1] < 0:
+        raise ValueError(f"lam_groups must be non-negative and finite, got {lam_groups!r}.")
+    return lams
+
+
+def _penalty(kind, lam_ridge):
+    return (GroupPenalty if kind == "group" else TaskGroupPenalty)(0.0, lam_ridge)
+
+
+@validate_params(
+    {"X": ["array-like"],
+     "y": ["array-like"],
+     "kernels": [KernelDictionary, StrOptions({"precomputed"}), None],
+     "loss": [StrOptions({"logistic", "squared_hinge", "squared_error"})],
+     "penalty": [StrOptions({"group", "task"})],
+     "lam_groups": [Interval(Integral, 1, None, closed="left"), "array-like"],
+     "eps": [Interval(Real, 0, 1, closed="neither")],
+     "lam_ridge": [Interval(Real, 0, None, closed="left")],
+     "sample_weight": ["array-like", None],
+     "fit_intercept": ["boolean"],
+     "tol": [Interval(Real, 0, None, closed="neither")],
+     "max_iter": [Interval(Integral, 1, None, closed="left")],
+     "n_jobs": [Integral, None]},
+    prefer_skip_nested_validation=True)
+def mtmk_path(X, y, *, kernels=None, loss="logistic", penalty="group", lam_groups=20, eps=1e-3,
+              lam_ridge=0.0, sample_weight=None, fit_intercept=True, tol=1e-4, max_iter=2000,
+              n_jobs=None):
+    """Fit MTMK along a decreasing grid of ``lam_group`` values with warm starts.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+        Or, with ``kernels="precomputed"``, a Gram stack (n_samples, n_samples, n_kernels).
+    y : array-like of shape (n_samples,) or (n_samples, n_tasks)
+        Class labels or a multilabel indicator (classification losses), or
+        real outputs (``loss="squared_error"``).
+    kernels : KernelDictionary, "precomputed" or None, default=None
+        Candidate kernels, as for :class:`MTMKClassifier`.
+    loss : {"logistic", "squared_hinge", "squared_error"}, default="logistic"
+    penalty : {"group", "task"}, default="group"
+    lam_groups : int or array-like, default=20
+        Number of grid points from ``lam_max`` down to ``eps * lam_max``, or
+        the values themselves (sorted decreasingly).
+    eps : float in (0, 1), default=1e-3
+        Ratio of the smallest to the largest grid value.
+    lam_ridge : float, default=0.0
+        Strength of the squared RKHS-norm penalty.
+    sample_weight : array-like of shape (n_samples,) or (n_samples, n_tasks), default=None
+        Sample weights; a 2-D array with zeros marks labels a task does not observe.
+    fit_intercept : bool, default=True
+        Fit an unpenalised intercept per task.
+    tol : float, default=1e-4
+        Scale-free certificate at which each grid value stops (see
+        :class:`MTMKClassifier`).
+    max_iter : int, default=2000
+        Maximum number of sweeps per grid value.
+    n_jobs : int, default=None
+        Threads used to compute the kernel matrices.
+
+    Returns
+    -------
+    Bunch with
+        lam_groups : ndarray of shape (n_lams,)
+        lam_max : float
+        kernel_weights : ndarray of shape (n_lams, n_kernels)
+        kernel_names : list of str
+        objectives, violations : ndarray of shape (n_lams,)
+        n_iter : ndarray of shape (n_lams,)
+        dual_coef : ndarray of shape (n_lams, n_kernels, n_samples, n_tasks)
+        intercepts : ndarray of shape (n_lams, n_tasks)
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from mtmk import KernelDictionary, mtmk_path
+    >>> X, y = load_iris(return_X_y=True)
+    >>> path = mtmk_path(X, y, kernels=KernelDictionary(rbf=3), lam_groups=4)
+    >>> path.kernel_weights.shape
+    (4, 6)
+    """
+    precomputed = isinstance(kernels, str)
+    X = check_array(X, dtype=np.float64, allow_nd=precomputed, ensure_min_samples=2)
+    y = np.asarray(y)
+    if y.shape[0] != X.shape[0]:
+        raise ValueError(f"X has {X.shape[0]} samples but y has {y.shape[0]}.")
+    targets = (encode_outputs(y, sample_weight) if loss == "squared_error"
+               else encode_tasks(y, sample_weight))
+    if precomputed:
+        operator, names = precomputed_operator(X)
+    else:
+        operator, names, _ = training_kernels(kernels, X, sample_weight, n_jobs)
+    datafit, base = _DATAFITS.get(loss, Quadratic)(), _penalty(penalty, lam_ridge)
+    top = lam_max(operator, targets.values, targets.weights, datafit, base, fit_intercept)
+    lams = _grid(lam_groups, eps, operator, targets, datafit, base, fit_intercept)
+    if lams[-1] == 0 and lam_ridge == 0:
+        raise ValueError("lam_groups contains 0 and lam_ridge is 0 (both 0: no unique "
+                         "minimiser). Set lam_ridge > 0 or keep every lam_group positive.")
+    results = solve_path(operator, targets.values, targets.weights, datafit, base, lams,
+                          fit_intercept=fit_intercept, tol=tol, max_iter=max_iter)
+    norms = np.array([r.block_norms for r in results])
+    totals = norms.sum(axis=1, keepdims=True)
+    return Bunch(
+        lam_groups=lams, lam_max=top, kernel_names=names,
+        kernel_weights=np.divide(norms, totals, out=np.zeros_like(norms), where=totals > 0),
+        objectives=np.array([r.objective for r in results]),
+        violations=np.array([r.violation for r in results]),
+        n_iter=np.array([r.n_iter for r in results]),
+        dual_coef=np.array([r.alpha for r in results]),
+        intercepts=np.array([r.intercept for r in results]))
+
+
+def _folds(cv, X, y, kind):
+    """Train / test index pairs.
+
+    An integer ``cv`` gives stratified K-fold for binary and multiclass
+    targets, K-fold for regression and, for multilabel targets, interleaved K-fold (sample i in fold
+    i mod K): data ordered by task or label, as multi-task data often are,
+    still leave every task samples of both classes in every training part.
+    """
+    if isinstance(cv, Integral) and kind == "multilabel":
+        index = np.arange(X.shape[0])
+        return [(index[index % cv != k], index[k::cv]) for k in range(cv)]
+    return list(check_cv(cv, y, classifier=kind in ("binary", "multiclass")).split(X, y))
+
+
+def _masked_task_auc(estimator, X, Y, sample_weight):
+    """Mean over tasks of the weighted ROC-AUC on the samples each task observes.
+
+    Tasks whose observed validation samples hold one class only are left out;
+    ``nan`` if that leaves none.
+    """
+    F = estimator.decision_function(X)
+    scores = []
+    for t in range(Y.shape[1]):
+        rows = sample_weight[:, t] > 0
+        if np.unique(Y[rows, t]).size == 2:
+            scores.append(roc_auc_score(Y[rows, t], F[rows, t],
+                                        sample_weight=sample_weight[rows, t]))
+    return float(np.mean(scores)) if scores else np.nan
+
+
+def _fold_scores(estimator, X, y, sample_weight, train, test, lams, scoring):
+    """Validation scores of the path fitted on one fold's training part."""
+    X_train, y_train = _safe_split(estimator, X, y, train)
+    X_test, y_test = _safe_split(estimator, X, y, test, train)
+    w_train = None if sample_weight is None else sample_weight[train]
+    try:
+        X_train, targets = estimator._validate_training_data(X_train, y_train, w_train)
+    except ValueError as error:
+        raise ValueError(
+            f"The training part of a cross-validation fold is not usable: {error} "
+            "If the samples are ordered (e.g. by task or class), pass a shuffled "
+            "splitter such as cv=KFold(5, shuffle=True, random_state=0).") from error
+    operator, names, dictionary = estimator._training_kernels(X_train, w_train)
+    # A per-task mask goes to the scorer, so unobserved labels are never scored.
+    masked = {} if sample_weight is None or sample_weight.ndim < 2 else \
+        {"sample_weight": sample_weight[test]}
+    scorer = (_masked_task_auc if masked and scoring == "roc_auc"
+              else check_scoring(estimator, scoring=scoring))
+    scores = []
+    for result in estimator._path(operator, targets, lams):
+        estimator._set_solution(result, targets, names, dictionary, operator)
+        scores.append(scorer(estimator, X_test, y_test, **masked))
+    return np.array(scores)
+
+
+class _MTMKCV:
+    """Cross-validation of ``lam_group`` along a warm-started path (shared by the CV estimators)."""
+
+    _parameter_constraints = {
+        **KernelTaskModel._parameter_constraints,
+        "penalty": [StrOptions({"group", "task"})],
+        "lam_groups": [Interval(Integral, 1, None, closed="left"), "array-like"],
+        "eps": [Interval(Real, 0, 1, closed="neither")],
+        "lam_ridge": [Interval(Real, 0, None, closed="left")],
+        "cv": ["cv_object"],
+        "scoring": [str, callable, None],
+        "fit_intercept": ["boolean"],
+        "tol": [Interval(Real, 0, None, closed="neither")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "verbose": ["verbose"],
+    }
+    def _single(self):
+        """The plain estimator with this one's settings (the fold engine)."""
+        params = {k: v for k, v in self.get_params(deep=False).items()
+                  if k not in ("lam_groups", "eps", "cv", "scoring", "n_jobs")}
+        return self._single_class(**params)
+
+    def _fit_cv(self, X, y, targets, sample_weight, kind):
+        if (isinstance(self.scoring, str) and self.scoring != "roc_auc"
+                and np.ndim(sample_weight) == 2 and kind != "regression"):
+            raise ValueError(
+                f"scoring={self.scoring!r} cannot take a per-task sample_weight of shape "
+                f"{np.shape(sample_weight)}: scikit-learn's metrics would score the labels "
+                "a task does not observe. Use scoring=None (mean per-task accuracy on the "
+                "observed samples), 'roc_auc' (mean per-task ROC-AUC on them) or a "
+                "callable scorer(estimator, X, y, sample_weight) that handles the mask.")
+        operator, names, dictionary = self._training_kernels(X, sample_weight)
+        lams = _grid(self.lam_groups, self.eps, operator, targets, self._datafit(),
+                     self._penalty(0.0), self.fit_intercept)
+        self._check_penalties(lams[-1])
+        y = _object_labels(np.asarray(y))
+        folds = _folds(self.cv, X, y, kind)
+        weights = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
+        engine = self._single()
+        scores = Parallel(n_jobs=self.n_jobs)(
+            delayed(_fold_scores)(clone(engine), X, y, weights, train, test, lams, self.scoring)
+            for train, test in folds)
+        cv_scores = np.array(scores)
+        # first maximum = largest lam; nan: a fold where no task could be scored
+        best = int(np.nanargmax(np.nanmean(cv_scores, axis=0)))
+        result = self._path(operator, targets, lams[:best + 1])[-1]
+        self.lam_groups_ = lams
+        self.cv_scores_ = cv_scores
+        self.lam_group_ = float(lams[best])
+        self._set_solution(result, targets, names, dictionary, operator)
+        return self
+
+class MTMKClassifierCV(_MTMKCV, MTMKClassifier):
+    """MTMK classification with ``lam_group`` chosen by cross-validation along a path.
+
+    The grid is computed once on the whole training set (from its exact
+    ``lam_max``); every fold fits the whole path with warm starts; the value
+    with the best mean validation score is refitted on all the data (largest
+    value on ties: the sparser model).  Folds run in parallel through joblib.
+
+    Parameters
+    ----------
+    kernels : KernelDictionary, "precomputed" or None, default=None
+        Candidate kernels, as for :class:`MTMKClassifier`.
+    penalty : {"group", "task"}, default="group"
+    lam_groups : int or array-like, default=20
+        Number of grid values from ``lam_max`` to ``eps * lam_max``, or the values.
+    eps : float, default=1e-3
+        Ratio of the smallest to the largest grid value.
+    lam_ridge : float, default=0.0
+        Strength of the squared RKHS-norm penalty.
+    loss : {"logistic", "squared_hinge"}, default="logistic"
+    cv : int, cross-validation generator or iterable, default=5
+        An integer gives stratified K-fold for binary and multiclass targets
+        and interleaved K-fold (sample i in fold i mod K) for multilabel ones,
+        so that rows ordered by task or label still split evenly.
+    scoring : str or callable, default=None
+        The estimator's ``score`` (accuracy; subset accuracy for multilabel;
+        with a per-task ``sample_weight`` of shape (n_samples, n_tasks), the
+        mean per-task accuracy on the samples each task observes).  With such a
+        mask, ``"roc_auc"`` is the mean per-task ROC-AUC on the observed
+        samples, a callable receives the mask as ``sample_weight``, and other
+        strings are refused.
+    fit_intercept, tol, max_iter, verbose
+        As for the plain estimator; ``tol`` holds at every grid value.
+    n_jobs : int, default=None
+        Folds fitted in parallel (joblib; the backend is the user's choice).
+
+    Attributes
+    ----------
+    lam_groups_ : ndarray of shape (n_lams,)
+        The grid, decreasing.
+    cv_scores_ : ndarray of shape (n_folds, n_lams)
+    lam_group_ : float
+        The chosen value.
+    Everything :class:`MTMKClassifier` exposes (``kernel_weights_``, ...).
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from mtmk import KernelDictionary, MTMKClassifierCV
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = MTMKClassifierCV(kernels=KernelDictionary(rbf=3), lam_groups=5, cv=3).fit(X, y)
+    >>> clf.cv_scores_.shape
+    (3, 5)
+    """
+
+    _parameter_constraints = {
+        **_MTMKCV._parameter_constraints,
+        "loss": [StrOptions({"logistic", "squared_hinge"})],
+    }
+    _single_class = MTMKClassifier
+
+    def __init__(self, *, kernels=None, loss="logistic", penalty="group", lam_groups=20,
+                 eps=1e-3, lam_ridge=0.0, cv=5, scoring=None, fit_intercept=True, tol=1e-4,
+                 max_iter=2000, n_jobs=None, verbose=0):
+        self.kernels = kernels
+        self.loss = loss
+        self.penalty = penalty
+        self.lam_groups = lam_groups
+        self.eps = eps
+        self.lam_ridge = lam_ridge
+        self.cv = cv
+        self.scoring = scoring
+        self.fit_intercept = fit_intercept
+        self.tol = tol
+        self.max_iter = max_iter
+        self.n_jobs = n_jobs
+        self.verbose = verbose
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Choose ``lam_group`` by cross-validation, then refit on all the data.
+
+        Parameters
+        ----------
+        X, y, sample_weight
+            As for :meth:`MTMKClassifier.fit`.
+
+        Returns
+        -------
+        self : MTMKClassifierCV
+        """
+        X, tasks = self._validate_training_data(X, y, sample_weight)
+        return self._fit_cv(X, y, tasks, sample_weight, tasks.kind)
+
+
+class MTMKRegressorCV(_MTMKCV, MTMKRegressor):
+    """MTMK regression with ``lam_group`` chosen by cross-validation along a path.
+
+    As :class:`MTMKClassifierCV`, for :class:`MTMKRegressor`.
+
+    Parameters
+    ----------
+    kernels : KernelDictionary, "precomputed" or None, default=None
+        Candidate kernels, as for :class:`MTMKClassifier`.
+    penalty : {"group", "task"}, default="group"
+    lam_groups : int or array-like, default=20
+        Number of grid values from ``lam_max`` to ``eps * lam_max``, or the values.
+    eps : float, default=1e-3
+        Ratio of the smallest to the largest grid value.
+    lam_ridge : float, default=0.0
+        Strength of the squared RKHS-norm penalty.
+    cv : int, cross-validation generator or iterable, default=5
+        An integer gives K-fold.
+    scoring : str or callable, default=None
+        The estimator's ``score`` (R^2; with a per-output ``sample_weight`` of
+        shape (n_samples, n_outputs), the mean per-output R^2 on the observed
+        samples).
+    fit_intercept, tol, max_iter, verbose
+        As for the plain estimator; ``tol`` holds at every grid value.
+    n_jobs : int, default=None
+        Folds fitted in parallel (joblib; the backend is the user's choice).
+
+    Attributes
+    ----------
+    lam_groups_ : ndarray of shape (n_lams,)
+        The grid, decreasing.
+    cv_scores_ : ndarray of shape (n_folds, n_lams)
+    lam_group_ : float
+        The chosen value.
+    Everything :class:`MTMKRegressor` exposes (``kernel_weights_``, ...).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mtmk import KernelDictionary, MTMKRegressorCV
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(60, 3))
+    >>> y = np.sin(X[:, 0]) + 0.1 * rng.normal(size=60)
+    >>> reg = MTMKRegressorCV(kernels=KernelDictionary(rbf=3), lam_groups=4, cv=3).fit(X, y)
+    >>> reg.cv_scores_.shape
+    (3, 4)
+    """
+
+    _single_class = MTMKRegressor
+
+    def __init__(self, *, kernels=None, penalty="group", lam_groups=20, eps=1e-3, lam_ridge=0.0,
+                 cv=5, scoring=None, fit_intercept=True, tol=1e-4, max_iter=2000, n_jobs=None,
+                 verbose=0):
+        self.kernels = kernels
+        self.penalty = penalty
+        self.lam_groups = lam_groups
+        self.eps = eps
+        self.lam_ridge = lam_ridge
+        self.cv = cv
+        self.scoring = scoring
+        self.fit_intercept = fit_intercept
+        self.tol = tol
+        self.max_iter = max_iter
+        self.n_jobs = n_jobs
+        self.verbose = verbose
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Choose ``lam_group`` by cross-validation, then refit on all the data.
+
+        Parameters
+        ----------
+        X, y, sample_weight
+            As for :meth:`MTMKRegressor.fit`.
+
+        Returns
+        -------
+        self : MTMKRegressorCV
+        """
+        X, outputs = self._validate_training_data(X, y, sample_weight)
+        return self._fit_cv(X, y, outputs, sample_weight, "regression")
