@@ -36,8 +36,6 @@ from _common import limit_threads  # noqa: E402
 
 limit_threads()
 
-import numpy as np  # noqa: E402
-
 from _common import machine_header, print_table, write_csv  # noqa: E402
 from bench_scale import LAM_GROUP, TOL_RELATIVE, make_data, peak_rss_mib  # noqa: E402
 

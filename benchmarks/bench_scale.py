@@ -131,11 +131,11 @@ def _large_data(name, n):
 
 def one_large_fit(name, n, rank, dtype):
     """Child process: one large low-rank MTMK fit; prints JSON."""
-    import mtmk.multitask
+    import mtmk._multitask
     from mtmk import KernelDictionary, MTMKClassifier
     X, Y, X_test, Y_test = _large_data(name, n)
     solver = {}
-    original = mtmk.multitask.solve_rows
+    original = mtmk._multitask.solve_rows
 
     def timed(*args, **kwargs):
         start = time.perf_counter()
@@ -144,7 +144,7 @@ def one_large_fit(name, n, rank, dtype):
         solver["factor_bytes"] = sum(P.nbytes for block in args[0].blocks for P in block.factors)
         return result
 
-    mtmk.multitask.solve_rows = timed
+    mtmk._multitask.solve_rows = timed
     load_before = os.getloadavg()[0]
     clf = MTMKClassifier(kernels=KernelDictionary(n_components=rank, random_state=0,
                                                   dtype=dtype, max_memory=20 * 2**30),
@@ -172,7 +172,7 @@ def one_sklearn_fit(name, n, rank):
     from sklearn.multioutput import MultiOutputClassifier
     from sklearn.pipeline import make_pipeline
 
-    from mtmk.kernels import median_gamma
+    from mtmk.contrastive import median_gamma
     X, Y, X_test, Y_test = _large_data(name, n)
     load_before = os.getloadavg()[0]
     start = time.perf_counter()

@@ -25,9 +25,9 @@ import numpy as np
 from sklearn.base import clone, is_classifier
 from sklearn.utils.validation import check_array
 
+from ._kernels import KernelDictionary
 from ._targets import encode_outputs, encode_tasks
-from .kernels import KernelDictionary
-from .solvers.rows import RowBlock, solve_rows
+from .solvers._rows import RowBlock, solve_rows
 
 __all__ = ["is_dask_collection"]
 

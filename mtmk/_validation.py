@@ -5,7 +5,6 @@ Kernels and standardisation square the inputs; float64 overflows above about
 would leave that range are refused once, where they enter, with what to do.
 """
 
-import numpy as np
 
 __all__ = ["check_scale", "check_kernel_scale"]
 

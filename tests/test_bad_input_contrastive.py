@@ -7,10 +7,21 @@ and that the message names the problem.
 import numpy as np
 import pytest
 
-from mtmk.contrastive import (MMCL, ContrastiveAligner, ajne_prentice, class_prototypes,
-                              effective_eigenvalues, infoloob_mi, infonce_mi, margin,
-                              recall_at_k, saturation, sin_theta_distance, uniformity,
-                              zero_shot_predict)
+from mtmk.contrastive import (
+    MMCL,
+    ContrastiveAligner,
+    ajne_prentice,
+    class_prototypes,
+    effective_eigenvalues,
+    infoloob_mi,
+    infonce_mi,
+    margin,
+    recall_at_k,
+    saturation,
+    sin_theta_distance,
+    uniformity,
+    zero_shot_predict,
+)
 
 rng = np.random.default_rng(0)
 X = rng.normal(size=(40, 4))

@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 from scipy.spatial.distance import cdist
 
-import mtmk.kernels as kernels_module
+import mtmk._kernels as kernels_module
 from mtmk import KernelDictionary
-from mtmk.kernels import available_memory, check_gram_stack, median_gamma
+from mtmk._kernels import available_memory, check_gram_stack, median_gamma
 
 X = np.random.default_rng(0).normal(size=(30, 3))
 

@@ -11,8 +11,14 @@ import warnings
 import numpy as np
 import pytest
 
-from mtmk import (AlignfMKLClassifier, AverageMKLClassifier, EasyMKLClassifier, KernelDictionary,
-                  LpMKLClassifier, SimpleMKLClassifier)
+from mtmk import (
+    AlignfMKLClassifier,
+    AverageMKLClassifier,
+    EasyMKLClassifier,
+    KernelDictionary,
+    LpMKLClassifier,
+    SimpleMKLClassifier,
+)
 
 rng = np.random.default_rng(0)
 X = rng.normal(size=(40, 3))

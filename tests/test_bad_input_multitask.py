@@ -8,8 +8,15 @@ import numpy as np
 import pytest
 from sklearn.exceptions import ConvergenceWarning
 
-from mtmk import (KernelDictionary, MTMKClassifier, MTMKClassifierCV, MTMKRegressor,
-                  MTMKRegressorCV, lam_group_grid, mtmk_path)
+from mtmk import (
+    KernelDictionary,
+    MTMKClassifier,
+    MTMKClassifierCV,
+    MTMKRegressor,
+    MTMKRegressorCV,
+    lam_group_grid,
+    mtmk_path,
+)
 
 rng = np.random.default_rng(0)
 X = rng.normal(size=(40, 3))

@@ -12,9 +12,15 @@ import warnings
 import numpy as np
 import pytest
 
-from mtmk.theory import (empirical_rademacher, fit_slope, load_results,
-                         make_sparse_kernel_model, rademacher_curve, simulate)
-from mtmk.theory import cli
+from mtmk.theory import (
+    cli,
+    empirical_rademacher,
+    fit_slope,
+    load_results,
+    make_sparse_kernel_model,
+    rademacher_curve,
+    simulate,
+)
 
 GRID = dict(n=40, n_features=4, n_kernels=4, n_tasks=2, methods=["mtmk_l1"])
 

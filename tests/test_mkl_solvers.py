@@ -152,6 +152,7 @@ def test_no_private_scikit_learn_module():
     constraint classes, which scikit-learn documents for estimator authors)."""
     import re
     from pathlib import Path
+
     import mtmk
     pattern = re.compile(r"sklearn(\.\w+)*\._(?!_|param_validation)\w+")
     offenders = [f"{path.name}: {m.group(0)}" for path in Path(mtmk.__file__).parent.rglob("*.py")

@@ -11,9 +11,21 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mtmk.solvers import (GramStack, GroupPenalty, Logistic, LpLqPenalty, Quadratic,
-                          SquaredHinge, TaskGroupPenalty, lam_max, objective,
-                          optimality_violation, solve_bcd, solve_cvxpy, solve_lplq)
+from mtmk.solvers import (
+    GramStack,
+    GroupPenalty,
+    Logistic,
+    LpLqPenalty,
+    Quadratic,
+    SquaredHinge,
+    TaskGroupPenalty,
+    lam_max,
+    objective,
+    optimality_violation,
+    solve_bcd,
+    solve_cvxpy,
+    solve_lplq,
+)
 
 FEW = settings(max_examples=10, deadline=None, derandomize=True)
 DATAFITS = {"logistic": Logistic(), "squared_hinge": SquaredHinge(), "quadratic": Quadratic()}

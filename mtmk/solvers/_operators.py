@@ -1,8 +1,9 @@
 """Kernel operators: the training kernels as the solvers see them.
 
 Solvers only multiply by a kernel, ask for its largest eigenvalue (exact, or
-an estimate for large low-rank factors: a step size that backtracking keeps safe), for a factor ``L`` with ``K = L L^T`` (the cvxpy
-references) and for the coefficients that act on test blocks at prediction.
+an estimate for large low-rank factors: a step size that backtracking keeps
+safe), for a factor ``L`` with ``K = L L^T`` (the cvxpy references) and for the
+coefficients that act on test blocks at prediction.
 :class:`GramStack` holds exact Gram matrices (from a kernel dictionary or
 precomputed by the user), :class:`FactorStack` low-rank Nystroem factors.
 """

@@ -27,7 +27,7 @@ features (relative 6e-8, far below the Nystroem approximation error).
 
 import numpy as np
 
-from .bcd import SolverResult, _minimise
+from ._bcd import SolverResult, _minimise
 
 __all__ = ["CHUNK_ROWS", "LocalBlocks", "RowBlock", "solve_rows"]
 

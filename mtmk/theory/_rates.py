@@ -12,7 +12,6 @@ stratified nonparametric bootstrap), so each resample keeps the design.
 """
 
 from dataclasses import asdict, dataclass
-
 from numbers import Integral, Real
 
 import numpy as np
