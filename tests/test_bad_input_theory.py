@@ -12,8 +12,8 @@ import warnings
 import numpy as np
 import pytest
 
+from mtmk.theory import _cli as cli
 from mtmk.theory import (
-    cli,
     empirical_rademacher,
     fit_slope,
     load_results,
