@@ -459,7 +459,17 @@ class KernelDictionary(BaseEstimator):
         return self
 
     def factor_dtype(self, n_rows):
-        """The storage type of the training factors of ``n_rows`` rows (see ``dtype``)."""
+        """The storage type of the training factors of ``n_rows`` rows (see ``dtype``).
+
+        Parameters
+        ----------
+        n_rows : int
+            Number of training rows.
+
+        Returns
+        -------
+        numpy.dtype
+        """
         if self.dtype != "auto":
             return np.dtype(self.dtype)
         big = self.n_kernels_ * n_rows * (self.n_components or 0) * 8 > 2**30

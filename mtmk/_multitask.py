@@ -18,11 +18,9 @@ from ._base import KernelTaskClassifier, KernelTaskModel, KernelTaskRegressor
 from ._distributed import is_dask_collection
 from .solvers import (
     GroupPenalty,
-    LocalBlocks,
     Logistic,
     LpLqPenalty,
     Quadratic,
-    RowBlock,
     SquaredHinge,
     TaskGroupPenalty,
     solve_bcd,
@@ -32,6 +30,7 @@ from .solvers import (
     solve_rows,
 )
 from .solvers._operators import FactorStack, GramStack, psd_factor
+from .solvers._rows import LocalBlocks, RowBlock
 
 _DATAFITS = {"logistic": Logistic, "squared_hinge": SquaredHinge}
 

@@ -314,6 +314,7 @@ def load_flights(return_X_y=False):
     Parameters
     ----------
     return_X_y : bool, default=False
+        Return ``(X, Y)`` instead of a Bunch.
 
     Returns
     -------

@@ -82,7 +82,7 @@ def _copy(finished, tmp_path, text=None):
 
 
 def _calls(monkeypatch):
-    from mtmk.theory import sweep
+    from mtmk.theory import _sweep as sweep
     calls, original = [], sweep.run_cell
     monkeypatch.setattr(sweep, "run_cell",
                         lambda *a, **k: (calls.append(a[1]), original(*a, **k))[1])
@@ -204,7 +204,7 @@ def test_cli_refuses_a_results_file_that_does_not_parse(tmp_path, monkeypatch, c
 
 
 def test_cli_exits_non_zero_when_fits_fail(tmp_path, monkeypatch, capsys):
-    from mtmk.theory import sweep
+    from mtmk.theory import _sweep as sweep
     _tiny_preset(monkeypatch)
 
     def failing(method, *args):

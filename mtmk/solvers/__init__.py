@@ -15,9 +15,9 @@ from ._lplq import solve_lplq
 from ._operators import FactorStack, GramStack
 from ._penalties import GroupPenalty, LpLqPenalty, TaskGroupPenalty
 from ._reference import solve_cvxpy
-from ._rows import LocalBlocks, RowBlock, solve_rows
+from ._rows import solve_rows
 
-__all__ = ["FactorStack", "GramStack", "GroupPenalty", "LocalBlocks", "Logistic", "LpLqPenalty",
-           "Quadratic", "RowBlock", "SolverResult", "SquaredHinge", "TaskGroupPenalty", "lam_max",
+__all__ = ["FactorStack", "GramStack", "GroupPenalty", "Logistic", "LpLqPenalty",
+           "Quadratic", "SolverResult", "SquaredHinge", "TaskGroupPenalty", "lam_max",
            "objective", "optimality_violation", "solve_bcd", "solve_cvxpy", "solve_lplq",
            "solve_path", "solve_rows"]

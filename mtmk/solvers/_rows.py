@@ -482,11 +482,15 @@ def solve_rows(blocks, ranks, n_tasks, datafit, penalty, *, fit_intercept=True, 
 
     Parameters
     ----------
-    blocks : LocalBlocks or any object with the same ``map`` method
-        The row blocks (:class:`RowBlock`), in this process or on a cluster.
+    blocks : object with a ``map`` method
+        The row blocks, in this process or on a cluster: ``blocks.map(name,
+        *args)`` calls method ``name`` of every row block (which holds its
+        rows' Nystroem features, targets and decision values) and returns the
+        list of results.
     ranks : list of int
         Number of features of each kernel.
     n_tasks : int
+        Number of tasks (columns of the targets).
     datafit, penalty
         As for :func:`~mtmk.solvers.solve_bcd` (penalties with a closed-form
         ``prox_scale``).
@@ -495,6 +499,7 @@ def solve_rows(blocks, ranks, n_tasks, datafit, penalty, *, fit_intercept=True, 
     coef0 : list of ndarray of shape (r_m, n_tasks), optional
         Warm start of the primal coefficients.
     intercept0 : ndarray of shape (n_tasks,), optional
+        Warm start of the intercepts.
 
     Returns
     -------
