@@ -89,7 +89,7 @@ class _BlockActor(RowBlock):
 
 def _diagonal_sums(X, dictionary):
     X = np.asarray(X, dtype=np.float64)
-    return np.array([float(dictionary._checked_diag(s, X).sum()) for s in dictionary._specs])
+    return np.array([float(dictionary._checked_diag(s, X).sum()) for s in dictionary._recipes])
 
 
 class DaskBlocks:

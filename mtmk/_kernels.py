@@ -181,7 +181,7 @@ def _inverse_sqrt(d):
     return out
 
 
-class _Spec:
+class _Recipe:
     """One kernel: a family, its parameters, the columns it reads, a name."""
 
     def __init__(self, family, name, columns=None, gamma=None, degree=None,
@@ -258,7 +258,7 @@ class KernelDictionary(BaseEstimator):
         would take more than 1 GiB, else float64.
     max_memory : int or None, default=None
         Bytes a kernel stack may use; ``None`` means half of
-        :func:`available_memory` (which respects ``RLIMIT_AS`` and cgroup
+        :func:`available_memory` (which honours ``RLIMIT_AS`` and cgroup
         memory limits).
 
     Attributes
@@ -347,18 +347,18 @@ class KernelDictionary(BaseEstimator):
             raise ValueError("sample_weight must have a positive sum.")
         self.X_fit_ = X
         self.n_features_in_ = X.shape[1]
-        self._specs = self._build_specs(X, weights)
-        if not self._specs:
+        self._recipes = self._build_recipes(X, weights)
+        if not self._recipes:
             raise ValueError(
                 "The kernel dictionary is empty: ask for at least one kernel "
                 "(rbf, laplacian, polynomial, linear, per_feature or callables).")
-        self.names_ = [s.name for s in self._specs]
-        self.n_kernels_ = len(self._specs)
+        self.names_ = [s.name for s in self._recipes]
+        self.n_kernels_ = len(self._recipes)
         # Normalisation constants come from the training diagonal only, so test
         # blocks are scaled exactly like the training Gram matrices.
         self._train_diag = None
         if self.normalize is not None:
-            self._train_diag = [self._checked_diag(s, X) for s in self._specs]
+            self._train_diag = [self._checked_diag(s, X) for s in self._recipes]
             self._trace_scale = [max(float(np.average(d, weights=weights)), 1e-300)
                                  for d in self._train_diag]
         self._check_callables(X)
@@ -400,7 +400,7 @@ class KernelDictionary(BaseEstimator):
         The same test as for precomputed Gram stacks (:func:`check_gram_stack`),
         on at most 200 training rows.
         """
-        index = [m for m, spec in enumerate(self._specs) if spec.family == "callable"]
+        index = [m for m, recipe in enumerate(self._recipes) if recipe.family == "callable"]
         if not index:
             return
         rows = X[:200]
@@ -445,13 +445,13 @@ class KernelDictionary(BaseEstimator):
         self.n_features_in_ = n_features
         rows = _width_rows(np.ones(n_rows))
         sample = take(rows) if rows is not None else take(np.arange(n_rows))
-        self._specs = self._build_specs(sample, np.ones(sample.shape[0]), mean_sq=mean_sq)
-        if not self._specs:
+        self._recipes = self._build_recipes(sample, np.ones(sample.shape[0]), mean_sq=mean_sq)
+        if not self._recipes:
             raise ValueError(
                 "The kernel dictionary is empty: ask for at least one kernel "
                 "(rbf, laplacian, polynomial, linear, per_feature or callables).")
-        self.names_ = [s.name for s in self._specs]
-        self.n_kernels_ = len(self._specs)
+        self.names_ = [s.name for s in self._recipes]
+        self.n_kernels_ = len(self._recipes)
         self._train_diag = None
         if self.normalize == "trace":
             self._trace_scale = [max(float(d), 1e-300) for d in mean_diagonal(self)]
@@ -475,20 +475,20 @@ class KernelDictionary(BaseEstimator):
         big = self.n_kernels_ * n_rows * (self.n_components or 0) * 8 > 2**30
         return np.dtype(np.float32 if big else np.float64)
 
-    def _build_specs(self, X, weights, mean_sq=None):
-        specs = []
+    def _build_recipes(self, X, weights, mean_sq=None):
+        recipes = []
         rbf_gammas = self._gammas(self.rbf, X, weights, "sqeuclidean")
-        specs += [_Spec("rbf", f"rbf(gamma={g:.3g})", gamma=g) for g in rbf_gammas]
+        recipes += [_Recipe("rbf", f"rbf(gamma={g:.3g})", gamma=g) for g in rbf_gammas]
         lap_gammas = self._gammas(self.laplacian, X, weights, "cityblock")
-        specs += [_Spec("laplacian", f"laplacian(gamma={g:.3g})", gamma=g) for g in lap_gammas]
+        recipes += [_Recipe("laplacian", f"laplacian(gamma={g:.3g})", gamma=g) for g in lap_gammas]
         if self.linear:
-            specs.append(_Spec("linear", "linear"))
+            recipes.append(_Recipe("linear", "linear"))
         degrees = [int(d) for d in np.atleast_1d(np.asarray(self.polynomial, dtype=object))]
         if degrees:
             if mean_sq is None:
                 mean_sq = float(np.average(np.einsum("ij,ij->i", X, X), weights=weights))
             scale = 1.0 / mean_sq if mean_sq > 0 else 1.0
-            specs += [_Spec("polynomial", f"polynomial(degree={d})", gamma=scale,
+            recipes += [_Recipe("polynomial", f"polynomial(degree={d})", gamma=scale,
                             degree=d, coef0=1.0) for d in degrees]
         if self.per_feature is not None:
             groups = self.feature_groups
@@ -502,16 +502,16 @@ class KernelDictionary(BaseEstimator):
                         f"outside 0..{X.shape[1] - 1}.")
                 label = ",".join(str(c) for c in cols)
                 if self.per_feature == "rbf":
-                    specs.append(_Spec("rbf", f"rbf[x{label}]", columns=cols,
+                    recipes.append(_Recipe("rbf", f"rbf[x{label}]", columns=cols,
                                        gamma=_median_width(X[:, cols], weights)))
                 else:
-                    specs.append(_Spec("linear", f"linear[x{label}]", columns=cols))
+                    recipes.append(_Recipe("linear", f"linear[x{label}]", columns=cols))
         for k, function in enumerate(self.callables):
             if not callable(function):
                 raise ValueError(f"callables[{k}] is not callable: {function!r}.")
             name = getattr(function, "__name__", f"callable{k}")
-            specs.append(_Spec("callable", name, function=function))
-        return specs
+            recipes.append(_Recipe("callable", name, function=function))
+        return recipes
 
     @staticmethod
     def _gammas(request, X, weights, metric):
@@ -527,8 +527,8 @@ class KernelDictionary(BaseEstimator):
 
     # ----------------------------------------------------------- compute
     @staticmethod
-    def _columns(X, spec):
-        return X if spec.columns is None else X[:, spec.columns]
+    def _columns(X, recipe):
+        return X if recipe.columns is None else X[:, recipe.columns]
 
     def memory_estimate(self, n_rows, kernels=None):
         """Bytes needed for the kernel blocks of ``n_rows`` samples.
@@ -625,7 +625,7 @@ class KernelDictionary(BaseEstimator):
         rows = np.sort(rng.choice(n, self.n_components, replace=False))
         self.landmarks_ = np.asarray(take(rows), dtype=np.float64)
         self._landmark_diag = (None if self.normalize is None else
-                               [self._checked_diag(s, self.landmarks_) for s in self._specs])
+                               [self._checked_diag(s, self.landmarks_) for s in self._recipes])
         W = self.pairwise(self.landmarks_, self.landmarks_, diag_A=self._landmark_diag,
                           diag_B=self._landmark_diag)
         # Phi = k(X, Z) U diag(w^-1/2), dropping directions the landmarks do not span.
@@ -744,24 +744,24 @@ class KernelDictionary(BaseEstimator):
         """
         check_is_fitted(self, "names_")
         index = list(range(self.n_kernels_)) if kernels is None else list(kernels)
-        specs = [self._specs[m] for m in index]
+        recipes = [self._recipes[m] for m in index]
         G = np.empty((len(index), A.shape[0], B.shape[0]))
         # One distance matrix (or product) serves every kernel of a family.
         shared = {}
-        if any(s.family == "rbf" and s.columns is None for s in specs):
+        if any(s.family == "rbf" and s.columns is None for s in recipes):
             shared["rbf"] = _squared_distances(A, B)
-        if any(s.family == "laplacian" and s.columns is None for s in specs):
+        if any(s.family == "laplacian" and s.columns is None for s in recipes):
             shared["laplacian"] = cdist(A, B, "cityblock")
-        if any(s.family in ("linear", "polynomial") and s.columns is None for s in specs):
+        if any(s.family in ("linear", "polynomial") and s.columns is None for s in recipes):
             shared["dot"] = A @ B.T
 
-        def compute(k, m, spec):
-            self._kernel_into(G[k], spec, A, B, shared)
+        def compute(k, m, recipe):
+            self._kernel_into(G[k], recipe, A, B, shared)
             if self.normalize == "trace":
                 G[k] /= self._trace_scale[m]
             elif self.normalize == "diagonal":
-                da = diag_A[m] if diag_A is not None else self._checked_diag(spec, A)
-                db = diag_B[m] if diag_B is not None else self._checked_diag(spec, B)
+                da = diag_A[m] if diag_A is not None else self._checked_diag(recipe, A)
+                db = diag_B[m] if diag_B is not None else self._checked_diag(recipe, B)
                 # A sample with k(x, x) = 0 (e.g. x = 0 under the linear kernel)
                 # gets a zero row: still a PSD kernel, and no division by zero.
                 G[k] *= _inverse_sqrt(da)[:, None]
@@ -770,38 +770,38 @@ class KernelDictionary(BaseEstimator):
         # Threads writing into one shared array: never another backend, even
         # inside a user's parallel_config(backend="dask").
         Parallel(n_jobs=n_jobs, require="sharedmem")(
-            delayed(compute)(k, m, spec) for k, (m, spec) in enumerate(zip(index, specs)))
+            delayed(compute)(k, m, recipe) for k, (m, recipe) in enumerate(zip(index, recipes)))
         return G
 
-    def _checked_diag(self, spec, A):
-        d = spec.diagonal(self._columns(A, spec))
+    def _checked_diag(self, recipe, A):
+        d = recipe.diagonal(self._columns(A, recipe))
         if np.any(d < 0) or not np.all(np.isfinite(d)):
             raise ValueError(
-                f"Kernel {spec.name} has k(x, x) < 0 or non-finite for a sample: it is "
+                f"Kernel {recipe.name} has k(x, x) < 0 or non-finite for a sample: it is "
                 "not a valid (positive semi-definite) kernel.")
         return d
 
-    def _kernel_into(self, out, spec, A, B, shared):
-        if spec.columns is not None:
-            A, B = A[:, spec.columns], B[:, spec.columns]
-        if spec.family in ("rbf", "laplacian"):
-            D = shared[spec.family] if spec.columns is None else (
-                _squared_distances(A, B) if spec.family == "rbf" else cdist(A, B, "cityblock"))
-            np.multiply(D, -spec.gamma, out=out)
+    def _kernel_into(self, out, recipe, A, B, shared):
+        if recipe.columns is not None:
+            A, B = A[:, recipe.columns], B[:, recipe.columns]
+        if recipe.family in ("rbf", "laplacian"):
+            D = shared[recipe.family] if recipe.columns is None else (
+                _squared_distances(A, B) if recipe.family == "rbf" else cdist(A, B, "cityblock"))
+            np.multiply(D, -recipe.gamma, out=out)
             np.exp(out, out=out)
-        elif spec.family in ("linear", "polynomial"):
-            out[...] = shared["dot"] if spec.columns is None else A @ B.T
-            if spec.family == "polynomial":
-                out *= spec.gamma
-                out += spec.coef0
-                out **= spec.degree
+        elif recipe.family in ("linear", "polynomial"):
+            out[...] = shared["dot"] if recipe.columns is None else A @ B.T
+            if recipe.family == "polynomial":
+                out *= recipe.gamma
+                out += recipe.coef0
+                out **= recipe.degree
         else:
-            block = np.asarray(spec.function(A, B), dtype=np.float64)
+            block = np.asarray(recipe.function(A, B), dtype=np.float64)
             if block.shape != out.shape:
                 raise ValueError(
-                    f"Kernel {spec.name} returned shape {block.shape}, expected {out.shape}.")
+                    f"Kernel {recipe.name} returned shape {block.shape}, expected {out.shape}.")
             if not np.all(np.isfinite(block)):
-                raise ValueError(f"Kernel {spec.name} returned NaN or infinite values.")
+                raise ValueError(f"Kernel {recipe.name} returned NaN or infinite values.")
             out[...] = block
 
 

@@ -30,7 +30,7 @@ def test_default_dictionary_names_and_shapes(data):
 def test_rbf_grid_is_centred_on_the_median_heuristic(data):
     X, _ = data
     gammas = [s.gamma for s in KernelDictionary(rbf=5, polynomial=(), linear=False)
-              .fit(X)._specs]
+              .fit(X)._recipes]
     assert np.isclose(np.sqrt(gammas[0] * gammas[-1]), median_gamma(X))
     assert np.isclose(gammas[-1] / gammas[0], 100.0)
     d = ((X[:, None] - X[None]) ** 2).sum(-1)[np.triu_indices(40, 1)]
@@ -75,7 +75,7 @@ def test_per_feature_and_group_kernels(data):
     kd = KernelDictionary(rbf=0, polynomial=(), linear=False, per_feature="rbf").fit(X)
     assert kd.names_ == ["rbf[x0]", "rbf[x1]", "rbf[x2]"]
     K = kd.gram()
-    expected = rbf_kernel(X[:, [1]], gamma=kd._specs[1].gamma)
+    expected = rbf_kernel(X[:, [1]], gamma=kd._recipes[1].gamma)
     assert np.allclose(K[1], expected)
     groups = KernelDictionary(rbf=0, polynomial=(), linear=False, per_feature="linear",
                               feature_groups=[[0, 2], [1]], normalize=None).fit(X)

@@ -117,7 +117,7 @@ class FactorStack:
         Exact (through the small ``Phi^T Phi``, slightly inflated) while that
         is cheap.  For large factors it is the smaller of ``||Phi||_F^2`` (an
         upper bound) and twice a ten-step power-iteration estimate, which is
-        *not* a guaranteed bound, only reliable for the fast-decaying spectra
+        *not* a guaranteed bound, only reliable for the fast-decaying eigenvalues
         of Nystroem factors.  The solvers' backtracking keeps steps safe either
         way.
         """
