@@ -417,14 +417,25 @@ class _RowState:
             B[k] = (values[2] - 2.0 * values[1] + values[0]) / 2.0
             A[k] = values[1] - values[0] - B[k]
         s = np.ones(len(kernels))
+        # stop once Newton predicts less than rounding can see (each trial
+        # below is a pass over all rows)
+        negligible = 1e-12 * max(abs(self.loss), 1e-300)
         for _ in range(5):
             terms = self.blocks.map("scale_terms", kernels, coef, s)
             g = _sum([t[0] for t in terms]) + A + 2.0 * B * s
             H = _sum([t[1] for t in terms])
             H[np.diag_indices_from(H)] += 2.0 * B + 1e-12 * max(np.trace(H), 1e-300)
+            # scales at zero that the gradient pushes below zero stay fixed
+            fixed = (s <= 0.0) & (g >= 0.0)
+            H[fixed, :] = 0.0
+            H[:, fixed] = 0.0
+            H[fixed, fixed] = 1.0
+            g_free = np.where(fixed, 0.0, g)
             try:
-                step = np.linalg.solve(H, g)
+                step = np.linalg.solve(H, g_free)
             except np.linalg.LinAlgError:
+                break
+            if float(g_free @ step) <= negligible:
                 break
             t, accepted = 1.0, False
             for _ in range(20):
