@@ -268,17 +268,17 @@ def _package_file(package, relative, extra):
     ``find_spec`` on a top-level name locates the package without executing
     it, and the loader's resource reader (importlib.resources) gives its files.
     """
-    spec = importlib.util.find_spec(package)
-    if spec is None:
+    found = importlib.util.find_spec(package)
+    if found is None:
         raise ImportError(
             f"This loader reads a data file shipped inside the optional {package!r} "
             f"package, which is not installed. Install it with: pip install mtmk[{extra}]  "
             f"(see setup.cfg for the pinned version).")
-    reader = spec.loader.get_resource_reader(spec.name) if spec.loader else None
+    reader = found.loader.get_resource_reader(found.name) if found.loader else None
     if reader is not None and hasattr(reader, "files"):
         root = reader.files()
     else:
-        root = Path(next(iter(spec.submodule_search_locations)))
+        root = Path(next(iter(found.submodule_search_locations)))
     path = root.joinpath(*relative.split("/"))
     if not path.is_file():
         raise ValueError(
