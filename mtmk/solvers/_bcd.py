@@ -35,6 +35,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from ._anderson import Anderson
+from ._scales import newton_scales, penalty_along_scales, scale_terms
 
 
 @dataclass
@@ -530,139 +531,31 @@ class _State:
         self.alpha[m] = new_alpha
 
     def scale_step(self, blocks):
-        """Newton steps on the scales ``s_i`` of the blocks (``alpha_i <- s_i alpha_i``).
-
-        Candidate kernels are often strongly correlated (neighbouring widths),
-        so block steps trade size between them slowly, and a kernel that ends
-        at zero shrinks slowly.  Over the scales the problem is small (one
-        variable per block), needs no kernel product (``K_i alpha_i`` is
-        known) and is solved here by projected Newton steps with the datafit's
-        Hessian and backtracking, down to exact zeros.
-        """
+        """Projected Newton steps on the scales of the non-zero blocks (see
+        :func:`~mtmk.solvers._scales.newton_scales`)."""
         blocks = [m for m in blocks if np.any(self.KA[m])]
         if not blocks:
             return
-        if self.penalty.separable_tasks:
-            self._task_scale_step(blocks)
-            return
         Y, W, datafit = self.Y, self.W, self.datafit
-        d = np.stack([self.KA[m] for m in blocks])
-        norms = self.task_norms()
-        # along s_i the penalty is exactly P0 + A_i s_i + B_i s_i^2 (norm and ridge)
-        A, B = np.zeros(len(blocks)), np.zeros(len(blocks))
-        for k, m in enumerate(blocks):
-            values = []
-            for scale in (0.0, 1.0, 2.0):
-                scaled = norms.copy()
-                scaled[m] *= scale
-                values.append(self.penalty.value(scaled))
-            B[k] = (values[2] - 2.0 * values[1] + values[0]) / 2.0
-            A[k] = values[1] - values[0] - B[k]
-        s = np.ones(len(blocks))
-        # stop once Newton predicts less than rounding can see
-        negligible = 1e-12 * max(abs(self.loss), 1e-300)
-        for _ in range(5):
-            F = self.F + np.tensordot(s - 1.0, d, axes=1)
-            g = np.einsum("it,kit->k", datafit.gradient(F, Y, W), d) + A + 2.0 * B * s
-            # scales at zero that the gradient pushes below zero stay fixed
-            free = np.flatnonzero((s > 0.0) | (g < 0.0))
-            if free.size == 0:
-                break
-            df = d[free]
-            H = np.einsum("it,kit,lit->kl", datafit.hessian_diagonal(F, Y, W), df, df)
-            H[np.diag_indices_from(H)] += 2.0 * B[free] + 1e-12 * max(np.trace(H), 1e-300)
-            try:
-                step_free = np.linalg.solve(H, g[free])
-            except np.linalg.LinAlgError:
-                break
-            if float(g[free] @ step_free) <= negligible:
-                break
-            step = np.zeros_like(s)
-            step[free] = step_free
-            t, accepted = 1.0, False
-            for _ in range(20):
-                s_new = np.maximum(s - t * step, 0.0)
-                change = (float(datafit.difference(F, np.tensordot(s_new - s, d, axes=1),
-                                                   Y, W).sum())
-                          + float(A @ (s_new - s) + B @ (s_new ** 2 - s ** 2)))
-                if change < 0:
-                    accepted = True
-                    break
-                t *= 0.5
-            if not accepted:
-                break
-            s = s_new
+        d = self.KA[blocks]  # (k, n, T)
+        A, B = penalty_along_scales(self.penalty, self.task_norms(), blocks)
+        point = {}
+
+        def loss_terms(S):
+            F = point["F"] = self.F + np.einsum("kt,knt->nt", S - 1.0, d)
+            return scale_terms(d, datafit.gradient(F, Y, W), datafit.hessian_diagonal(F, Y, W))
+
+        def loss_change(dS):
+            return datafit.difference(point["F"], np.einsum("kt,knt->nt", dS, d), Y, W)
+
+        s = newton_scales(loss_terms, loss_change, A, B, Y.shape[1], self.loss)
         if np.any(s != 1.0):
-            dF = np.tensordot(s - 1.0, d, axes=1)
+            S = np.broadcast_to(s, (len(blocks), Y.shape[1]))
+            dF = np.einsum("kt,knt->nt", S - 1.0, d)
             decrease = float(datafit.difference(self.F, dF, Y, W).sum())
             for k, m in enumerate(blocks):
-                self.alpha[m] *= s[k]
-                self.KA[m] *= s[k]
-            self.F = self.F + dF
-            self.loss += decrease
-
-    def _task_scale_step(self, blocks):
-        """:meth:`scale_step` with one scale per block and task.
-
-        For a penalty that is a sum over tasks the tasks are separate problems,
-        and one scale per block would tie the hardest task's progress to all
-        others: each task takes its own projected Newton steps.
-        """
-        Y, W, datafit = self.Y, self.W, self.datafit
-        d = np.stack([self.KA[m] for m in blocks])  # (k, n, T)
-        a = np.sqrt(np.maximum(np.sum(np.stack([self.alpha[m] for m in blocks]) * d, axis=1),
-                               0.0))  # (k, T) task norms
-        A, B = (np.stack(x) for x in zip(*(self.penalty.scale_terms(m, a[i])
-                                            for i, m in enumerate(blocks))))
-        k, T = a.shape
-        s = np.ones((k, T))
-        active = np.ones(T, dtype=bool)
-        negligible = 1e-12 * max(abs(self.loss), 1e-300) / T
-        eye = np.eye(k)
-        for _ in range(5):
-            F = self.F + np.einsum("kt,knt->nt", s - 1.0, d)
-            g = np.einsum("nt,knt->kt", datafit.gradient(F, Y, W), d) + A + 2.0 * B * s
-            free = (s > 0.0) | (g < 0.0)
-            H = np.einsum("nt,knt,lnt->tkl", datafit.hessian_diagonal(F, Y, W), d, d)
-            H += (2.0 * B.T + 1e-12 * np.maximum(np.trace(H, axis1=1, axis2=2), 1e-300)[:, None]
-                  )[:, :, None] * eye
-            # fixed scales: identity rows and columns, zero gradient
-            fixed = ~free.T  # (T, k)
-            H[fixed] = 0.0
-            H.transpose(0, 2, 1)[fixed] = 0.0
-            H[:, np.arange(k), np.arange(k)] += fixed
-            gf = np.where(free, g, 0.0)
-            try:
-                step = np.linalg.solve(H, gf.T[:, :, None])[:, :, 0].T  # (k, T)
-            except np.linalg.LinAlgError:
-                break
-            active &= np.sum(gf * step, axis=0) > negligible
-            if not active.any():
-                break
-            t = np.ones(T)
-            accepted = np.zeros(T, dtype=bool)
-            s_new = s
-            for _ in range(20):
-                trial = np.where(active & ~accepted, np.maximum(s - t * step, 0.0), s_new)
-                ds = trial - s
-                change = (datafit.difference(F, np.einsum("kt,knt->nt", ds, d), Y, W)
-                          + np.sum(A * ds + B * (trial ** 2 - s ** 2), axis=0))
-                newly = active & ~accepted & (change < 0)
-                s_new = np.where(newly, trial, s_new)
-                accepted |= newly
-                if np.all(accepted | ~active):
-                    break
-                t = np.where(accepted, t, 0.5 * t)
-            active &= accepted
-            if not active.any():
-                break
-            s = s_new
-        if np.any(s != 1.0):
-            dF = np.einsum("kt,knt->nt", s - 1.0, d)
-            decrease = float(datafit.difference(self.F, dF, Y, W).sum())
-            for i, m in enumerate(blocks):
-                self.alpha[m] *= s[i]
-                self.KA[m] *= s[i]
+                self.alpha[m] *= S[k]
+                self.KA[m] *= S[k]
             self.F = self.F + dF
             self.loss += decrease
 

@@ -28,6 +28,7 @@ features (relative 6e-8, far below the Nystroem approximation error).
 import numpy as np
 
 from ._bcd import SolverResult, _minimise
+from ._scales import newton_scales, penalty_along_scales, scale_terms
 
 __all__ = ["CHUNK_ROWS", "LocalBlocks", "RowBlock", "solve_rows"]
 
@@ -35,24 +36,38 @@ __all__ = ["CHUNK_ROWS", "LocalBlocks", "RowBlock", "solve_rows"]
 CHUNK_ROWS = 2048
 
 
+def _float64_chunks(Phi):
+    """``(start, chunk)`` over :data:`CHUNK_ROWS`-row chunks of ``Phi`` in float64.
+
+    float32 chunks are converted into one reused buffer: a fresh array per
+    chunk would be a fresh memory mapping wherever the allocator is told to
+    return memory eagerly (dask workers set ``MALLOC_TRIM_THRESHOLD_``), and
+    its page faults cost five times the product.
+    """
+    if Phi.dtype == np.float64:
+        yield 0, Phi
+        return
+    buffer = np.empty((min(CHUNK_ROWS, Phi.shape[0]), Phi.shape[1]))
+    for start in range(0, Phi.shape[0], CHUNK_ROWS):
+        rows = min(CHUNK_ROWS, Phi.shape[0] - start)
+        chunk = buffer[:rows]
+        chunk[...] = Phi[start:start + rows]
+        yield start, chunk
+
+
 def _t_product(Phi, R):
     """``Phi^T R`` in float64, float32 factors converted chunk by chunk."""
-    if Phi.dtype == np.float64:
-        return Phi.T @ R
     out = np.zeros((Phi.shape[1], R.shape[1]))
-    for start in range(0, Phi.shape[0], CHUNK_ROWS):
-        out += Phi[start:start + CHUNK_ROWS].astype(np.float64).T @ R[start:start + CHUNK_ROWS]
+    for start, chunk in _float64_chunks(Phi):
+        out += chunk.T @ R[start:start + chunk.shape[0]]
     return out
 
 
 def _product(Phi, B):
     """``Phi @ B`` in float64, float32 factors converted chunk by chunk."""
-    if Phi.dtype == np.float64:
-        return Phi @ B
     out = np.empty((Phi.shape[0], B.shape[1]))
-    for start in range(0, Phi.shape[0], CHUNK_ROWS):
-        np.matmul(Phi[start:start + CHUNK_ROWS].astype(np.float64), B,
-                  out=out[start:start + CHUNK_ROWS])
+    for start, chunk in _float64_chunks(Phi):
+        np.matmul(chunk, B, out=out[start:start + chunk.shape[0]])
     return out
 
 
@@ -84,6 +99,7 @@ class RowBlock:
         self._kept = {}
         self._history = []
         self._candidate = None
+        self._scaled_F = None
 
     # ------------------------------------------------------------ set-up
     def describe(self):
@@ -182,24 +198,24 @@ class RowBlock:
                 self._kept[m] = _product(self.factors[m], v)
         return np.stack([self._kept[m] for m in kernels])
 
-    def scale_terms(self, kernels, coef, s):
-        """Gradient and Hessian of the loss in the scales ``s`` of the kernels' blocks."""
+    def scale_terms(self, kernels, coef, S):
+        """Per task, gradient and Hessian of the loss in the scales ``S`` (of shape
+        (n_kernels, n_tasks)) of the kernels' blocks; remembers the point."""
         d = self._scaled(kernels, coef)
-        F = self.F + np.tensordot(s - 1.0, d, axes=1)
-        g = np.einsum("it,kit->k", self.datafit.gradient(F, self.Y, self.W), d)
-        H = np.einsum("it,kit,lit->kl", self.datafit.hessian_diagonal(F, self.Y, self.W), d, d)
-        return g, H
+        F = self._scaled_F = self.F + np.einsum("kt,kit->it", S - 1.0, d)
+        return scale_terms(d, self.datafit.gradient(F, self.Y, self.W),
+                           self.datafit.hessian_diagonal(F, self.Y, self.W))
 
-    def scale_change(self, kernels, s, s_new):
-        """Loss change from scales ``s`` to ``s_new``."""
+    def scale_change(self, kernels, dS):
+        """Per-task loss change from the last :meth:`scale_terms` point by ``dS``."""
         d = np.stack([self._kept[m] for m in kernels])
-        F = self.F + np.tensordot(s - 1.0, d, axes=1)
-        return self.datafit.difference(F, np.tensordot(s_new - s, d, axes=1), self.Y, self.W)
+        return self.datafit.difference(self._scaled_F, np.einsum("kt,kit->it", dS, d),
+                                       self.Y, self.W)
 
-    def scale_apply(self, kernels, s):
+    def scale_apply(self, kernels, S):
         """Rescale the blocks; return the loss change."""
         d = np.stack([self._kept[m] for m in kernels])
-        D = np.tensordot(s - 1.0, d, axes=1)
+        D = np.einsum("kt,kit->it", S - 1.0, d)
         change = self.datafit.difference(self.F, D, self.Y, self.W)
         self.F += D
         return change
@@ -207,6 +223,7 @@ class RowBlock:
     def forget(self):
         """Drop the kept ``K alpha`` blocks (stale after a sweep)."""
         self._kept = {}
+        self._scaled_F = None
 
     # ----------------------------------------------------------- Anderson
     def push(self, depth):
@@ -400,59 +417,29 @@ class _RowState:
         return float(np.abs(_sum([t[0] for t in self.blocks.map("intercept_terms")])).max())
 
     def scale_step(self, kernels):
+        """Projected Newton steps on the scales of the non-zero blocks (see
+        :func:`~mtmk.solvers._scales.newton_scales`), summed over row blocks."""
         kernels = [m for m in kernels if np.any(self.v[m])]
         if not kernels:
             self.blocks.map("forget")
             return
-        penalty = self.penalty
         coef = [self.v[m] for m in kernels]
-        norms = self.task_norms()
-        A, B = np.zeros(len(kernels)), np.zeros(len(kernels))
-        for k, m in enumerate(kernels):
-            values = []
-            for scale in (0.0, 1.0, 2.0):
-                scaled = norms.copy()
-                scaled[m] *= scale
-                values.append(penalty.value(scaled))
-            B[k] = (values[2] - 2.0 * values[1] + values[0]) / 2.0
-            A[k] = values[1] - values[0] - B[k]
-        s = np.ones(len(kernels))
-        # stop once Newton predicts less than rounding can see (each trial
-        # below is a pass over all rows)
-        negligible = 1e-12 * max(abs(self.loss), 1e-300)
-        for _ in range(5):
-            terms = self.blocks.map("scale_terms", kernels, coef, s)
-            g = _sum([t[0] for t in terms]) + A + 2.0 * B * s
-            H = _sum([t[1] for t in terms])
-            H[np.diag_indices_from(H)] += 2.0 * B + 1e-12 * max(np.trace(H), 1e-300)
-            # scales at zero that the gradient pushes below zero stay fixed
-            fixed = (s <= 0.0) & (g >= 0.0)
-            H[fixed, :] = 0.0
-            H[:, fixed] = 0.0
-            H[fixed, fixed] = 1.0
-            g_free = np.where(fixed, 0.0, g)
-            try:
-                step = np.linalg.solve(H, g_free)
-            except np.linalg.LinAlgError:
-                break
-            if float(g_free @ step) <= negligible:
-                break
-            t, accepted = 1.0, False
-            for _ in range(20):
-                s_new = np.maximum(s - t * step, 0.0)
-                change = (float(_sum(self.blocks.map("scale_change", kernels, s, s_new)).sum())
-                          + float(A @ (s_new - s) + B @ (s_new ** 2 - s ** 2)))
-                if change < 0:
-                    accepted = True
-                    break
-                t *= 0.5
-            if not accepted:
-                break
-            s = s_new
+        A, B = penalty_along_scales(self.penalty, self.task_norms(), kernels)
+        n_tasks = self.b.size
+
+        def loss_terms(S):
+            terms = self.blocks.map("scale_terms", kernels, coef, S)
+            return _sum([t[0] for t in terms]), _sum([t[1] for t in terms])
+
+        def loss_change(dS):
+            return _sum(self.blocks.map("scale_change", kernels, dS))
+
+        s = newton_scales(loss_terms, loss_change, A, B, n_tasks, self.loss)
         if np.any(s != 1.0):
-            self.loss += float(_sum(self.blocks.map("scale_apply", kernels, s)).sum())
+            S = np.broadcast_to(s, (len(kernels), n_tasks))
+            self.loss += float(_sum(self.blocks.map("scale_apply", kernels, S)).sum())
             for k, m in enumerate(kernels):
-                self.v[m] = self.v[m] * s[k]
+                self.v[m] = self.v[m] * S[k]
         self.blocks.map("forget")
 
     # Anderson extrapolation over (v, b); F follows as the same combination
