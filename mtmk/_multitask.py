@@ -30,7 +30,7 @@ from .solvers import (
     solve_rows,
 )
 from .solvers._operators import FactorStack, GramStack, psd_factor
-from .solvers._rows import LocalBlocks, RowBlock
+from .solvers._rows import LocalBlocks
 
 _DATAFITS = {"logistic": Logistic, "squared_hinge": SquaredHinge}
 
@@ -81,8 +81,8 @@ class _MTMKModel:
             # Low rank: the row-block solver in primal coordinates keeps only
             # the factors and O(n T) state (no n x M x T dual coefficients).
             datafit = self._datafit()
-            blocks = LocalBlocks([RowBlock(operator.factors, targets.values, targets.weights,
-                                           datafit)])
+            blocks = LocalBlocks.split(operator.factors, targets.values, targets.weights,
+                                       datafit)
             n_tasks = targets.values.shape[1]
             coef0, intercept0 = self._warm_start_rows(operator.n_kernels, n_tasks)
             result = solve_rows(blocks, [P.shape[1] for P in operator.factors], n_tasks,

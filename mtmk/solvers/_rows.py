@@ -35,6 +35,9 @@ __all__ = ["CHUNK_ROWS", "LocalBlocks", "RowBlock", "solve_rows"]
 #: Rows per chunk of float32 factors converted to float64 for a product.
 CHUNK_ROWS = 2048
 
+#: Rows per block of an in-process fit.
+BLOCK_ROWS = 16384
+
 
 def _float64_chunks(Phi):
     """``(start, chunk)`` over :data:`CHUNK_ROWS`-row chunks of ``Phi`` in float64.
@@ -254,6 +257,20 @@ class LocalBlocks:
 
     def __init__(self, blocks):
         self.blocks = list(blocks)
+
+    @classmethod
+    def split(cls, factors, Y, W, datafit, block_rows=None):
+        """Cut the rows into blocks of ``block_rows`` rows (views, no copies).
+
+        Blocks of a few tens of thousands of rows keep every per-row temporary
+        (n_rows x n_tasks) small enough for the allocator to reuse, instead of
+        a fresh memory mapping, and its page faults, per operation.
+        """
+        block_rows = BLOCK_ROWS if block_rows is None else block_rows
+        n = Y.shape[0]
+        return cls([RowBlock([P[start:start + block_rows] for P in factors],
+                             Y[start:start + block_rows], W[start:start + block_rows], datafit)
+                    for start in range(0, n, block_rows)])
 
     def map(self, method, *args):
         """Call ``method(*args)`` on every block; the list of what they return."""
