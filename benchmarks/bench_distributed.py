@@ -84,8 +84,9 @@ def on_cluster(n, chunk, tuned):
     environ = dict(dask.config.get("distributed.nanny.pre-spawn-environ"))
     if tuned:
         environ.update(TUNED_ALLOCATOR)
-    with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}), LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                      dashboard_address=None, memory_limit="10GiB") as cluster, \
+    with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}), \
+            LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                         dashboard_address=None, memory_limit="10GiB") as cluster, \
             Client(cluster) as client:
         client.run(limit_threads)
         before = client.run(_worker_peak)
