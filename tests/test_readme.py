@@ -249,3 +249,52 @@ def test_contrastive_timing_sentence():
     shown = numbers(sentence[sentence.index("CLIP"):])[:4]
     for printed, loss in zip(shown, ("clip", "clip_reg", "infoloob", "cloob")):
         check(printed, seconds[loss], f"timing {loss}")
+
+
+def test_large_scale_table():
+    rows = read_csv("bench_scale_large.csv")
+    table = table_after("| data | n | method | fit | features / solver |")
+    assert len(table) == len(rows)
+    for cells, row in zip(table, rows):
+        data, n, method = cells[:3]
+        assert (data, numbers(n)[0]) == (row["data"], row["n"])
+        assert method.split(",")[0].split()[0] == row["method"].split()[0]
+        fit, split, sweeps, per_sweep, certificate, rss, loss, hamming, ratio, load = cells[3:]
+        where = f"large, {data} n={n} {method}"
+        printed = [(fit, "fit_seconds"), (rss, "peak_rss_gib"), (loss, "held_out_log_loss"),
+                   (hamming, "held_out_hamming"), (load, "load_before")]
+        if row["sweeps"]:
+            features, solver = numbers(split)
+            printed += [(features, "feature_seconds"), (solver, "solver_seconds"),
+                        (sweeps, "sweeps"), (per_sweep, "seconds_per_sweep"),
+                        (certificate, "certificate"), (ratio, "time_ratio_vs_sklearn")]
+        for text, column in printed:
+            check(numbers(text)[0], float(row[column]), f"{where}, {column}")
+
+
+def test_distributed_table():
+    rows = {r["mode"]: r for r in read_csv("bench_distributed.csv")}
+    table = table_after("| run | fit | set-up / solver |")
+    assert len(table) == len(rows) == 3
+    modes = ["in process", "2-worker LocalCluster", "2-worker LocalCluster, allocator tuned"]
+    for cells, mode in zip(table, modes):
+        row = rows[mode]
+        run, fit, split, sweeps, certificate, memory, exchanged, load = cells
+        where = f"distributed, {run}"
+        printed = [(fit, "fit_seconds"), (sweeps, "sweeps"), (certificate, "certificate"),
+                   (load, "load_before")]
+        if mode == "in process":
+            printed.append((memory, "peak_rss_gib"))
+        else:
+            setup, solver = numbers(split)
+            worker, client = numbers(memory)
+            assert {float(v) for v in row["worker_peak_rss_gib"].split(";")} == {float(worker)}
+            kib, calls = numbers(exchanged)
+            printed += [(setup, "setup_seconds"), (solver, "solver_seconds"),
+                        (client, "client_peak_rss_gib"), (kib, "kib_per_sweep"),
+                        (calls, "calls_per_sweep")]
+        for text, column in printed:
+            check(numbers(text)[0], float(row[column]), f"{where}, {column}")
+    gaps = README[README.index("All three reach the same objective"):][:120]
+    check(numbers(gaps)[0], max(float(r["objective_gap"]) for r in rows.values()),
+          "distributed objective gap")
