@@ -13,7 +13,8 @@ sizes start from the last accepted one (doubled) and are accepted only on
 sufficient decrease, with the datafit change computed term by term so the
 test stays exact near the optimum.  After every sweep over the working set a
 second-order step on the block scales (``alpha_m <- s_m alpha_m``, a Newton
-problem with one variable per kernel and no kernel product) lets correlated
+problem with one variable per kernel, or per kernel and task for a penalty
+that is a sum over tasks, and no kernel product) lets correlated
 kernels trade size and dying kernels reach zero; a block whose step shrinks it
 is also tested for being optimal at zero (one more product).  The intercepts
 get a safeguarded Newton step after every block.  Working sets restrict sweeps
