@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from sklearn.base import clone
 
 from mtmk import KernelDictionary, MTMKClassifier
 
@@ -84,3 +85,16 @@ def test_distributed_regressor_equals_in_process_fit(client):
     assert remote.objective_ == pytest.approx(local.objective_, rel=1e-6)
     np.testing.assert_allclose(remote.predict(X[:100]), local.predict(X[:100]), atol=1e-3)
     assert remote._distributed_stats["n_blocks"] == 4
+
+
+def test_distributed_fit_takes_a_dask_dataframe(client):
+    dd = pytest.importorskip("dask.dataframe")
+    pd = pytest.importorskip("pandas")
+    X, Y = _data(1200)
+    frame = dd.from_pandas(pd.DataFrame(X, columns=list("abcd")), npartitions=3)
+    model = MTMKClassifier(kernels=KERNELS, lam_group=0.01, tol=1e-2)
+    from_frame = clone(model).fit(frame, Y)
+    from_array = clone(model).fit(da.from_array(X, chunks=(400, 4)), Y)
+    assert from_frame._distributed_stats["n_blocks"] == 3
+    assert from_frame.n_features_in_ == 4
+    assert from_frame.objective_ == pytest.approx(from_array.objective_, rel=1e-9)
