@@ -79,6 +79,14 @@ def _as_dask_array(X):
     return X.astype(np.float64)
 
 
+def _feature_names(X):
+    """A dask DataFrame's column names if they are all strings, else None."""
+    columns = getattr(X, "columns", None)
+    if columns is None or not all(isinstance(c, str) for c in columns):
+        return None
+    return np.asarray(list(columns), dtype=object)
+
+
 class _BlockActor(RowBlock):
     """A row block that computes its Nystroem features where its rows live."""
 
@@ -132,6 +140,7 @@ def fit_distributed(estimator, X, y, sample_weight):
             "A fit on dask collections uses the native block solver with penalty='group' "
             f"or 'task'; got penalty={estimator.penalty!r}, solver={estimator.solver!r}.")
     estimator._check_penalties(estimator.lam_group)
+    names = _feature_names(X)
     X = _as_dask_array(X)
     n, p = X.shape
     y = y.compute() if is_dask_collection(y) else y
@@ -189,6 +198,11 @@ def fit_distributed(estimator, X, y, sample_weight):
         client.cancel(actor_futures)
     estimator._set_rows_solution(result, targets, list(dictionary.names_), dictionary)
     estimator.n_features_in_ = p
+    # as scikit-learn does for pandas: a DataFrame's string column names are kept
+    if names is not None:
+        estimator.feature_names_in_ = names
+    elif hasattr(estimator, "feature_names_in_"):
+        del estimator.feature_names_in_
     estimator._distributed_stats = dict(
         n_blocks=len(parts), workers=workers, rows_per_worker=rows_per_worker,
         setup_seconds=setup, calls=blocks.calls, bytes_sent=blocks.bytes_sent,

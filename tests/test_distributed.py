@@ -98,3 +98,9 @@ def test_distributed_fit_takes_a_dask_dataframe(client):
     assert from_frame._distributed_stats["n_blocks"] == 3
     assert from_frame.n_features_in_ == 4
     assert from_frame.objective_ == pytest.approx(from_array.objective_, rel=1e-9)
+    # column names are kept as for a pandas DataFrame, and dropped by a refit on an array
+    assert list(from_frame.feature_names_in_) == list("abcd")
+    assert not hasattr(from_array, "feature_names_in_")
+    np.testing.assert_allclose(from_frame.decision_function(pd.DataFrame(X, columns=list("abcd"))),
+                               from_array.decision_function(X), atol=1e-6)
+    assert not hasattr(from_frame.fit(da.from_array(X, chunks=(400, 4)), Y), "feature_names_in_")
