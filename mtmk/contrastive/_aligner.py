@@ -17,6 +17,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._encoders import make_feature_map
 from ._objectives import OBJECTIVES, normalize_rows, normalize_rows_backward
+from ._two_view import TwoViewEmbedding
 from ._validation import validate_views, validate_y
 
 # Training losses are averaged over windows of this many steps before the
@@ -65,7 +66,8 @@ def head_loss_and_gradients(Phi, Psi, Wx, Wy, loss="clip", tau=1 / 14.3, reg=0.1
             Psi.T @ normalize_rows_backward(dV, V, nv))
 
 
-class ContrastiveAligner(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class ContrastiveAligner(TwoViewEmbedding, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
+                         BaseEstimator):
     """Two-view contrastive embeddings (CLIP, regularised CLIP, InfoLOOB, CLOOB).
 
     Each view has a kernel encoder ``g(x) = W_x^T phi(x)``, ``h(y) = W_y^T psi(y)``:
@@ -289,65 +291,7 @@ class ContrastiveAligner(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         Y = validate_y(self, Y)
         return normalize_rows(self.y_feature_map_.transform(Y) @ self.y_weights_)[0]
 
-    def transform(self, X, Y=None):
-        """Embed X (and Y), like ``PLSSVD.transform``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features_x)
-            First-view samples.
-        Y : array-like of shape (n_samples_y, n_features_y), default=None
-            Second-view samples; when given, their embeddings are returned too.
-
-        Returns
-        -------
-        U : ndarray of shape (n_samples, n_components)
-            Unit-length embeddings of X (float64), or the tuple ``(U, V)`` when
-            Y is given.
-        """
-        U = self.embed_x(X)
-        if Y is None:
-            return U
-        return U, self.embed_y(Y)
-
-    def fit_transform(self, X, y=None, **fit_params):
-        """Fit on the pairs and return the embeddings of X.
-
-        As for every scikit-learn transformer, ``fit_transform(X, Y)`` equals
-        ``fit(X, Y).transform(X)``; ``fit(X, Y).transform(X, Y)`` gives both views.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            First view.
-        y : array-like of shape (n_samples, n_features_y)
-            Second view ``Y``, paired row by row with X (named ``y`` as in
-            :meth:`sklearn.base.TransformerMixin.fit_transform`).
-        **fit_params : dict
-            Passed to :meth:`fit`.
-
-        Returns
-        -------
-        U : ndarray of shape (n_samples, n_components)
-            Embeddings of X.
-        """
-        return self.fit(X, y, **fit_params).transform(X)
-
-    def similarity(self, X, Y):
-        """Cosine similarities ``U V^T`` between all samples of X and of Y.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features_x)
-            First-view samples.
-        Y : array-like of shape (n_samples_y, n_features_y)
-            Second-view samples.
-        """
-        return self.embed_x(X) @ self.embed_y(Y).T
-
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.target_tags.required = True  # the second view is mandatory
-        tags.target_tags.multi_output = True
         tags.non_deterministic = self.random_state is None
         return tags

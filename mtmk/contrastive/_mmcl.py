@@ -17,6 +17,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._encoders import make_feature_map
 from ._objectives import normalize_rows, softmax
+from ._two_view import TwoViewEmbedding
 from ._validation import validate_views, validate_y
 
 
@@ -87,7 +88,7 @@ def _top_svd(B, r):
     return U[:, :r] * signs, s[:r], Vt[:r].T * signs
 
 
-class MMCL(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class MMCL(TwoViewEmbedding, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """Multimodal contrastive learning in closed form (Nakada et al., 2023).
 
     Linear encoders ``g(x) = G1 x``, ``h(y) = G2 y`` minimising the linear
@@ -355,65 +356,6 @@ class MMCL(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         Y = validate_y(self, Y)
         return self._embed(self._map_y.transform(Y), self.y_mean_, self.y_weights_)
-
-    def transform(self, X, Y=None):
-        """Embed X (and Y), like ``PLSSVD.transform``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features_x)
-            First-view samples.
-        Y : array-like of shape (n_samples_y, n_features_y), default=None
-            Second-view samples; when given, their embeddings are returned too.
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_components), or a tuple of two when Y
-        is given.
-        """
-        U = self.embed_x(X)
-        return U if Y is None else (U, self.embed_y(Y))
-
-    def fit_transform(self, X, y=None, **fit_params):
-        """Fit on the pairs and return the embeddings of X.
-
-        As for every scikit-learn transformer, ``fit_transform(X, Y)`` equals
-        ``fit(X, Y).transform(X)``; ``fit(X, Y).transform(X, Y)`` gives both views.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            First view.
-        y : array-like of shape (n_samples, n_features_y)
-            Second view ``Y``, paired row by row with X (named ``y`` as in
-            :meth:`sklearn.base.TransformerMixin.fit_transform`).
-        **fit_params : dict
-            Passed to :meth:`fit`.
-
-        Returns
-        -------
-        U : ndarray of shape (n_samples, n_components)
-            Embeddings of X.
-        """
-        return self.fit(X, y, **fit_params).transform(X)
-
-    def similarity(self, X, Y):
-        """Similarities ``<g(x_i), h(y_j)>`` for all rows of X and Y.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features_x)
-            First-view samples.
-        Y : array-like of shape (n_samples_y, n_features_y)
-            Second-view samples.
-        """
-        return self.embed_x(X) @ self.embed_y(Y).T
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.target_tags.required = True
-        tags.target_tags.multi_output = True
-        return tags
 
 
 class _Identity:
