@@ -102,7 +102,7 @@ class RowBlock:
         self._kept = {}
         self._history = []
         self._candidate = None
-        self._scaled_F = None
+        self._scaled_point = None
 
     # ------------------------------------------------------------ set-up
     def describe(self):
@@ -204,20 +204,24 @@ class RowBlock:
     def scale_terms(self, kernels, coef, S):
         """Per task, gradient and Hessian of the loss in the scales ``S`` (of shape
         (n_kernels, n_tasks)) of the kernels' blocks; remembers the point."""
-        d = self._scaled(kernels, coef)
-        F = self._scaled_F = self.F + np.einsum("kt,kit->it", S - 1.0, d)
+        if self._scaled_point is None:
+            d = self._scaled(kernels, coef)
+            self._kept = {}  # now held in d, until forget
+        else:  # the same kernels and coefficients until forget
+            d = self._scaled_point[0]
+        F = self.F + np.einsum("kt,kit->it", S - 1.0, d)
+        self._scaled_point = d, F
         return scale_terms(d, self.datafit.gradient(F, self.Y, self.W),
                            self.datafit.hessian_diagonal(F, self.Y, self.W))
 
-    def scale_change(self, kernels, dS):
+    def scale_change(self, dS):
         """Per-task loss change from the last :meth:`scale_terms` point by ``dS``."""
-        d = np.stack([self._kept[m] for m in kernels])
-        return self.datafit.difference(self._scaled_F, np.einsum("kt,kit->it", dS, d),
-                                       self.Y, self.W)
+        d, F = self._scaled_point
+        return self.datafit.difference(F, np.einsum("kt,kit->it", dS, d), self.Y, self.W)
 
-    def scale_apply(self, kernels, S):
-        """Rescale the blocks; return the loss change."""
-        d = np.stack([self._kept[m] for m in kernels])
+    def scale_apply(self, S):
+        """Rescale the blocks of the last :meth:`scale_terms`; return the loss change."""
+        d, _ = self._scaled_point
         D = np.einsum("kt,kit->it", S - 1.0, d)
         change = self.datafit.difference(self.F, D, self.Y, self.W)
         self.F += D
@@ -226,7 +230,7 @@ class RowBlock:
     def forget(self):
         """Drop the kept ``K alpha`` blocks (stale after a sweep)."""
         self._kept = {}
-        self._scaled_F = None
+        self._scaled_point = None
 
     # ----------------------------------------------------------- Anderson
     def push(self, depth):
@@ -449,12 +453,12 @@ class _RowState:
             return _sum([t[0] for t in terms]), _sum([t[1] for t in terms])
 
         def loss_change(dS):
-            return _sum(self.blocks.map("scale_change", kernels, dS))
+            return _sum(self.blocks.map("scale_change", dS))
 
         s = newton_scales(loss_terms, loss_change, A, B, n_tasks, self.loss)
         if np.any(s != 1.0):
             S = np.broadcast_to(s, (len(kernels), n_tasks))
-            self.loss += float(_sum(self.blocks.map("scale_apply", kernels, S)).sum())
+            self.loss += float(_sum(self.blocks.map("scale_apply", S)).sum())
             for k, m in enumerate(kernels):
                 self.v[m] = self.v[m] * S[k]
         self.blocks.map("forget")
