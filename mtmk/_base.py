@@ -195,6 +195,11 @@ class KernelTaskClassifier(ClassifierMixin, KernelTaskModel):
         probabilities normalised to sum to 1.  Multilabel: column t is
         ``P(y_t = 1 | x)``.
 
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Or, with precomputed kernels, (n_samples, n_samples_fit, n_kernels).
+
         Returns
         -------
         ndarray of shape (n_samples, n_classes) or (n_samples, n_tasks)
@@ -208,7 +213,17 @@ class KernelTaskClassifier(ClassifierMixin, KernelTaskModel):
         return P
 
     def predict(self, X):
-        """Predicted labels: class labels, or a 0/1 indicator matrix (multilabel)."""
+        """Predicted labels: class labels, or a 0/1 indicator matrix (multilabel).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Or, with precomputed kernels, (n_samples, n_samples_fit, n_kernels).
+
+        Returns
+        -------
+        ndarray of shape (n_samples,), or (n_samples, n_tasks) for multilabel targets
+        """
         F = self.decision_function(X)
         if self._target_kind == "binary":
             return self.classes_[(F > 0).astype(int)]
@@ -229,8 +244,11 @@ class KernelTaskClassifier(ClassifierMixin, KernelTaskModel):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Or, with precomputed kernels, (n_samples, n_samples_fit, n_kernels).
         y : array-like of shape (n_samples,) or (n_samples, n_tasks)
+            True labels.
         sample_weight : array-like of shape (n_samples,) or (n_samples, n_tasks), default=None
+            Sample weights, or per-task weights (0 where a task does not observe a sample).
 
         Returns
         -------
@@ -291,8 +309,11 @@ class KernelTaskRegressor(RegressorMixin, KernelTaskModel):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Or, with precomputed kernels, (n_samples, n_samples_fit, n_kernels).
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            True outputs.
         sample_weight : array-like of shape (n_samples,) or (n_samples, n_outputs), default=None
+            Sample weights, or per-output weights (0 where an output is not observed).
 
         Returns
         -------

@@ -179,6 +179,7 @@ class _MTMKModel:
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Samples to embed.
 
         Returns
         -------

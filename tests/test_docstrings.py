@@ -31,7 +31,9 @@ def _public_objects():
                 continue  # constants
             names.append(f"{namespace}.{name}")
             if isinstance(obj, type) and name not in PROTOCOL_CLASSES:
-                for attr, value in vars(obj).items():
+                # methods the class defines or inherits from mtmk's own bases
+                own = [base for base in obj.__mro__ if base.__module__.startswith("mtmk")]
+                for attr, value in (item for base in own for item in vars(base).items()):
                     if not attr.startswith("_") and (isinstance(value, types.FunctionType)
                                                      or isinstance(value, property)):
                         names.append(f"{namespace}.{name}.{attr}")
