@@ -26,7 +26,8 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from ._base import KernelTaskClassifier
 from .solvers._alignf import alignment_matrix, solve_alignf
 from .solvers._easymkl import solve_easymkl
-from .solvers._simplemkl import MKLResult, solve_simplemkl
+from .solvers._result import SolverResult
+from .solvers._simplemkl import solve_simplemkl
 from .solvers._smo import DenseColumns, solve_smo
 from .solvers._svm import svm_dual
 
@@ -62,7 +63,8 @@ _ATTRIBUTES_DOC = """classes_ : ndarray
 class _BaseMKL(KernelTaskClassifier):
     """Targets, kernels and prediction shared by the MKL family.
 
-    Subclasses implement ``_fit_task(K, s, c, context) -> MKLResult`` for one
+    Subclasses implement ``_fit_task(K, s, c, context) -> SolverResult`` (with
+    ``weights``, ``beta`` and ``intercept``) for one
     binary task (labels ``s`` in {-1, +1}, per-sample multipliers ``c`` of C:
     the raw sample weights, 1 for every sample when none are given, 0 for a
     label the task does not observe) and may override
@@ -135,9 +137,8 @@ class _BaseMKL(KernelTaskClassifier):
 
 
 def _svm_on_weights(K, weights, s, c, C, tol):
-    """An SVM on the combined kernel ``sum_m weights_m K_m`` as an MKLResult."""
-    sol = svm_dual(np.tensordot(weights, K, axes=1), s, c, C=C, tol=tol)
-    return sol
+    """An SVM on the combined kernel ``sum_m weights_m K_m``."""
+    return svm_dual(np.tensordot(weights, K, axes=1), s, c, C=C, tol=tol)
 
 
 class AverageMKLClassifier(_BaseMKL):
@@ -193,8 +194,8 @@ class AverageMKLClassifier(_BaseMKL):
     def _fit_task(self, K, s, c, K_mean):
         sol = svm_dual(K_mean, s, c, C=self.C, tol=self.tol)
         M = K.shape[0]
-        return MKLResult(weights=np.full(M, 1.0 / M), beta=sol.beta, intercept=sol.intercept,
-                         objective=sol.objective, gap=0.0, n_iter=1, converged=True)
+        return SolverResult(intercept=sol.intercept, objective=sol.objective, n_iter=1,
+                            converged=True, weights=np.full(M, 1.0 / M), beta=sol.beta)
 
 
 class EasyMKLClassifier(_BaseMKL):
@@ -273,14 +274,13 @@ class EasyMKLClassifier(_BaseMKL):
         gamma, weights, objective, gap = solve_easymkl(
             K, s, c, lam=self.lam, K_sum=K_sum, tol=self.tol, max_iter=self.max_iter)
         sol = _svm_on_weights(K, weights, s, c, self.C, self.svm_tol)
-        result = MKLResult(weights=weights, beta=sol.beta, intercept=sol.intercept,
-                           objective=objective, gap=gap, n_iter=1, converged=gap <= self.tol)
-        result.gamma = gamma
-        return result
+        return SolverResult(intercept=sol.intercept, objective=objective, n_iter=1,
+                            converged=gap <= self.tol, violation=gap, weights=weights,
+                            beta=sol.beta, dual=gamma)
 
     def _store_results(self, results):
         super()._store_results(results)
-        self.gamma_ = np.column_stack([r.gamma for r in results])
+        self.gamma_ = np.column_stack([r.dual for r in results])
 
 
 class AlignfMKLClassifier(_BaseMKL):
@@ -359,14 +359,12 @@ class AlignfMKLClassifier(_BaseMKL):
                 "vary with them.", UserWarning, stacklevel=4)
             weights = np.full(K.shape[0], 1.0 / K.shape[0])
         sol = _svm_on_weights(K, weights, s, c, self.C, self.svm_tol)
-        result = MKLResult(weights=weights, beta=sol.beta, intercept=sol.intercept,
-                           objective=objective, gap=0.0, n_iter=1, converged=True)
-        result.v = v
-        return result
+        return SolverResult(intercept=sol.intercept, objective=objective, n_iter=1,
+                            converged=True, block_norms=v, weights=weights, beta=sol.beta)
 
     def _store_results(self, results):
         super()._store_results(results)
-        self.alignment_weights_ = np.vstack([r.v for r in results])
+        self.alignment_weights_ = np.vstack([r.block_norms for r in results])
 
 
 class SimpleMKLClassifier(_BaseMKL):
@@ -435,7 +433,7 @@ class SimpleMKLClassifier(_BaseMKL):
 
     def _store_results(self, results):
         super()._store_results(results)
-        self.duality_gap_ = np.array([r.gap for r in results])
+        self.duality_gap_ = np.array([r.violation for r in results])
 
 
 class LpMKLClassifier(_BaseMKL):

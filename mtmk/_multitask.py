@@ -18,6 +18,7 @@ from ._base import KernelTaskClassifier, KernelTaskModel, KernelTaskRegressor
 from ._distributed import is_dask_collection
 from .solvers import (
     GroupPenalty,
+    Huber,
     Logistic,
     LpLqPenalty,
     Quadratic,
@@ -384,7 +385,8 @@ class MTMKRegressor(_MTMKModel, KernelTaskRegressor):
     """Multi-output kernel regression with a shared sparse kernel combination.
 
     Every output is a task: ``f_t(x) = b_t + sum_m sum_i alpha[m, i, t] k_m(x_i, x)``
-    minimises ``sum_t (1/2) mean squared error of output t + penalty(f)``.  The
+    minimises ``sum_t mean loss of output t + penalty(f)``, the loss half the
+    squared error or, robust to outliers, the Huber loss.  The
     default group penalty selects the same few kernels for all outputs
     (``kernel_weights_``, sparse and shared) while each output keeps its own
     coefficients; outputs not observed for a sample get a weight of 0.
@@ -397,6 +399,19 @@ class MTMKRegressor(_MTMKModel, KernelTaskRegressor):
         With ``"precomputed"``, ``X`` is a stack of Gram matrices of shape
         ``(n_samples, n_samples, n_kernels)`` in ``fit`` and
         ``(n_samples_test, n_samples_train, n_kernels)`` afterwards.
+    loss : {"squared_error", "huber"}, default="squared_error"
+        ``"squared_error"``: ``(y - f)^2 / 2``.  ``"huber"``: the Huber loss
+        of the residual ``r = y - f`` (:class:`~mtmk.solvers.Huber`),
+        ``r^2 / 2`` for ``|r| <= epsilon`` and ``epsilon |r| - epsilon^2 / 2``
+        beyond, so that a few gross outliers pull the fit far less.
+    epsilon : float, default=1.35
+        The Huber threshold, in the units of the targets: residuals larger
+        than ``epsilon`` count linearly.  Unlike scikit-learn's
+        ``HuberRegressor``, which measures it in units of a noise scale it
+        estimates, no scale is fitted, so standardise the targets (1.35 then
+        keeps 95% efficiency for Gaussian noise of unit level) or set it to
+        the residual size beyond which a value is an outlier.  Used only
+        with ``loss="huber"``.
     penalty : {"group", "task", "lplq"}, default="group"
         ``"group"``: ``lam_group * sum_m sqrt(sum_t ||f_tm||^2)``, whole kernels
         switch off for all tasks at once (shared kernel selection).
@@ -493,10 +508,18 @@ class MTMKRegressor(_MTMKModel, KernelTaskRegressor):
     True
     """
 
-    def __init__(self, *, kernels=None, penalty="group", lam_group=1e-3, lam_ridge=0.0, p=1.0,
-                 q=2.0, fit_intercept=True, solver="auto", tol=1e-4, max_iter=2000,
-                 warm_start=False, n_jobs=None, verbose=0):
+    _parameter_constraints = {
+        **_MTMKModel._parameter_constraints,
+        "loss": [StrOptions({"squared_error", "huber"})],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+    }
+
+    def __init__(self, *, kernels=None, loss="squared_error", epsilon=1.35, penalty="group",
+                 lam_group=1e-3, lam_ridge=0.0, p=1.0, q=2.0, fit_intercept=True, solver="auto",
+                 tol=1e-4, max_iter=2000, warm_start=False, n_jobs=None, verbose=0):
         self.kernels = kernels
+        self.loss = loss
+        self.epsilon = epsilon
         self.penalty = penalty
         self.lam_group = lam_group
         self.lam_ridge = lam_ridge
@@ -511,7 +534,7 @@ class MTMKRegressor(_MTMKModel, KernelTaskRegressor):
         self.verbose = verbose
 
     def _datafit(self):
-        return Quadratic()
+        return Huber(self.epsilon) if self.loss == "huber" else Quadratic()
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):

@@ -390,6 +390,10 @@ class MTMKRegressorCV(_MTMKCV, MTMKRegressor):
     ----------
     kernels : KernelDictionary, "precomputed" or None, default=None
         Candidate kernels, as for :class:`MTMKClassifier`.
+    loss : {"squared_error", "huber"}, default="squared_error"
+        As for :class:`MTMKRegressor`.
+    epsilon : float, default=1.35
+        The Huber threshold in target units, as for :class:`MTMKRegressor`.
     penalty : {"group", "task"}, default="group"
     lam_groups : int or array-like, default=20
         Number of grid values from ``lam_max`` to ``eps * lam_max``, or the values.
@@ -429,12 +433,19 @@ class MTMKRegressorCV(_MTMKCV, MTMKRegressor):
     (3, 4)
     """
 
+    _parameter_constraints = {
+        **_MTMKCV._parameter_constraints,
+        "loss": MTMKRegressor._parameter_constraints["loss"],
+        "epsilon": MTMKRegressor._parameter_constraints["epsilon"],
+    }
     _single_class = MTMKRegressor
 
-    def __init__(self, *, kernels=None, penalty="group", lam_groups=20, eps=1e-3, lam_ridge=0.0,
-                 cv=5, scoring=None, fit_intercept=True, tol=1e-4, max_iter=2000, n_jobs=None,
-                 verbose=0):
+    def __init__(self, *, kernels=None, loss="squared_error", epsilon=1.35, penalty="group",
+                 lam_groups=20, eps=1e-3, lam_ridge=0.0, cv=5, scoring=None, fit_intercept=True,
+                 tol=1e-4, max_iter=2000, n_jobs=None, verbose=0):
         self.kernels = kernels
+        self.loss = loss
+        self.epsilon = epsilon
         self.penalty = penalty
         self.lam_groups = lam_groups
         self.eps = eps

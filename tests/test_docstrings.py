@@ -17,7 +17,7 @@ CHECKS = {"GL08", "PR01", "PR02", "PR07"}
 # The methods of the engine's building blocks (datafits, penalties, kernel
 # operators) form the protocol the solvers call; it is documented once, in the
 # user guide's solver page, rather than method by method.
-PROTOCOL_CLASSES = {"Logistic", "SquaredHinge", "Quadratic", "GroupPenalty",
+PROTOCOL_CLASSES = {"Logistic", "SquaredHinge", "Quadratic", "Huber", "GroupPenalty",
                     "TaskGroupPenalty", "LpLqPenalty", "GramStack", "FactorStack"}
 
 

@@ -6,18 +6,22 @@ Solvers take plain arrays, a kernel operator (:class:`GramStack` or
 iteration over low-rank kernels cut into row blocks, in this process or on a
 dask cluster), :func:`solve_lplq` the
 alternation for the lp-lq penalty, :func:`solve_cvxpy` the exact reference for
-every combination; all return a :class:`SolverResult`.
+every combination.  What a solver asks of a datafit or a penalty is declared by
+:class:`BaseDatafit` and :class:`BasePenalty` and checked on entry.  Every
+solver, the classic MKL ones included, returns a :class:`SolverResult`.
 """
 
-from ._bcd import SolverResult, lam_max, objective, optimality_violation, solve_bcd, solve_path
-from ._datafits import Logistic, Quadratic, SquaredHinge
+from ._bcd import lam_max, objective, optimality_violation, solve_bcd, solve_path
+from ._contract import BaseDatafit, BasePenalty
+from ._datafits import Huber, Logistic, Quadratic, SquaredHinge
 from ._lplq import solve_lplq
 from ._operators import FactorStack, GramStack
 from ._penalties import GroupPenalty, LpLqPenalty, TaskGroupPenalty
 from ._reference import solve_cvxpy
+from ._result import SolverResult
 from ._rows import solve_rows
 
-__all__ = ["FactorStack", "GramStack", "GroupPenalty", "Logistic", "LpLqPenalty",
-           "Quadratic", "SolverResult", "SquaredHinge", "TaskGroupPenalty", "lam_max",
-           "objective", "optimality_violation", "solve_bcd", "solve_cvxpy", "solve_lplq",
-           "solve_path", "solve_rows"]
+__all__ = ["BaseDatafit", "BasePenalty", "FactorStack", "GramStack", "GroupPenalty", "Huber",
+           "Logistic", "LpLqPenalty", "Quadratic", "SolverResult", "SquaredHinge",
+           "TaskGroupPenalty", "lam_max", "objective", "optimality_violation", "solve_bcd",
+           "solve_cvxpy", "solve_lplq", "solve_path", "solve_rows"]

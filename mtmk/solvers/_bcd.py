@@ -30,54 +30,14 @@ penalty's own force away from optimality, whatever the scale of ``lam``.
 """
 
 import warnings
-from dataclasses import dataclass
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from ._anderson import Anderson
+from ._contract import LAM_MAX, SOLVE_BCD, check_contract
+from ._result import SolverResult
 from ._scales import newton_scales, penalty_along_scales, scale_terms
-
-
-@dataclass
-class SolverResult:
-    """What every multi-task multi-kernel solver returns.
-
-    Parameters
-    ----------
-    alpha : ndarray of shape (n_kernels, n_samples, n_tasks)
-        Dual coefficients.
-    intercept : ndarray of shape (n_tasks,)
-        Intercepts.
-    task_norms : ndarray of shape (n_kernels, n_tasks)
-        ``||f_tm||_H``.
-    block_norms : ndarray of shape (n_kernels,)
-        The penalty's size of each kernel block; the kernel weights are
-        ``block_norms / block_norms.sum()``.
-    objective : float
-        Objective value.
-    violation : float
-        Scale-free optimality certificate at the returned point (largest
-        subdifferential distance relative to the penalty level).
-    n_iter : int
-        Sweeps (or alternations) taken.
-    converged : bool
-        Whether ``violation`` fell below the requested tolerance.
-    coef : list of ndarray of shape (r_m, n_tasks) or None
-        Low-rank solvers over row blocks (:func:`mtmk.solvers.solve_rows`):
-        the primal coefficients ``Phi_m^T alpha[m]`` (``alpha`` is then
-        ``None``).
-    """
-
-    alpha: np.ndarray
-    intercept: np.ndarray
-    task_norms: np.ndarray
-    block_norms: np.ndarray
-    objective: float
-    violation: float
-    n_iter: int
-    converged: bool
-    coef: list = None
 
 
 def _task_norms(alpha, KA):
@@ -170,6 +130,7 @@ def lam_max(operator, Y, W, datafit, penalty, fit_intercept=True):
     >>> float(np.abs(result.alpha).max())                   # at lam_max every block is zero
     0.0
     """
+    check_contract(LAM_MAX, datafit, penalty)
     b = _start_intercept(Y, W, datafit, fit_intercept)
     R = datafit.gradient(np.broadcast_to(b, Y.shape), Y, W)
     lams = [penalty.dual_norm(m, np.sqrt(np.maximum(np.sum(R * operator.dot(m, R), axis=0), 0)))
@@ -297,6 +258,7 @@ def solve_bcd(operator, Y, W, datafit, penalty, *, fit_intercept=True, tol=1e-4,
     >>> int(np.count_nonzero(result.block_norms))           # kernels kept, for all tasks
     1
     """
+    check_contract(SOLVE_BCD, datafit, penalty)
     state = _State(operator, Y, W, datafit, penalty, alpha0, intercept0, fit_intercept)
     violation, converged, n_iter = _minimise(state, operator.n_kernels, tol, max_iter,
                                              warm=alpha0 is not None,

@@ -1,51 +1,24 @@
 """Datafits over task-wise decision values.
 
-A datafit works on a decision matrix ``F`` of shape (n_samples, n_tasks), the
-targets ``Y`` of the same shape and weights ``W`` (each column already divided
-by the task's total weight, so the datafit is ``sum_it W_it l(Y_it, F_it)``; a
-weight of 0 marks a label the task does not observe).  Classification datafits
-take ``Y`` as signs in {-1, +1}, regression datafits real values.
-
-What a solver asks of a datafit:
-
-- ``value(F, Y, W)``, and ``difference(F, D, Y, W)``: the change of each
-  task's datafit from ``F`` to ``F + D`` (shape (n_tasks,)), computed
-  accurately even when it is tiny (line searches near the optimum);
-- ``gradient(F, Y, W)``: the derivative in ``F``;
-- ``hessian_diagonal(F, Y, W)``: the (generalised) second derivative in each
-  ``F_it``, used for curvature-aware step sizes and intercept Newton steps;
-- ``curvature``: an upper bound of the second derivative of ``l`` (safe steps);
-- ``initial_intercept(Y, W)``: the intercepts that minimise the datafit when
-  every kernel block is zero;
-- ``cvxpy(F, Y, W)``: the same datafit as a cvxpy expression (references).
+Every datafit here is a :class:`~mtmk.solvers.BaseDatafit`: a loss ``l(y, f)``
+summed with weights over samples and tasks, ``sum_it W_it l(Y_it, F_it)``, with
+the methods the solvers use (value, accurate differences, gradient, Hessian
+diagonal, curvature bound, optimal intercepts without kernels, cvxpy form).
 """
+
+from numbers import Real
 
 import numpy as np
 from scipy.special import expit
 
-
-class _Datafit:
-    """Shared defaults; subclasses define the loss."""
-
-    #: upper bound of the loss's second derivative in ``f``
-    curvature = 1.0
-    #: whether ``Y`` holds signs (classification) or values (regression)
-    classification = True
-
-    def __repr__(self):
-        return f"{type(self).__name__}()"
-
-    def __eq__(self, other):
-        return type(self) is type(other)
-
-    def __hash__(self):
-        return hash(type(self))
+from ._contract import BaseDatafit
 
 
-class Logistic(_Datafit):
+class Logistic(BaseDatafit):
     """Logistic loss ``log(1 + exp(-y f))`` of labels ``y`` in {-1, +1}."""
 
     curvature = 0.25
+    classification = True
 
     def value(self, F, Y, W):
         return float(np.sum(W * np.logaddexp(0.0, -Y * F)))
@@ -75,10 +48,11 @@ class Logistic(_Datafit):
         return cp.sum(cp.multiply(W, cp.logistic(-cp.multiply(Y, F))))
 
 
-class SquaredHinge(_Datafit):
+class SquaredHinge(BaseDatafit):
     """Squared hinge loss ``max(0, 1 - y f)^2`` of labels ``y`` in {-1, +1}."""
 
     curvature = 2.0
+    classification = True
 
     def value(self, F, Y, W):
         return float(np.sum(W * np.maximum(1.0 - Y * F, 0.0) ** 2))
@@ -110,7 +84,7 @@ class SquaredHinge(_Datafit):
         return cp.sum_squares(cp.multiply(np.sqrt(W), cp.pos(1 - cp.multiply(Y, F))))
 
 
-class Quadratic(_Datafit):
+class Quadratic(BaseDatafit):
     """Least squares ``(y - f)^2 / 2`` of real targets ``y``."""
 
     curvature = 1.0
@@ -135,3 +109,110 @@ class Quadratic(_Datafit):
         import cvxpy as cp
 
         return 0.5 * cp.sum_squares(cp.multiply(np.sqrt(W), Y - F))
+
+
+class Huber(BaseDatafit):
+    """Huber loss of the residual ``r = y - f``: robust regression of real targets ``y``.
+
+    ``l(r) = r^2 / 2`` for ``|r| <= epsilon``, ``epsilon |r| - epsilon^2 / 2``
+    beyond: least squares for small residuals, the absolute error (whose
+    minimiser is a median, not a mean) for large ones, so a few gross outliers
+    pull the fit by at most ``epsilon`` each.
+
+    Parameters
+    ----------
+    epsilon : float, default=1.35
+        The residual size beyond which the loss grows linearly, in the units of
+        the targets (scikit-learn's :class:`~sklearn.linear_model.HuberRegressor`
+        names it the same but measures it in units of a scale it estimates:
+        1.35 means the same here for targets of unit noise level).  Positive
+        and finite.
+    """
+
+    curvature = 1.0
+    classification = False
+
+    def __init__(self, epsilon=1.35):
+        if (isinstance(epsilon, bool) or not isinstance(epsilon, Real)
+                or not (np.isfinite(epsilon) and epsilon > 0)):
+            raise ValueError(
+                "Huber's epsilon (the residual size, in target units, beyond which the loss "
+                f"grows linearly) must be a positive finite number; got {epsilon!r}.")
+        self.epsilon = float(epsilon)
+
+    def __repr__(self):
+        return f"Huber(epsilon={self.epsilon!r})"
+
+    def __eq__(self, other):
+        return type(self) is type(other) and self.epsilon == other.epsilon
+
+    def __hash__(self):
+        return hash((type(self), self.epsilon))
+
+    def _clip(self, R):
+        return np.clip(R, -self.epsilon, self.epsilon)
+
+    def value(self, F, Y, W):
+        # l(r) = c (r - c / 2) with c the residual clipped to [-epsilon, epsilon]
+        R = Y - F
+        C = self._clip(R)
+        return float(np.sum(W * C * (R - 0.5 * C)))
+
+    def difference(self, F, D, Y, W):
+        # l(r') - l(r) = c (r' - r) + (c' - c) (r' - (c' + c) / 2) with r' = r - D:
+        # the first term is exact, the second a product of small factors near
+        # a kink and D^2 / 2 where both residuals are inside.
+        R = Y - F
+        R_new = R - D
+        C, C_new = self._clip(R), self._clip(R_new)
+        terms = W * (-C * D + (C_new - C) * (R_new - 0.5 * (C_new + C)))
+        return np.sum(terms, axis=0)
+
+    def gradient(self, F, Y, W):
+        return -W * self._clip(Y - F)
+
+    def hessian_diagonal(self, F, Y, W):
+        return W * (np.abs(Y - F) <= self.epsilon)
+
+    def initial_intercept(self, Y, W):
+        # The datafit of an intercept b alone, sum_i W_i l(y_i - b), is convex
+        # with the piecewise-linear derivative g(b) = sum_i W_i (b - y_i) over
+        # the samples with |y_i - b| <= epsilon, + epsilon W_i below, - epsilon
+        # W_i above; its kinks are y_i -+ epsilon.  Sweep the sorted kinks of
+        # every task at once, find the first where g >= 0 and solve the linear
+        # piece before it; a Newton step on the exact g removes the rounding
+        # of the running sums.
+        Y, W = np.asarray(Y, dtype=float), np.asarray(W, dtype=float)
+        eps, n = self.epsilon, Y.shape[0]
+        kinks = np.concatenate([Y - eps, Y + eps])
+        order = np.argsort(kinks, axis=0, kind="stable")
+        at = np.take_along_axis(kinks, order, axis=0)
+        enters = order < n          # at y - eps a sample enters the quadratic part
+        w = np.take_along_axis(np.concatenate([W, W]), order, axis=0)
+        wy = np.take_along_axis(np.concatenate([W * Y, W * Y]), order, axis=0)
+        total = W.sum(axis=0)
+        inside_in = np.cumsum(np.where(enters, w, 0.0), axis=0)
+        below = np.cumsum(np.where(enters, 0.0, w), axis=0)
+        inside = inside_in - below
+        inside_wy = np.cumsum(np.where(enters, wy, -wy), axis=0)
+        offset = eps * ((total - inside_in) - below)   # epsilon (W above - W below)
+        g = at * inside - inside_wy - offset
+        k = np.argmax(g >= 0, axis=0)
+        columns = np.arange(Y.shape[1])
+        prev = np.maximum(k - 1, 0)
+        w_in = inside[prev, columns]
+        solvable = (k > 0) & (w_in > 0)
+        b = np.where(solvable, (inside_wy[prev, columns] + offset[prev, columns])
+                     / np.where(solvable, w_in, 1.0), at[k, columns])
+        # one Newton step on the exact derivative, kept where it helps
+        g_b = self.gradient(b, Y, W).sum(axis=0)
+        h_b = self.hessian_diagonal(b, Y, W).sum(axis=0)
+        polished = b - g_b / np.where(h_b > 0, h_b, 1.0)
+        better = (h_b > 0) & (np.abs(self.gradient(polished, Y, W).sum(axis=0)) <= np.abs(g_b))
+        return np.where(total > 0, np.where(better, polished, b), 0.0)
+
+    def cvxpy(self, F, Y, W):
+        import cvxpy as cp
+
+        # cvxpy's huber(x, M) is x^2 inside and 2 M |x| - M^2 outside: twice l
+        return 0.5 * cp.sum(cp.multiply(W, cp.huber(Y - F, self.epsilon)))

@@ -125,7 +125,7 @@ def _hard_margin(Ks, s, inv_c, lam, svm_tol):
     """The QP's minimiser from a hard-margin SVM on ``(1 - lam) K + lam diag(1/c)``."""
     Kp = (1.0 - lam) * Ks
     Kp[np.diag_indices_from(Kp)] += lam * inv_c
-    alpha = svm_dual(Kp, s, np.ones(s.shape[0]), C=1e12, tol=svm_tol).alpha
+    alpha = svm_dual(Kp, s, np.ones(s.shape[0]), C=1e12, tol=svm_tol).dual
     alpha = np.maximum(alpha, 0.0)
     x = np.empty_like(alpha)
     for mask in (s > 0, s < 0):

@@ -55,8 +55,10 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from ._anderson import Anderson
-from ._bcd import SolverResult, _task_norms, optimality_violation
+from ._bcd import _task_norms, optimality_violation
+from ._contract import SOLVE_LPLQ, check_contract
 from ._penalties import LpLqPenalty
+from ._result import SolverResult
 
 _PRUNE = 1e-9
 
@@ -281,6 +283,7 @@ def solve_lplq(operator, Y, W, datafit, penalty, *, fit_intercept=True, tol=1e-4
         ``objective`` the lp-lq objective, ``violation`` the certificate of
         the (last reweighted) convex problem.
     """
+    check_contract(SOLVE_LPLQ, datafit, penalty)
     p, q, lam = penalty.p, penalty.q, penalty.lam
     K = _dense_stack(operator)
     S = np.asarray(Y, dtype=float)

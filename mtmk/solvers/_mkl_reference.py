@@ -67,14 +67,14 @@ def lp_mkl_cvxpy(K, s, c, p=2.0, C=1.0, lam=1.0):
 
 
 def lp_mkl_cvxpy_solution(K, s, c, p=2.0, C=1.0, lam=1.0):
-    """The p-norm MKL primal solved by cvxpy, as an :class:`MKLResult`.
+    """The p-norm MKL primal solved by cvxpy, as a :class:`~mtmk.solvers.SolverResult`.
 
     The dual variables ``alpha`` are the multipliers of the margin
     constraints, so ``beta = s * alpha`` and the intercept is the primal ``b``.
     """
     import cvxpy as cp
 
-    from ._simplemkl import MKLResult
+    from ._result import SolverResult
     gram = GramStack(K)
     factors = [gram.factor(m) for m in range(K.shape[0])]
     V = [cp.Variable(L.shape[1]) for L in factors]
@@ -84,9 +84,9 @@ def lp_mkl_cvxpy_solution(K, s, c, p=2.0, C=1.0, lam=1.0):
     reg = 0.5 * lam * cp.square(cp.pnorm(d, p))
     objective = _solve(cp.Problem(cp.Minimize(0.5 * fit + hinge + reg), constraints))
     alpha = np.clip(np.asarray(constraints[0].dual_value, dtype=float), 0.0, None)
-    return MKLResult(weights=np.maximum(np.asarray(d.value, dtype=float), 0.0), beta=s * alpha,
-                     intercept=float(b.value), objective=objective, gap=0.0, n_iter=1,
-                     converged=True)
+    return SolverResult(intercept=float(b.value), objective=objective, n_iter=1,
+                        converged=True, weights=np.maximum(np.asarray(d.value, dtype=float), 0.0),
+                        beta=s * alpha, dual=alpha)
 
 
 def easymkl_cvxpy(K_sum, s, c, lam=0.1):

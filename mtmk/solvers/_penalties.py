@@ -1,45 +1,20 @@
 """Penalties on the kernel blocks of a multi-task multi-kernel model.
 
-Block m holds task t's component ``f_tm`` in the RKHS of kernel m for every
-task.  A penalty sees a block through its task norms ``a_tm = ||f_tm||_H``
-and, for optimality checks, through three per-task statistics in the block's
-own metric (``g_t`` the datafit gradient, ``v_t`` the coefficients):
-``g2_t = ||g_t||^2``, ``gv_t = <g_t, v_t>`` and ``v2_t = ||v_t||^2``.
-
-What a solver asks of a penalty:
-
-- ``value(task_norms)`` for task norms of shape (n_kernels, n_tasks);
-- ``kernel_norms(task_norms)``: one size per kernel (the kernel weights are
-  these sizes normalised to the simplex);
-- ``prox_scale(m, z_norms, step)``: per-task factors ``c_t`` such that
-  ``c_t z_t`` is the proximal point of ``step * penalty`` at a block ``z`` whose
-  task norms are ``z_norms`` (every penalty here acts on norms only, so its
-  proximal operator rescales each task's component);
-- ``violation(m, g2, gv, v2)``: the distance of minus the datafit gradient to
-  the block's subdifferential, in the block's metric (zero at the optimum);
-- ``dual_norm(m, g_norms)``: the dual norm of the block norm at gradient task
-  norms ``g_norms``; a block is zero at the optimum when it is at most the
-  penalty level, which gives ``lam_max``;
-- ``level(task_norms)``: the size of the penalty's force, which makes the
-  stopping rule scale-free;
-- ``cvxpy(m, V)``: the penalty of block m as a cvxpy expression, for factor
-  variables ``V`` of shape (rank_m, n_tasks).
-
-Every penalty here is ``lam * sum_m w_m Omega(a_m) + lam_ridge * sum_mt a_tm^2``
-with ``Omega`` a norm of the task norms and optional per-kernel weights
-``w_m``; a new penalty of that kind is one class that defines ``Omega``, its
-dual, its proximal scaling and its subdifferential distance.
+Every penalty here is a :class:`~mtmk.solvers.BasePenalty` of the form
+``lam * sum_m w_m Omega(a_m) + lam_ridge * sum_mt a_tm^2``, with
+``a_tm = ||f_tm||_H`` the task norms, ``Omega`` a norm of a block's task norms
+and optional per-kernel weights ``w_m``; a new penalty of that kind is one
+class that defines ``Omega``, its dual, its proximal scaling, its terms along
+block scales and its subdifferential distance.
 """
 
 import numpy as np
 
+from ._contract import BasePenalty
 
-class _BlockPenalty:
+
+class _BlockPenalty(BasePenalty):
     """``lam * sum_m w_m Omega(a_m) + lam_ridge * ||a||^2``; subclasses define Omega."""
-
-    #: whether the penalty is a sum of per-task terms (then every task of a
-    #: block may take its own proximal step)
-    separable_tasks = False
 
     def __init__(self, lam, lam_ridge=0.0, weights=None):
         self.lam = float(lam)
@@ -111,6 +86,25 @@ class GroupPenalty(_BlockPenalty):
         Per-kernel multipliers of ``lam_group``.
     """
 
+    def scale_terms(self, m, a):
+        """Penalty of block m with task norms ``s a``, one scale: ``A s + B s^2``.
+
+        ``A = lam_m ||a||`` and ``B = lam_ridge ||a||^2`` for ``s >= 0``.
+
+        Parameters
+        ----------
+        m : int
+            The block (kernel).
+        a : ndarray of shape (n_tasks,)
+            The block's task norms at ``s = 1``.
+
+        Returns
+        -------
+        A, B : ndarray of shape (1,)
+        """
+        square = float(np.sum(np.square(a)))
+        return np.array([self._mu(m) * np.sqrt(square)]), np.array([self.lam_ridge * square])
+
     def _omega(self, a):
         return np.sqrt(np.sum(a * a, axis=-1))
 
@@ -160,7 +154,18 @@ class TaskGroupPenalty(_BlockPenalty):
     def scale_terms(self, m, a):
         """Penalty of block m with task norms ``s_t a_t``: ``sum_t A_t s_t + B_t s_t^2``.
 
-        Returns ``(A, B)`` for ``s >= 0``.
+        ``A_t = lam_m a_t`` and ``B_t = lam_ridge a_t^2`` for ``s >= 0``.
+
+        Parameters
+        ----------
+        m : int
+            The block (kernel).
+        a : ndarray of shape (n_tasks,)
+            The block's task norms at ``s = 1``.
+
+        Returns
+        -------
+        A, B : ndarray of shape (n_tasks,)
         """
         a = np.asarray(a, dtype=float)
         return self._mu(m) * a, self.lam_ridge * a * a
@@ -238,10 +243,6 @@ class LpLqPenalty(_BlockPenalty):
             return float(np.max(g, initial=0.0))
         q_star = self.q / (self.q - 1.0)
         return float(np.sum(g ** q_star) ** (1.0 / q_star))
-
-    def prox_scale(self, m, z_norms, step):
-        raise NotImplementedError(
-            "The lp-lq penalty has no closed-form proximal operator; use solve_lplq.")
 
     def violation(self, m, g2, gv, v2):
         """Subdifferential distance of the ``p = 1`` problem (per-kernel ``mu_m``)."""

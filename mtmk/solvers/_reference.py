@@ -9,7 +9,9 @@ slower.
 
 import numpy as np
 
-from ._bcd import SolverResult, _products, _task_norms, optimality_violation
+from ._bcd import _products, _task_norms, optimality_violation
+from ._contract import SOLVE_CVXPY, check_contract
+from ._result import SolverResult
 
 
 def solve_cvxpy(operator, Y, W, datafit, penalty, *, fit_intercept=True, tol=1e-4,
@@ -61,6 +63,7 @@ def solve_cvxpy(operator, Y, W, datafit, penalty, *, fit_intercept=True, tol=1e-
     >>> bool(abs(exact.objective - native.objective) <= 1e-6 * native.objective)
     True
     """
+    check_contract(SOLVE_CVXPY, datafit, penalty)
     import cvxpy as cp
 
     n, n_tasks = Y.shape

@@ -28,6 +28,7 @@ features (relative 6e-8, far below the Nystroem approximation error).
 import numpy as np
 
 from ._bcd import SolverResult, _minimise
+from ._contract import SOLVE_ROWS, check_contract
 from ._scales import newton_scales, penalty_along_scales, scale_terms
 
 __all__ = ["CHUNK_ROWS", "LocalBlocks", "RowBlock", "solve_rows"]
@@ -526,6 +527,7 @@ def solve_rows(blocks, ranks, n_tasks, datafit, penalty, *, fit_intercept=True, 
         With ``alpha=None`` and ``coef`` the primal coefficients ``v[m]``
         (what multiplies the Nystroem features of new rows).
     """
+    check_contract(SOLVE_ROWS, datafit, penalty)
     state = _RowState(blocks, list(ranks), n_tasks, datafit, penalty, coef0, intercept0,
                       fit_intercept, anderson_depth)
     violation, converged, n_iter = _minimise(state, len(ranks), tol, max_iter,

@@ -22,9 +22,11 @@ __all__ = ["newton_scales", "penalty_along_scales", "scale_terms"]
 def penalty_along_scales(penalty, task_norms, blocks):
     """The penalty along the scales of ``blocks``: ``sum A s + B s^2`` (s >= 0).
 
+    Asks each block's exact coefficients of the penalty (``penalty.scale_terms``).
+
     Parameters
     ----------
-    penalty : GroupPenalty or TaskGroupPenalty
+    penalty : GroupPenalty, TaskGroupPenalty or any penalty with ``scale_terms``
     task_norms : ndarray of shape (n_kernels, n_tasks)
     blocks : list of int
 
@@ -34,20 +36,8 @@ def penalty_along_scales(penalty, task_norms, blocks):
         One column per task when the penalty is a sum over tasks, else a
         single column (one scale per block).
     """
-    if penalty.separable_tasks:
-        terms = [penalty.scale_terms(m, task_norms[m]) for m in blocks]
-        return np.stack([a for a, _ in terms]), np.stack([b for _, b in terms])
-    # along one scale the penalty is exactly P0 + A s + B s^2 (norm and ridge)
-    A, B = np.zeros((len(blocks), 1)), np.zeros((len(blocks), 1))
-    for k, m in enumerate(blocks):
-        values = []
-        for scale in (0.0, 1.0, 2.0):
-            scaled = task_norms.copy()
-            scaled[m] *= scale
-            values.append(penalty.value(scaled))
-        B[k] = (values[2] - 2.0 * values[1] + values[0]) / 2.0
-        A[k] = values[1] - values[0] - B[k]
-    return A, B
+    terms = [penalty.scale_terms(m, task_norms[m]) for m in blocks]
+    return np.stack([a for a, _ in terms]), np.stack([b for _, b in terms])
 
 
 def scale_terms(d, gradient, hessian_diagonal):

@@ -18,40 +18,12 @@ optimal value equals the primal ``1/2 (sum_m ||f_m||)^2 + C sum_i c_i xi_i``.
 """
 
 import warnings
-from dataclasses import dataclass
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
+from ._result import SolverResult
 from ._svm import svm_dual
-
-
-@dataclass
-class MKLResult:
-    """What a single-task MKL solver returns.
-
-    Attributes
-    ----------
-    weights : ndarray of shape (n_kernels,)
-        Kernel weights ``d`` used in the decision function.
-    beta : ndarray of shape (n_samples,)
-        Signed dual coefficients: ``f(x) = sum_m d_m sum_i beta_i k_m(x_i, x) + b``.
-    intercept : float
-    objective : float
-    gap : float
-        The solver's stopping criterion at the returned point (duality gap for
-        SimpleMKL, KKT violation for SMO, Frank-Wolfe gap for EasyMKL).
-    n_iter : int
-    converged : bool
-    """
-
-    weights: np.ndarray
-    beta: np.ndarray
-    intercept: float
-    objective: float
-    gap: float
-    n_iter: int
-    converged: bool
 
 
 def quadratic_forms(K, beta):
@@ -97,8 +69,9 @@ def solve_simplemkl(K, s, c, C=1.0, tol=1e-3, max_iter=500, svm_tol=1e-6, weight
 
     Returns
     -------
-    MKLResult
-        ``objective`` is ``J(d)``; ``gap`` the relative duality gap.
+    SolverResult
+        ``weights`` the kernel weights ``d``, ``beta`` the signed coefficients,
+        ``objective`` is ``J(d)``, ``violation`` the relative duality gap.
     """
     M = K.shape[0]
     d = np.full(M, 1.0 / M) if weights0 is None else np.asarray(weights0, float) / np.sum(weights0)
@@ -152,6 +125,5 @@ def solve_simplemkl(K, s, c, C=1.0, tol=1e-3, max_iter=500, svm_tol=1e-6, weight
             f"SimpleMKL stopped after {n_iter} iterations with a relative duality gap "
             f"of {gap:.3g} > tol={tol:.3g}. Increase max_iter or lower svm_tol.",
             ConvergenceWarning, stacklevel=3)
-    return MKLResult(weights=d, beta=sol.beta, intercept=sol.intercept,
-                     objective=sol.objective, gap=float(gap), n_iter=n_iter,
-                     converged=converged)
+    return SolverResult(intercept=sol.intercept, objective=sol.objective, n_iter=n_iter,
+                        converged=converged, violation=float(gap), weights=d, beta=sol.beta)

@@ -38,7 +38,7 @@ from collections import OrderedDict
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-from ._simplemkl import MKLResult
+from ._result import SolverResult
 
 
 class DenseColumns:
@@ -241,10 +241,10 @@ def solve_smo(columns, s, c, p=2.0, C=1.0, lam=1.0, tol=1e-3, max_iter=None, ver
 
     Returns
     -------
-    MKLResult
-        ``weights`` are the ``d_k`` of the primal (not normalised), ``objective``
-        the dual value ``D(alpha)`` (equal to the primal optimum), ``gap`` the
-        KKT violation.
+    SolverResult
+        ``weights`` are the ``d_k`` of the primal (not normalised), ``beta``
+        the signed coefficients, ``objective`` the dual value ``D(alpha)``
+        (equal to the primal optimum), ``violation`` the KKT violation.
 
     Notes
     -----
@@ -375,9 +375,9 @@ def solve_smo(columns, s, c, p=2.0, C=1.0, lam=1.0, tol=1e-3, max_iter=None, ver
     d = lp_weights(u, p, lam)
     G = s * (d @ h) - 1.0
     intercept = _intercept(alpha, upper, s, G)
-    return MKLResult(weights=d, beta=beta.copy(), intercept=intercept,
-                     objective=lp_dual_objective(alpha, u, p, lam), gap=float(violation),
-                     n_iter=step, converged=converged)
+    return SolverResult(intercept=intercept, objective=lp_dual_objective(alpha, u, p, lam),
+                        n_iter=step, converged=converged, violation=float(violation),
+                        weights=d, beta=beta.copy())
 
 
 def _intercept(alpha, upper, s, G):

@@ -10,32 +10,11 @@ plain loop around libsvm is the fast way to do MKL; this wrapper turns the
 fitted ``SVC`` into plain arrays so that solvers never hold an estimator.
 """
 
-from dataclasses import dataclass
-
 import numpy as np
 from sklearn import config_context
 from sklearn.svm import SVC
 
-
-@dataclass
-class SVMSolution:
-    """The solution of one binary SVM dual.
-
-    Attributes
-    ----------
-    alpha : ndarray of shape (n_samples,)
-        Dual variables, ``0 <= alpha_i <= C c_i``.
-    beta : ndarray of shape (n_samples,)
-        Signed coefficients ``s * alpha``: ``f(x) = sum_i beta_i k(x_i, x) + b``.
-    intercept : float
-    objective : float
-        Dual objective ``sum(alpha) - beta^T K beta / 2``.
-    """
-
-    alpha: np.ndarray
-    beta: np.ndarray
-    intercept: float
-    objective: float
+from ._result import SolverResult
 
 
 def svm_dual(K, s, c, C=1.0, tol=1e-3, cache_size=200):
@@ -57,20 +36,26 @@ def svm_dual(K, s, c, C=1.0, tol=1e-3, cache_size=200):
 
     Returns
     -------
-    SVMSolution
+    SolverResult
+        ``dual`` the dual variables ``0 <= alpha_i <= C c_i``, ``beta`` the
+        signed coefficients ``s * alpha`` (``f(x) = sum_i beta_i k(x_i, x) + b``),
+        ``objective`` the dual objective ``sum(alpha) - beta^T K beta / 2``,
+        ``n_iter`` libsvm's iterations.
     """
     # Samples of weight 0 are removed here: libsvm drops them itself, but then
     # SVC.support_ indexes the reduced set (observed with scikit-learn 1.9).
     c = np.asarray(c, dtype=float)
     keep = np.flatnonzero(c > 0)
     Kk = K[np.ix_(keep, keep)] if keep.size < K.shape[0] else K
-    support, coef, intercept = _libsvm_via_svc(Kk, s[keep], c[keep], C, tol, cache_size)
+    support, coef, intercept, n_iter = _libsvm_via_svc(Kk, s[keep], c[keep], C, tol,
+                                                       cache_size)
     beta = np.zeros(K.shape[0])
     beta[keep[support]] = coef
     alpha = s * beta
     objective = float(alpha.sum() - 0.5 * beta @ (K @ beta))
-    return SVMSolution(alpha=alpha, beta=beta, intercept=float(intercept),
-                       objective=objective)
+    # libsvm runs without an iteration limit here: it stops at its tolerance
+    return SolverResult(intercept=float(intercept), objective=objective, n_iter=n_iter,
+                        converged=True, beta=beta, dual=alpha)
 
 
 def _libsvm_via_svc(K, s, c, C, tol, cache_size):
@@ -82,4 +67,5 @@ def _libsvm_via_svc(K, s, c, C, tol, cache_size):
     # scikit-learn flips the sign of binary dual coefficients so that
     # f(x) = K[:, support] @ dual_coef_[0] + intercept_ is positive for classes_[1] = +1.
     sign = 1.0 if svc.classes_[1] == 1 else -1.0
-    return svc.support_, sign * svc.dual_coef_[0], sign * float(svc.intercept_[0])
+    return (svc.support_, sign * svc.dual_coef_[0], sign * float(svc.intercept_[0]),
+            int(svc.n_iter_[0]))
