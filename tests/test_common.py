@@ -38,6 +38,7 @@ ESTIMATORS = [
     MTMKClassifier(),
     MTMKClassifier(kernels=SMALL, penalty="lplq", q=1.5, lam_group=0.01),
     MTMKRegressor(),
+    MTMKRegressor(kernels=SMALL, loss="huber"),
     MTMKClassifierCV(lam_groups=3, cv=2),
     MTMKRegressorCV(kernels=SMALL, lam_groups=3, cv=2),
     AverageMKLClassifier(),
@@ -104,9 +105,10 @@ def test_every_public_estimator_is_checked():
 @pytest.mark.parametrize("estimator", [
     MTMKClassifier(tol=1e-12, max_iter=100_000),
     MTMKRegressor(tol=1e-10, max_iter=100_000),
+    MTMKRegressor(kernels=SMALL, loss="huber", epsilon=0.5, tol=1e-10, max_iter=100_000),
     MTMKClassifierCV(kernels=SMALL, lam_groups=3, cv=2, tol=1e-12, max_iter=100_000),
     MTMKRegressorCV(kernels=SMALL, lam_groups=3, cv=2, tol=1e-10, max_iter=100_000)],
-    ids=["classifier", "regressor", "classifier-cv", "regressor-cv"])
+    ids=["classifier", "regressor", "regressor-huber", "classifier-cv", "regressor-cv"])
 def test_sample_weight_equivalence_at_tight_tolerance(estimator):
     check_sample_weight_equivalence_on_dense_data(type(estimator).__name__, estimator)
 

@@ -14,6 +14,7 @@ from mtmk.solvers import (
     FactorStack,
     GramStack,
     GroupPenalty,
+    Huber,
     Logistic,
     LpLqPenalty,
     Quadratic,
@@ -71,7 +72,7 @@ def targets(X, datafit, seed, masked):
     if masked:
         weights = np.ones(signal.shape)
         weights[rng.random(signal.shape) < 0.3] = 0.0   # labels a task does not observe
-    if isinstance(datafit, Quadratic):
+    if not datafit.classification:
         return encode_outputs(signal + 0.3 * rng.normal(size=signal.shape), weights)
     return encode_tasks((signal + 0.5 * rng.normal(size=signal.shape) > 0).astype(int), weights)
 
@@ -88,7 +89,8 @@ PENALTIES = {
 @pytest.mark.parametrize("intercept_and_mask", [(True, True), (False, False)],
                          ids=["intercept-mask", "plain"])
 @pytest.mark.parametrize("penalty", list(PENALTIES), ids=list(PENALTIES))
-@pytest.mark.parametrize("datafit", [Logistic(), SquaredHinge(), Quadratic()], ids=repr)
+@pytest.mark.parametrize("datafit", [Logistic(), SquaredHinge(), Quadratic(), Huber(0.15)],
+                         ids=repr)
 @pytest.mark.parametrize("kind", ["exact", "precomputed", "nystroem"])
 def test_native_solver_matches_cvxpy(kind, datafit, penalty, intercept_and_mask):
     fit_intercept, masked = intercept_and_mask
@@ -108,7 +110,8 @@ def test_native_solver_matches_cvxpy(kind, datafit, penalty, intercept_and_mask)
 @pytest.mark.parametrize("intercept_and_mask", [(True, True), (False, False)],
                          ids=["intercept-mask", "plain"])
 @pytest.mark.parametrize("penalty", ["group L1", "group mix", "group L2", "task"])
-@pytest.mark.parametrize("datafit", [Logistic(), SquaredHinge(), Quadratic()], ids=repr)
+@pytest.mark.parametrize("datafit", [Logistic(), SquaredHinge(), Quadratic(), Huber(0.15)],
+                         ids=repr)
 def test_row_block_solver_matches_cvxpy(datafit, penalty, intercept_and_mask):
     # the primal row-block iteration, with the rows cut into uneven blocks
     fit_intercept, masked = intercept_and_mask

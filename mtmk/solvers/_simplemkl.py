@@ -87,7 +87,7 @@ def solve_simplemkl(K, s, c, C=1.0, tol=1e-3, max_iter=500, svm_tol=1e-6, weight
     n_iter = 0
     for n_iter in range(1, max_iter + 1):
         J = sol.objective
-        gap = (J - (sol.alpha.sum() - 0.5 * u.max())) / max(abs(J), 1e-300)
+        gap = (J - (sol.dual.sum() - 0.5 * u.max())) / max(abs(J), 1e-300)
         if verbose and n_iter % verbose == 0:
             print(f"[simplemkl] iter {n_iter}: J={J:.10g} gap={gap:.3g} "
                   f"active={np.count_nonzero(d)}")
