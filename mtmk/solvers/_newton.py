@@ -260,14 +260,16 @@ class _KernelWeights:
         if self.columns == 1:
             dJ = dJ.sum(axis=1, keepdims=True)
         mu, rho = self.mu, self.rho
-        d1 = mu / (mu + 2.0 * rho * eta) ** 2
+        # d theta / d eta and d2 theta / d eta2 (zero for kernels without a weight)
+        denominator = np.where(mu > 0, mu + 2.0 * rho * eta, 1.0)
+        d1 = mu / denominator ** 2
         point["grad"] = np.where(self.free_kernels[:, None], dJ * d1 + 0.5 * mu, 0.0)
         kernels = np.flatnonzero(self.free_kernels)
         Ht = inner.hessian(kernels)  # (T, k, k)
         if self.columns == 1:
             Ht = Ht.sum(axis=0, keepdims=True)
         d1k = d1[kernels].T  # (C, k)
-        d2k = (-4.0 * rho * mu / (mu + 2.0 * rho * eta) ** 3)[kernels].T
+        d2k = (-4.0 * rho * mu / denominator ** 3)[kernels].T
         H = Ht * d1k[:, :, None] * d1k[:, None, :]
         H[:, np.arange(len(kernels)), np.arange(len(kernels))] += dJ[kernels].T * d2k
         point["hessian"], point["kernels"] = H, kernels
@@ -302,6 +304,8 @@ class _KernelWeights:
         """Newton steps from ``eta`` until ``stop(point)``; returns (point, steps)."""
         point = self.evaluate(eta, hessian=True)
         steps = 0
+        if not len(point["kernels"]):
+            return point, steps  # every weight is fixed: one ridge solve
         while steps < max_steps and not stop(point):
             direction = self.newton_step(point)
             t, accepted = 1.0, None
