@@ -131,13 +131,13 @@ class _FactorJoint:
         rows = []
         for m in kernels:
             row = []
-            for l in kernels:
-                key = (column, min(m, l), max(m, l))
+            for k in kernels:
+                key = (column, min(m, k), max(m, k))
                 if key not in self._blocks:
                     P, Q = self.factors[key[1]], self.factors[key[2]]
                     self._blocks[key] = P.T @ (self.h[:, [column]] * Q)
                 block = self._blocks[key]
-                row.append(block if m <= l else block.T)
+                row.append(block if m <= k else block.T)
             rows.append(row)
         return np.block(rows)
 
