@@ -75,23 +75,42 @@ class _DenseJoint:
         """New model weights ``h`` (n, T)."""
         self.h = h
 
-    def _factor(self, theta_column, h_column, active):
-        """Cholesky factor of ``I + H^{1/2} K_theta H^{1/2}``, built in one reused buffer."""
-        n = h_column.size
-        if getattr(self, "_buffer", None) is None or self._buffer.shape[0] != n:
-            self._buffer = np.empty((n, n))
-        B = self._buffer
-        uniform = bool(np.all(h_column == h_column[0]))
-        scale = float(h_column[0]) if uniform else 1.0
+    def _factor(self, theta_column, h_column, kernels):
+        """Cholesky factor of ``I + H^{1/2} K_theta H^{1/2}`` over the rows with ``h > 0``.
+
+        Rows with zero weight (unobserved labels, margins the squared hinge
+        does not touch) drop out of the joint system, so it is factored over
+        the others only, in one reused buffer.
+        """
+        rows = np.flatnonzero(h_column > 0)
+        full = rows.size == h_column.size
+        n = rows.size
+        if getattr(self, "_buffer", None) is None or self._buffer.size < n * n:
+            self._buffer = np.empty(n * n)
+        B = self._buffer[:n * n].reshape(n, n)
+        hr = h_column[rows]
+        uniform = bool(np.all(hr == hr[0])) if n else True
+        scale = float(hr[0]) if (uniform and n) else 1.0
         B[...] = 0.0
-        for m in active:
-            B += (scale * theta_column[m]) * self.K[m]
-        s = np.sqrt(h_column)
+        for m in kernels:
+            B += (scale * theta_column[m]) * (self.K[m] if full
+                                               else self.K[m][np.ix_(rows, rows)])
+        s = np.sqrt(hr)
         if not uniform:
             B *= s[:, None]
             B *= s[None, :]
         B.flat[::n + 1] += 1.0
-        return s, cho_factor(B, lower=True, overwrite_a=True, check_finite=False)
+        factor = cho_factor(B, lower=True, overwrite_a=True, check_finite=False) if n else None
+
+        def apply(v):
+            """``(H^{-1} + K_theta)^{-1} v`` (zero on the rows with ``h = 0``)."""
+            out = np.zeros_like(v)
+            if n:
+                out[rows] = s[:, None] * cho_solve(factor, s[:, None] * v[rows],
+                                                   check_finite=False)
+            return out
+
+        return apply
 
     def solve(self, theta, z, fit_intercept):
         """Inner solution at kernel scales ``theta`` (M, 1 or T); see :class:`_Inner`."""
@@ -100,11 +119,7 @@ class _DenseJoint:
         operators = []
         for tasks in _task_groups(theta, self.h):
             column = theta[:, min(tasks[0], theta.shape[1] - 1)]
-            s, c = self._factor(column, self.h[:, tasks[0]], np.flatnonzero(column > 0))
-
-            def apply(v, s=s, c=c):
-                return s[:, None] * cho_solve(c, s[:, None] * v, check_finite=False)
-
+            apply = self._factor(column, self.h[:, tasks[0]], np.flatnonzero(column > 0))
             zt = z[:, tasks]
             if fit_intercept:
                 p1 = apply(np.ones((n, 1)))[:, 0]
@@ -432,9 +447,9 @@ def solve_newton(operator, Y, W, datafit, penalty, *, fit_intercept=True, tol=1e
     while not converged and n_iter < max_iter:
         g = datafit.gradient(F, Y, W)
         h = np.asarray(datafit.hessian_diagonal(F, Y, W), dtype=float)
-        # a floor keeps every observed sample in the model (zero-curvature
-        # pieces of the squared hinge or Huber losses)
-        h = np.maximum(h, 1e-3 * datafit.curvature * W)
+        # samples with a gradient but no curvature (the linear pieces of
+        # robust losses) get a small curvature, so the model stays bounded
+        h = np.where((h <= 0) & (g != 0), 1e-3 * datafit.curvature * W, h)
         z = np.where(h > 0, F - g / np.where(h > 0, h, 1.0), F)
         joint.begin(np.where(h > 0, h, 0.0))
         weights = _KernelWeights(joint, penalty, n_kernels, n_tasks, z, fit_intercept)
