@@ -269,8 +269,11 @@ class _KernelWeights:
         J = 0.5 * float(np.sum(residual * inner.alpha))
         value = J + 0.5 * float(np.sum(self.mu * eta))
         point = dict(eta=eta, theta=theta, inner=inner, value=value)
-        if not hessian:
-            return point
+        return self.differentiate(point) if hessian else point
+
+    def differentiate(self, point):
+        """Add the gradient and Hessian of ``G`` to an evaluated point (no new solve)."""
+        eta, inner = point["eta"], point["inner"]
         dJ = -0.5 * inner.q  # (M, T)
         if self.columns == 1:
             dJ = dJ.sum(axis=1, keepdims=True)
@@ -327,15 +330,19 @@ class _KernelWeights:
             for _ in range(30):
                 trial = np.maximum(point["eta"] + t * direction, 0.0)
                 candidate = self.evaluate(trial)
-                decrease = float(np.sum(point["grad"] * (trial - point["eta"])))
-                if candidate["value"] <= point["value"] + 1e-4 * min(decrease, 0.0):
-                    accepted = trial
+                slope = float(np.sum(point["grad"] * (trial - point["eta"])))
+                excess = candidate["value"] - point["value"]
+                if excess <= 1e-4 * min(slope, 0.0):
+                    accepted = candidate
                     break
-                t *= 0.5
+                # backtrack to the minimiser of the quadratic through G(0),
+                # G'(0) and G(t), kept within [t / 10, t / 2]
+                ratio = -slope / (2.0 * (excess - slope)) if excess > slope else 0.5
+                t *= min(max(ratio, 0.1), 0.5)
             steps += 1
             if accepted is None:
                 break
-            point = self.evaluate(accepted, hessian=True)
+            point = self.differentiate(accepted)
         return point, steps
 
     def fixed_point(self, eta):
