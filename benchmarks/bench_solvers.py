@@ -1,33 +1,38 @@
-"""The native block solver against the cvxpy reference, for every datafit.
+"""Steps and time to a certificate for every datafit x penalty, beside a previous engine.
 
-Synthetic data: x ~ N(0, I_10), T = 5 tasks whose logits (classification) or
-values (regression) mix a linear and a smooth non-linear function of the
-covariates, the default dictionary of M = 10 kernels (7 RBF widths, linear,
-polynomial 2 and 3), lam_group = 0.01, lam_ridge = 0.  Problems:
+Problems (the same Gram matrices for every solver, written once to a file):
 
-- logistic loss, group penalty (kernels shared by the tasks);
-- logistic loss, task-wise group penalty (each task its own kernels);
-- squared hinge loss, group penalty;
-- quadratic loss, group penalty; targets y_t = linear + sin(x_0) w_t +
-  0.5 cos(x_1 x_2) + 0.3 noise, centred by the intercept.
+- synthetic: x ~ N(0, I_10), n = 400, T = 5 tasks mixing a linear and a
+  smooth function of the covariates, the default dictionary (M = 10: 7 RBF
+  widths, linear, polynomial 2 and 3), lam_group = 0.01; every datafit
+  (logistic, squared hinge, least squares, and Huber where the engine has it)
+  x penalty (group: kernels shared by the tasks; task: each task its own);
+- guide: the user guide's least-squares example (n = 1,500, x ~ N(0, I_4),
+  Y = [sin x0 + x1, x2^2] + 0.1 noise, seed 3, default dictionary,
+  lam_group = 1e-3);
+- digits: load_digits, the demo's 70/30 split, ten one-vs-rest tasks, the
+  default dictionary, lam_group = 1e-3, logistic and squared hinge.
 
-Both solvers start from the same Gram stack: the native solver (solve_bcd,
-tol 1e-6 on the scale-free certificate: the largest KKT violation over
-blocks relative to the penalty level; median of 3 runs up to n = 400, one run
-above; larger sizes of a problem are skipped once a fit took over --budget
-seconds) and cvxpy with
-Clarabel (factorisation and problem construction included; one run, it is
-slow, only up to --cvxpy-max-n, default 200) are timed in the same run; their objectives
-are compared (relative difference) and the cvxpy solution is certified with
-the same certificate.  One BLAS thread, on a shared 2-core machine (other jobs
-running): times carry a few tens of percent of noise.
+Solvers: ``solve_newton`` (Newton steps on the kernel weights; its steps are
+counted) and ``solve_bcd`` (block coordinate descent; sweeps are counted); the
+estimators' ``solver="auto"`` takes the first for least squares, the second
+otherwise.  With ``--previous DIR`` (a checkout of an earlier mtmk) its
+``solve_bcd`` runs on the same files in the same run.  Every fit runs in its
+own process with one BLAS thread, at tol 1e-4 and 1e-6 on the scale-free
+certificate, with a step cap (--max-iter) and a time limit (--timeout): a fit
+over either is reported as not converged.  The machine is shared: times carry
+tens of percent of noise; the load average is printed.
 
-Run from the repository root:  python benchmarks/bench_solvers.py [--sizes ...] [--cvxpy-max-n 200]
+Run from the repository root:
+    python benchmarks/bench_solvers.py --previous ../mtmk-previous
 """
 
 import argparse
+import json
+import os
+import subprocess
 import sys
-import warnings
+import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -36,94 +41,175 @@ from _common import limit_threads  # noqa: E402
 limit_threads()
 
 import numpy as np  # noqa: E402
-from _common import machine_header, measure, print_table, write_csv  # noqa: E402
+from _common import machine_header, print_table, write_csv  # noqa: E402
 
-from mtmk import KernelDictionary  # noqa: E402
-from mtmk._targets import encode_outputs, encode_tasks  # noqa: E402
-from mtmk.solvers import (  # noqa: E402
-    GroupPenalty,
-    Logistic,
-    Quadratic,
-    SquaredHinge,
-    TaskGroupPenalty,
-    solve_bcd,
-    solve_cvxpy,
-)
-
-LAM_GROUP, LAM_RIDGE, TOL = 0.01, 0.0, 1e-6
-
-PROBLEMS = [
-    ("logistic", "group", Logistic, GroupPenalty),
-    ("logistic", "task", Logistic, TaskGroupPenalty),
-    ("squared_hinge", "group", SquaredHinge, GroupPenalty),
-    ("quadratic", "group", Quadratic, GroupPenalty),
+REPO = Path(__file__).resolve().parent.parent
+TOLS = (1e-4, 1e-6)
+AIMS = [
+    ("guide", "quadratic", "group", "newton", 1e-6, 30, 2.0),
+    ("digits", "squared_hinge", "group", "newton", 1e-6, 60, None),
 ]
 
 
-def make_problem(n, regression, n_tasks=5, n_features=10, seed=0):
+def synthetic(n, regression, n_tasks=5, n_features=10, seed=0):
+    from mtmk import KernelDictionary
+    from mtmk._targets import encode_outputs, encode_tasks
+
     rng = np.random.default_rng(seed)
     X = rng.normal(size=(n, n_features))
-    W = rng.normal(size=(n_features, n_tasks))
-    signal = X @ W / np.sqrt(n_features) + 2 * np.sin(X[:, [0]]) * rng.normal(size=n_tasks)
+    B = rng.normal(size=(n_features, n_tasks))
+    signal = X @ B / np.sqrt(n_features) + 2 * np.sin(X[:, [0]]) * rng.normal(size=n_tasks)
     if regression:
         Y = signal + 0.5 * np.cos(X[:, [1]] * X[:, [2]]) + 0.3 * rng.normal(size=signal.shape)
+        # a few gross errors, which the Huber loss is for
+        Y[rng.random(Y.shape) < 0.02] += 10.0
         targets = encode_outputs(Y)
         values = targets.values
     else:
-        Y = (signal + 0.3 * rng.logistic(size=signal.shape) > 0).astype(int)
-        targets = encode_tasks(Y)
+        targets = encode_tasks((signal + 0.3 * rng.logistic(size=signal.shape) > 0).astype(int))
         values = targets.signs
-    operator = KernelDictionary().fit(X).training_kernels()
-    return operator, values, targets.weights
+    return KernelDictionary().fit(X).gram(), values, targets.weights
+
+
+def guide():
+    from mtmk import KernelDictionary
+
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(1500, 4))
+    Y = np.column_stack([np.sin(X[:, 0]) + X[:, 1], X[:, 2] ** 2])
+    Y += 0.1 * rng.normal(size=Y.shape)
+    return KernelDictionary().fit(X).gram(), Y, np.full(Y.shape, 1.0 / len(Y))
+
+
+def digits():
+    from mtmk import KernelDictionary
+    from mtmk._demo import digits_split
+    from mtmk._targets import encode_tasks
+
+    X, _, y, _ = digits_split()
+    tasks = encode_tasks(y)
+    return KernelDictionary().fit(X).gram(), tasks.signs, tasks.weights
+
+
+def problems():
+    """(problem, datafit, penalty, lam_group, builder) for every case."""
+    cases = []
+    for datafit in ("logistic", "squared_hinge", "quadratic", "huber"):
+        for penalty in ("group", "task"):
+            cases.append(("synthetic", datafit, penalty, 0.01))
+    cases += [("guide", "quadratic", "group", 1e-3),
+              ("digits", "logistic", "group", 1e-3),
+              ("digits", "squared_hinge", "group", 1e-3)]
+    return cases
+
+
+# ------------------------------------------------------------- one fit (worker)
+def worker(path, datafit, penalty, lam, solver, tol, max_iter):
+    """Fit one problem with the mtmk on ``sys.path``; print a JSON line."""
+    import time
+    import warnings
+
+    import mtmk.solvers as engine
+
+    data = np.load(path)
+    names = {"logistic": "Logistic", "squared_hinge": "SquaredHinge",
+             "quadratic": "Quadratic", "huber": "Huber"}
+    if not hasattr(engine, names[datafit]) or (solver == "newton"
+                                               and not hasattr(engine, "solve_newton")):
+        print(json.dumps({"missing": True}))
+        return
+    fit = getattr(engine, names[datafit])()
+    pen = (engine.GroupPenalty if penalty == "group" else engine.TaskGroupPenalty)(lam)
+    solve = engine.solve_newton if solver == "newton" else engine.solve_bcd
+    operator = engine.GramStack(data["K"])
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = solve(operator, data["Y"], data["W"], fit, pen, tol=tol, max_iter=max_iter)
+    print(json.dumps(dict(seconds=time.perf_counter() - start, steps=int(result.n_iter),
+                          objective=float(result.objective),
+                          certificate=float(result.violation),
+                          converged=bool(result.converged), solver=solver)))
+
+
+def run_worker(root, path, case, solver, tol, max_iter, timeout):
+    _, datafit, penalty, lam = case
+    command = [sys.executable, str(Path(__file__).resolve()), "--worker", str(path), datafit,
+               penalty, repr(lam), solver, repr(tol), str(max_iter)]
+    env = dict(os.environ, PYTHONPATH=str(root))
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
+                              env=env, cwd=root, check=True)
+    except subprocess.TimeoutExpired:
+        return dict(seconds=float(timeout), converged=False, timed_out=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 200, 400, 1000])
-    parser.add_argument("--budget", type=float, default=20.0,
-                        help="skip the larger sizes of a problem once a native fit took longer")
-    parser.add_argument("--cvxpy-max-n", type=int, default=200,
-                        help="largest n given to cvxpy (its time grows steeply)")
+    parser.add_argument("--worker", nargs=7, help=argparse.SUPPRESS)
+    parser.add_argument("--previous", type=Path,
+                        help="checkout of an earlier mtmk whose solve_bcd runs beside")
+    parser.add_argument("--max-iter", type=int, default=5000)
+    parser.add_argument("--timeout", type=float, default=300.0)
+    parser.add_argument("--only", nargs="+", help="problem names to run (default: all)")
+    parser.add_argument("--csv", default="bench_solvers.csv")
     args = parser.parse_args(argv)
-    machine_header(__file__)
-    print("shared machine: other jobs ran on the 2 cores during this run; one BLAS thread\n")
-    columns = ["loss", "penalty", "n", "native_seconds", "native_sweeps", "native_certificate",
-               "cvxpy_seconds", "cvxpy_certificate", "relative_difference", "speedup"]
-    rows = []
-    for loss, penalty_name, datafit_class, penalty_class in PROBLEMS:
-        for n in args.sizes:
-            if rows and rows[-1]["loss"] == loss and rows[-1]["penalty"] == penalty_name \
-                    and rows[-1]["native_seconds"] > args.budget:
-                print(f"{loss} {penalty_name}: n = {n} skipped (time budget)\n")
+    if args.worker:
+        path, datafit, penalty, lam, solver, tol, max_iter = args.worker
+        worker(path, datafit, penalty, float(lam), solver, float(tol), int(max_iter))
+        return
+    header = machine_header(__file__)
+    header.append(f"load average at start: {os.getloadavg()}")
+    print(header[-1])
+    engines = [("current", REPO, s) for s in ("newton", "bcd")]
+    if args.previous is not None:
+        engines.append(("previous", args.previous.resolve(), "bcd"))
+    builders = {"synthetic": None, "guide": guide, "digits": digits}
+    rows, files = [], {}
+    columns = ["problem", "datafit", "penalty", "engine", "solver", "tol", "steps", "seconds",
+               "certificate", "converged"]
+    with tempfile.TemporaryDirectory() as scratch:
+        for case in problems():
+            name, datafit, penalty, lam = case
+            if args.only and name not in args.only:
                 continue
-            operator, Y, W = make_problem(n, regression=loss == "quadratic")
-            datafit, penalty = datafit_class(), penalty_class(LAM_GROUP, LAM_RIDGE)
-            native, native_time, native_mem = measure(
-                lambda: solve_bcd(operator, Y, W, datafit, penalty, tol=TOL, max_iter=20_000),
-                repeats=3 if n <= 400 else 1)
-            row = dict(loss=loss, penalty=penalty_name, n=n, T=Y.shape[1], M=operator.n_kernels,
-                       native_seconds=native_time, native_sweeps=native.n_iter,
-                       native_objective=native.objective, native_certificate=native.violation,
-                       native_converged=native.converged, native_peak_mib=native_mem,
-                       cvxpy_seconds="", cvxpy_objective="", cvxpy_certificate="",
-                       relative_difference="", speedup="")
-            if n <= args.cvxpy_max_n:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")  # cvxpy's own chatter; certified below
-                    ref, ref_time, _ = measure(
-                        lambda: solve_cvxpy(operator, Y, W, datafit, penalty), repeats=1)
-                row.update(cvxpy_seconds=ref_time, cvxpy_objective=ref.objective,
-                           cvxpy_certificate=ref.violation,
-                           relative_difference=(native.objective - ref.objective)
-                           / abs(ref.objective),
-                           speedup=ref_time / native_time)
-            rows.append(row)
-            print_table([row], columns)
-            print(flush=True)
-    print("summary (relative_difference = (native - cvxpy) / |cvxpy| objective; "
-          "negative: the native solver is lower)")
+            key = (name, datafit == "quadratic" or datafit == "huber")
+            if key not in files:
+                K, Y, W = (synthetic(400, regression=key[1]) if name == "synthetic"
+                           else builders[name]())
+                files[key] = Path(scratch) / f"{name}_{len(files)}.npz"
+                np.savez(files[key], K=K, Y=Y, W=W)
+            for engine, root, solver in engines:
+                for tol in TOLS:
+                    out = run_worker(root, files[key], case, solver, tol, args.max_iter,
+                                     args.timeout)
+                    if out.get("missing"):
+                        continue
+                    row = dict(problem=name, datafit=datafit, penalty=penalty, lam_group=lam,
+                               engine=engine, solver=out.get("solver", solver), tol=tol,
+                               steps=out.get("steps", ""), seconds=out["seconds"],
+                               objective=out.get("objective", ""),
+                               certificate=out.get("certificate", ""),
+                               converged=out["converged"],
+                               timed_out=out.get("timed_out", False))
+                    rows.append(row)
+                    print_table([row], columns)
+                    sys.stdout.flush()
+    print("\nsummary")
     print_table(rows, columns)
-    write_csv("bench_solvers.csv", rows)
+    print("\naims")
+    for name, datafit, penalty, solver, tol, max_steps, max_seconds in AIMS:
+        match = [r for r in rows if (r["problem"], r["datafit"], r["penalty"], r["engine"],
+                                     r["tol"]) == (name, datafit, penalty, "current", tol)
+                 and r["solver"] == solver]
+        for r in match[:1]:
+            met = r["converged"] and r["steps"] <= max_steps and (
+                max_seconds is None or r["seconds"] <= max_seconds)
+            limit = f"<= {max_steps} steps" + (f", <= {max_seconds} s" if max_seconds else "")
+            print(f"{name} {datafit} {penalty} tol {tol:g}: {r['steps']} steps, "
+                  f"{r['seconds']:.2f} s ({limit}): {'met' if met else 'not met'}")
+    write_csv(args.csv, rows)
 
 
 if __name__ == "__main__":

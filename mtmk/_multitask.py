@@ -27,6 +27,7 @@ from .solvers import (
     solve_bcd,
     solve_cvxpy,
     solve_lplq,
+    solve_newton,
     solve_path,
     solve_rows,
 )
@@ -47,7 +48,7 @@ class _MTMKModel:
         "p": [Interval(Real, 0, 1, closed="right")],
         "q": [Interval(Real, 1, 2, closed="both")],
         "fit_intercept": ["boolean"],
-        "solver": [StrOptions({"auto", "bcd", "cvxpy"})],
+        "solver": [StrOptions({"auto", "bcd", "newton", "cvxpy"})],
         "tol": [Interval(Real, 0, None, closed="neither")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "warm_start": ["boolean"],
@@ -56,6 +57,18 @@ class _MTMKModel:
 
     def _datafit(self):
         return _DATAFITS[self.loss]()
+
+    def _newton(self, datafit):
+        """Whether the native fit takes Newton steps on the kernel weights.
+
+        ``solver="auto"`` takes them for least squares, where the model of
+        each Newton step is exact and one factorisation serves every output;
+        block steps for the other datafits, whose Newton models differ per task.
+        """
+        if self.penalty not in ("group", "task"):
+            return False
+        solver = getattr(self, "solver", "auto")  # the CV estimators choose automatically
+        return solver == "newton" or (solver == "auto" and isinstance(datafit, Quadratic))
 
     def _penalty(self, lam_group):
         if self.penalty == "lplq":
@@ -77,11 +90,17 @@ class _MTMKModel:
         self._check_penalties(self.lam_group)
         lplq_bcd = self.penalty == "lplq" and self.solver != "cvxpy"
         operator, names, dictionary = self._training_kernels(X, sample_weight, exact=lplq_bcd)
+        datafit = self._datafit()
         if (isinstance(operator, FactorStack) and self.solver != "cvxpy"
                 and self.penalty in ("group", "task")):
+            if self._newton(datafit):
+                result = self._solve(operator, targets, float(self.lam_group))
+                result.coef = [operator.prediction_coef(m, result.alpha[m])
+                               for m in range(operator.n_kernels)]
+                self._set_rows_solution(result, targets, names, dictionary)
+                return self
             # Low rank: the row-block solver in primal coordinates keeps only
             # the factors and O(n T) state (no n x M x T dual coefficients).
-            datafit = self._datafit()
             blocks = LocalBlocks.split(operator.factors, targets.values, targets.weights,
                                        datafit)
             n_tasks = targets.values.shape[1]
@@ -145,14 +164,17 @@ class _MTMKModel:
         if self.penalty == "lplq":
             return solve_lplq(*args, max_iter=self.max_iter, verbose=self.verbose, **options)
         alpha0, intercept0 = start if start is not None else (None, None)
-        return solve_bcd(*args, max_iter=self.max_iter, alpha0=alpha0, intercept0=intercept0,
-                         verbose=self.verbose, **options)
+        solve = solve_newton if self._newton(args[3]) else solve_bcd
+        return solve(*args, max_iter=self.max_iter, alpha0=alpha0, intercept0=intercept0,
+                     verbose=self.verbose, **options)
 
     def _path(self, operator, targets, lams):
         """Native solutions at decreasing ``lams`` with warm starts (the CV engine)."""
-        return solve_path(operator, targets.values, targets.weights, self._datafit(),
+        datafit = self._datafit()
+        return solve_path(operator, targets.values, targets.weights, datafit,
                           self._penalty(0.0), lams, fit_intercept=self.fit_intercept,
-                          tol=self.tol, max_iter=self.max_iter)
+                          tol=self.tol, max_iter=self.max_iter,
+                          solver=solve_newton if self._newton(datafit) else solve_bcd)
 
     def _set_solution(self, result, targets, names, dictionary, operator):
         self._set_targets(targets)
@@ -255,10 +277,15 @@ class MTMKClassifier(_MTMKModel, KernelTaskClassifier):
         Exponent over tasks of ``penalty="lplq"`` (q = 1 decouples the tasks).
     fit_intercept : bool, default=True
         Fit an unpenalised intercept per task.
-    solver : {"auto", "bcd", "cvxpy"}, default="auto"
-        ``"bcd"`` (also ``"auto"``) is the native block coordinate solver (the
-        lp-lq alternation for ``penalty="lplq"``); ``"cvxpy"`` the exact conic
-        reference (small problems only).
+    solver : {"auto", "bcd", "newton", "cvxpy"}, default="auto"
+        ``"newton"``: Newton steps on the kernel weights, each a joint kernel
+        ridge solve over all kernels (an n x n factorisation per task with exact
+        kernels; in the active kernels' features with low-rank ones), wrapped in
+        a proximal Newton loop for the classification losses. ``"bcd"``: block
+        coordinate proximal gradient, one kernel at a time (cheap sweeps, many
+        of them). ``"auto"`` takes Newton for least squares and block steps
+        otherwise (the lp-lq alternation for ``penalty="lplq"``). ``"cvxpy"``:
+        the exact conic reference (small problems only).
     tol : float, default=1e-4
         Stop when the optimality certificate falls below ``tol``: the largest
         distance of minus the gradient to the penalty's subdifferential,
@@ -403,7 +430,8 @@ class MTMKRegressor(_MTMKModel, KernelTaskRegressor):
         ``"squared_error"``: ``(y - f)^2 / 2``.  ``"huber"``: the Huber loss
         of the residual ``r = y - f`` (:class:`~mtmk.solvers.Huber`),
         ``r^2 / 2`` for ``|r| <= epsilon`` and ``epsilon |r| - epsilon^2 / 2``
-        beyond, so that a few gross outliers pull the fit far less.
+        beyond, so that a few gross outliers pull the fit far less (block
+        steps: not with ``solver="newton"``).
     epsilon : float, default=1.35
         The Huber threshold, in the units of the targets: residuals larger
         than ``epsilon`` count linearly.  Unlike scikit-learn's
@@ -433,10 +461,15 @@ class MTMKRegressor(_MTMKModel, KernelTaskRegressor):
         Exponent over tasks of ``penalty="lplq"`` (q = 1 decouples the tasks).
     fit_intercept : bool, default=True
         Fit an unpenalised intercept per task.
-    solver : {"auto", "bcd", "cvxpy"}, default="auto"
-        ``"bcd"`` (also ``"auto"``) is the native block coordinate solver (the
-        lp-lq alternation for ``penalty="lplq"``); ``"cvxpy"`` the exact conic
-        reference (small problems only).
+    solver : {"auto", "bcd", "newton", "cvxpy"}, default="auto"
+        ``"newton"``: Newton steps on the kernel weights, each a joint kernel
+        ridge solve over all kernels (an n x n factorisation per task with exact
+        kernels; in the active kernels' features with low-rank ones), wrapped in
+        a proximal Newton loop for the classification losses. ``"bcd"``: block
+        coordinate proximal gradient, one kernel at a time (cheap sweeps, many
+        of them). ``"auto"`` takes Newton for least squares and block steps
+        otherwise (the lp-lq alternation for ``penalty="lplq"``). ``"cvxpy"``:
+        the exact conic reference (small problems only).
     tol : float, default=1e-4
         Stop when the optimality certificate falls below ``tol``: the largest
         distance of minus the gradient to the penalty's subdifferential,
@@ -534,7 +567,13 @@ class MTMKRegressor(_MTMKModel, KernelTaskRegressor):
         self.verbose = verbose
 
     def _datafit(self):
-        return Huber(self.epsilon) if self.loss == "huber" else Quadratic()
+        if self.loss != "huber":
+            return Quadratic()
+        if getattr(self, "solver", "auto") == "newton":
+            # its Newton models of the linear pieces are far too flat to converge
+            raise ValueError("solver='newton' does not fit loss='huber'; use solver='auto' "
+                             "(block steps) or 'cvxpy'.")
+        return Huber(self.epsilon)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):

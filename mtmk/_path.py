@@ -24,7 +24,7 @@ from ._base import KernelTaskModel, precomputed_operator, training_kernels
 from ._kernels import KernelDictionary
 from ._multitask import _DATAFITS, MTMKClassifier, MTMKRegressor
 from ._targets import _object_labels, encode_outputs, encode_tasks
-from .solvers import GroupPenalty, Quadratic, TaskGroupPenalty, lam_max, solve_path
+from .solvers import GroupPenalty, Quadratic, TaskGroupPenalty, lam_max, solve_newton, solve_path
 
 
 @validate_params(
@@ -165,8 +165,10 @@ def mtmk_path(X, y, *, kernels=None, loss="logistic", penalty="group", lam_group
     if lams[-1] == 0 and lam_ridge == 0:
         raise ValueError("lam_groups contains 0 and lam_ridge is 0 (both 0: no unique "
                          "minimiser). Set lam_ridge > 0 or keep every lam_group positive.")
+    # least squares: Newton on the kernel weights (see the estimators' solver="auto")
     results = solve_path(operator, targets.values, targets.weights, datafit, base, lams,
-                          fit_intercept=fit_intercept, tol=tol, max_iter=max_iter)
+                          fit_intercept=fit_intercept, tol=tol, max_iter=max_iter,
+                          solver=solve_newton if loss == "squared_error" else None)
     norms = np.array([r.block_norms for r in results])
     totals = norms.sum(axis=1, keepdims=True)
     return Bunch(

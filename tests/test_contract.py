@@ -21,6 +21,7 @@ from mtmk.solvers import (
     solve_bcd,
     solve_cvxpy,
     solve_lplq,
+    solve_newton,
     solve_rows,
 )
 from mtmk.solvers._rows import LocalBlocks
@@ -50,6 +51,8 @@ def _run(solver, datafit, penalty):
                           penalty)
     if solver == "solve_lplq":
         return solve_lplq(GRAM, Y, W, datafit, penalty)
+    if solver == "solve_newton":
+        return solve_newton(GRAM, Y, W, datafit, penalty)
     if solver == "solve_cvxpy":
         return solve_cvxpy(GRAM, Y, W, datafit, penalty)
     return lam_max(GRAM, Y, W, datafit, penalty)
@@ -73,6 +76,7 @@ CASES = {
     "solve_bcd": (Logistic(), GroupPenalty(0.05), "difference", "prox_scale"),
     "solve_rows": (Logistic(), GroupPenalty(0.05), "hessian_diagonal", "scale_terms"),
     "solve_lplq": (Logistic(), LpLqPenalty(0.05, q=1.5), "gradient", "kernel_norms"),
+    "solve_newton": (Logistic(), TaskGroupPenalty(0.05), "curvature", "lam_ridge"),
     "solve_cvxpy": (Logistic(), GroupPenalty(0.05), "cvxpy", "cvxpy"),
     "lam_max": (Logistic(), GroupPenalty(0.05), "initial_intercept", "dual_norm"),
 }

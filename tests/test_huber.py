@@ -168,6 +168,7 @@ def test_huber_regressor_with_low_rank_kernels():
     (dict(loss="absolute_error"), "'loss' parameter"),
     (dict(loss="huber", epsilon=0.0), "'epsilon' parameter"),
     (dict(loss="huber", epsilon="1"), "'epsilon' parameter"),
+    (dict(loss="huber", solver="newton"), "solver='newton' does not fit loss='huber'"),
 ])
 def test_regressor_validates_loss_and_epsilon(params, message):
     X, y, _, _ = _outlier_data(2, n=20)

@@ -172,7 +172,7 @@ def test_non_convergence_warns_and_leaves_a_usable_model(iris):
     (dict(tol=0.0), "tol"),
     (dict(max_iter=0), "max_iter"),
     (dict(kernels="rbf"), "kernels"),
-    (dict(solver="newton"), "solver"),
+    (dict(solver="sgd"), "solver"),
 ])
 def test_bad_hyperparameters_raise_value_error(iris, kwargs, match):
     X, y = iris

@@ -2,7 +2,8 @@
 
 Solvers take plain arrays, a kernel operator (:class:`GramStack` or
 :class:`FactorStack`), a datafit and a penalty, and never import estimators.
-:func:`solve_bcd` is the native block solver (:func:`solve_rows` the same
+:func:`solve_newton` takes Newton steps on the kernel weights, :func:`solve_bcd`
+is the native block solver (:func:`solve_rows` the same
 iteration over low-rank kernels cut into row blocks, in this process or on a
 dask cluster), :func:`solve_lplq` the
 alternation for the lp-lq penalty, :func:`solve_cvxpy` the exact reference for
@@ -15,6 +16,7 @@ from ._bcd import lam_max, objective, optimality_violation, solve_bcd, solve_pat
 from ._contract import BaseDatafit, BasePenalty
 from ._datafits import Huber, Logistic, Quadratic, SquaredHinge
 from ._lplq import solve_lplq
+from ._newton import solve_newton
 from ._operators import FactorStack, GramStack
 from ._penalties import GroupPenalty, LpLqPenalty, TaskGroupPenalty
 from ._reference import solve_cvxpy
@@ -24,4 +26,4 @@ from ._rows import solve_rows
 __all__ = ["BaseDatafit", "BasePenalty", "FactorStack", "GramStack", "GroupPenalty", "Huber",
            "Logistic", "LpLqPenalty", "Quadratic", "SolverResult", "SquaredHinge",
            "TaskGroupPenalty", "lam_max", "objective", "optimality_violation", "solve_bcd",
-           "solve_cvxpy", "solve_lplq", "solve_path", "solve_rows"]
+           "solve_cvxpy", "solve_lplq", "solve_newton", "solve_path", "solve_rows"]

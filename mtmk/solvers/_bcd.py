@@ -272,8 +272,8 @@ def solve_bcd(operator, Y, W, datafit, penalty, *, fit_intercept=True, tol=1e-4,
 
 
 def solve_path(operator, Y, W, datafit, penalty, lams, *, fit_intercept=True, tol=1e-4,
-               max_iter=1000):
-    """:func:`solve_bcd` at decreasing penalty levels ``lams``, each warm-started.
+               max_iter=1000, solver=None):
+    """A solver at decreasing penalty levels ``lams``, each warm-started.
 
     Parameters
     ----------
@@ -283,6 +283,8 @@ def solve_path(operator, Y, W, datafit, penalty, lams, *, fit_intercept=True, to
         Decreasing penalty levels.
     fit_intercept, tol, max_iter
         As for :func:`solve_bcd`, at every level.
+    solver : callable, default=None
+        :func:`solve_bcd` (the default) or :func:`~mtmk.solvers.solve_newton`.
 
     Returns
     -------
@@ -305,9 +307,10 @@ def solve_path(operator, Y, W, datafit, penalty, lams, *, fit_intercept=True, to
     >>> [int(np.count_nonzero(r.block_norms)) for r in results]   # kernels enter as lam falls
     [0, 1, 1, 1]
     """
+    solver = solve_bcd if solver is None else solver
     results, alpha, intercept = [], None, None
     for lam in lams:
-        result = solve_bcd(operator, Y, W, datafit, penalty.with_lam(float(lam)),
+        result = solver(operator, Y, W, datafit, penalty.with_lam(float(lam)),
                            fit_intercept=fit_intercept, tol=tol, max_iter=max_iter,
                            alpha0=alpha, intercept0=intercept)
         alpha, intercept = result.alpha, result.intercept

@@ -325,7 +325,8 @@ class Requirements:
 
 # Attributes are data, everything else a method; a method still the base
 # class's declaration counts as missing.
-_ATTRIBUTES = {"curvature", "classification", "separable_tasks", "lam", "p", "q"}
+_ATTRIBUTES = {"curvature", "classification", "separable_tasks", "lam", "lam_ridge", "weights",
+               "p", "q"}
 
 _CLOSED_FORM = ("Penalties without a closed-form proximal operator (LpLqPenalty) are "
                 "minimised by solve_lplq.")
@@ -340,6 +341,12 @@ SOLVE_BCD = Requirements(
 SOLVE_ROWS = Requirements(
     "solve_rows", datafit=SOLVE_BCD.datafit + ("classification",), penalty=SOLVE_BCD.penalty,
     hint=_CLOSED_FORM)
+SOLVE_NEWTON = Requirements(
+    "solve_newton", datafit=SOLVE_BCD.datafit,
+    penalty=("value", "kernel_norms", "level", "violation", "separable_tasks", "lam",
+             "lam_ridge", "weights"),
+    hint="solve_newton needs a weighted sum of block norms plus a ridge term "
+         "(GroupPenalty, TaskGroupPenalty).")
 SOLVE_LPLQ = Requirements(
     "solve_lplq", datafit=("value", "gradient", "hessian_diagonal", "initial_intercept"),
     penalty=("value", "kernel_norms", "lam", "p", "q"),

@@ -1,0 +1,530 @@
+"""Second-order steps that move all kernels at once: Newton on the kernel weights.
+
+Every penalty here is, per kernel block, ``mu_m ||a_m|| + rho ||a_m||^2`` of
+the block's task norms (``GroupPenalty``: one norm over the tasks;
+``TaskGroupPenalty``: one per task).  The norm has the variational form
+``mu ||a|| = min_{eta > 0} (mu / 2) (||a||^2 / eta + eta)``, so
+
+    min_f P(f) = min_{eta >= 0} G(eta),
+    G(eta) = min_{f, b} [ L(f) + sum_m ||f_m||^2 / (2 theta_m) ] + sum_m mu_m eta_m / 2,
+
+with ``theta_m = eta_m / (mu_m + 2 rho eta_m)``.  For fixed ``eta`` the inner
+problem is a single kernel ridge problem with the kernel
+``K_theta = sum_m theta_m K_m`` (``f_m = theta_m K_m A``), and ``G`` is convex
+in ``eta``: its gradient and its Hessian come from one factorisation of the
+joint system and one solve per kernel, so a projected Newton method on
+``eta >= 0`` moves all kernel weights together.  This is what block steps
+cannot do: between strongly correlated kernels (neighbouring widths) block
+coordinate descent trades size over hundreds of sweeps, Newton in ``eta`` in a
+few steps (HessianMKL, Chapelle & Rakotomamonjy 2008, for the SVM version).
+
+For the quadratic datafit the inner problem is exact.  Other datafits get an
+outer proximal Newton (IRLS) loop: at the current decision values the datafit
+is replaced by its second-order model, a weighted least-squares problem with
+per-sample weights ``h`` (its Hessian diagonal) and working responses
+``z = F - gradient / h``; its solution by Newton in ``eta`` gives a direction,
+and a backtracking search on the true objective the step.
+
+For task ``t`` with weights ``h_t`` (its model's curvature) and responses
+``z_t`` the inner problem is solved in closed form,
+
+    alpha_t = P_t (z_t - b_t),   P_t = (H_t^{-1} + K_theta)^{-1},
+    b_t = <P_t 1, z_t> / <P_t 1, 1>,
+
+and, with ``u_mt = K_m alpha_t`` and ``P~_t`` the projection of ``P_t``
+orthogonal to the constant (the intercept),
+
+    dJ_t / dtheta_m = -<alpha_t, u_mt> / 2,
+    d2J_t / dtheta_m dtheta_l = <u_mt, P~_t u_lt>.
+
+Exact Gram matrices factor ``I + H^{1/2} K_theta H^{1/2}`` (one Cholesky per
+task, or one for all tasks when their weights agree); low-rank factors solve in
+the space of the active kernels' features (Woodbury), with the cross-products
+``Phi_m^T H Phi_l`` formed once per set of weights.
+"""
+
+import warnings
+
+import numpy as np
+from scipy.linalg import cho_factor, cho_solve
+from sklearn.exceptions import ConvergenceWarning
+
+from ._bcd import SolverResult, _products, _start_intercept, _task_norms, optimality_violation
+from ._contract import SOLVE_NEWTON, check_contract
+from ._operators import GramStack
+
+__all__ = ["solve_newton"]
+
+
+# ------------------------------------------------------------------ joint solves
+def _task_groups(theta, h):
+    """Tasks that share kernel scales and weights (one factorisation each)."""
+    n_tasks = h.shape[1]
+    same_theta = theta.shape[1] == 1 or np.all(theta == theta[:, :1])
+    if same_theta and np.all(h == h[:, :1]):
+        return [np.arange(n_tasks)]
+    return [np.array([t]) for t in range(n_tasks)]
+
+
+class _DenseJoint:
+    """Joint kernel ridge solves on exact Gram matrices."""
+
+    def __init__(self, operator):
+        self.K = operator.K
+
+    def begin(self, h):
+        """New model weights ``h`` (n, T)."""
+        self.h = h
+
+    def _factor(self, theta_column, h_column, kernels):
+        """Cholesky factor of ``I + H^{1/2} K_theta H^{1/2}`` over the rows with ``h > 0``.
+
+        Rows with zero weight (unobserved labels, margins the squared hinge
+        does not touch) drop out of the joint system, so it is factored over
+        the others only, in one reused buffer.
+        """
+        rows = np.flatnonzero(h_column > 0)
+        full = rows.size == h_column.size
+        n = rows.size
+        if getattr(self, "_buffer", None) is None or self._buffer.size < n * n:
+            self._buffer = np.empty(n * n)
+        B = self._buffer[:n * n].reshape(n, n)
+        hr = h_column[rows]
+        uniform = bool(np.all(hr == hr[0])) if n else True
+        scale = float(hr[0]) if (uniform and n) else 1.0
+        B[...] = 0.0
+        for m in kernels:
+            B += (scale * theta_column[m]) * (self.K[m] if full
+                                               else self.K[m][np.ix_(rows, rows)])
+        s = np.sqrt(hr)
+        if not uniform:
+            B *= s[:, None]
+            B *= s[None, :]
+        B.flat[::n + 1] += 1.0
+        factor = cho_factor(B, lower=True, overwrite_a=True, check_finite=False) if n else None
+
+        def apply(v):
+            """``(H^{-1} + K_theta)^{-1} v`` (zero on the rows with ``h = 0``)."""
+            out = np.zeros_like(v)
+            if n:
+                out[rows] = s[:, None] * cho_solve(factor, s[:, None] * v[rows],
+                                                   check_finite=False)
+            return out
+
+        return apply
+
+    def solve(self, theta, z, fit_intercept):
+        """Inner solution at kernel scales ``theta`` (M, 1 or T); see :class:`_Inner`."""
+        n, n_tasks = z.shape
+        alpha, b = np.empty((n, n_tasks)), np.zeros(n_tasks)
+        operators = []
+        for tasks in _task_groups(theta, self.h):
+            column = theta[:, min(tasks[0], theta.shape[1] - 1)]
+            apply = self._factor(column, self.h[:, tasks[0]], np.flatnonzero(column > 0))
+            zt = z[:, tasks]
+            if fit_intercept:
+                p1 = apply(np.ones((n, 1)))[:, 0]
+                b[tasks] = (p1 @ zt) / p1.sum()
+            else:
+                p1 = None
+            alpha[:, tasks] = apply(zt - b[tasks])
+            operators.append((tasks, apply, p1))
+        return _Inner(alpha, b, lambda a: np.stack([Km @ a for Km in self.K]), operators)
+
+
+class _FactorJoint:
+    """Joint kernel ridge solves on low-rank factors, in the active kernels' features."""
+
+    def __init__(self, operator):
+        self.factors = [np.asarray(P, dtype=float) for P in operator.factors]
+
+    def begin(self, h):
+        self.h = h
+        self._blocks = {}
+
+    def _cross(self, column, kernels):
+        """``Phi_A^T diag(h) Phi_A`` over ``kernels``, from cached pairwise blocks."""
+        rows = []
+        for m in kernels:
+            row = []
+            for k in kernels:
+                key = (column, min(m, k), max(m, k))
+                if key not in self._blocks:
+                    P, Q = self.factors[key[1]], self.factors[key[2]]
+                    self._blocks[key] = P.T @ (self.h[:, [column]] * Q)
+                block = self._blocks[key]
+                row.append(block if m <= k else block.T)
+            rows.append(row)
+        return np.block(rows)
+
+    def solve(self, theta, z, fit_intercept):
+        n, n_tasks = z.shape
+        alpha, b = np.empty((n, n_tasks)), np.zeros(n_tasks)
+        operators = []
+        for tasks in _task_groups(theta, self.h):
+            column = theta[:, min(tasks[0], theta.shape[1] - 1)]
+            active = np.flatnonzero(column > 0)
+            hcol = self.h[:, tasks[0]]
+            if active.size:
+                Phi = np.hstack([self.factors[m] for m in active])
+                scale = np.concatenate([np.full(self.factors[m].shape[1], np.sqrt(column[m]))
+                                        for m in active])
+                inner = scale[:, None] * self._cross(int(tasks[0]), active) * scale[None, :]
+                inner[np.diag_indices_from(inner)] += 1.0
+                c = cho_factor(inner, lower=True, check_finite=False)
+            else:
+                Phi, scale, c = None, None, None
+
+            def apply(v, Phi=Phi, scale=scale, c=c, hcol=hcol):
+                # Woodbury: (H^-1 + Phi D Phi^T)^-1 v with D the kernel scales
+                Hv = hcol[:, None] * v
+                if Phi is None:
+                    return Hv
+                inside = scale[:, None] * cho_solve(c, scale[:, None] * (Phi.T @ Hv),
+                                                    check_finite=False)
+                return Hv - hcol[:, None] * (Phi @ inside)
+
+            zt = z[:, tasks]
+            if fit_intercept:
+                p1 = apply(np.ones((n, 1)))[:, 0]
+                b[tasks] = (p1 @ zt) / p1.sum()
+            else:
+                p1 = None
+            alpha[:, tasks] = apply(zt - b[tasks])
+            operators.append((tasks, apply, p1))
+        return _Inner(alpha, b, lambda a: np.stack([P @ (P.T @ a) for P in self.factors]),
+                      operators)
+
+
+class _Inner:
+    """The inner kernel ridge solution at fixed kernel scales.
+
+    ``alpha`` (n, T): coefficients of ``K_theta``; ``b`` the intercepts;
+    ``U[m] = K_m alpha`` and ``q[m, t] = <alpha_t, K_m alpha_t>``, computed on
+    first use (line-search trials need neither).
+    """
+
+    def __init__(self, alpha, b, products, operators):
+        self.alpha, self.b = alpha, b
+        self._products, self._U = products, None
+        self._operators = operators
+
+    @property
+    def U(self):
+        if self._U is None:
+            self._U = self._products(self.alpha)
+        return self._U
+
+    @property
+    def q(self):
+        return np.maximum(np.einsum("mnt,nt->mt", self.U, self.alpha), 0.0)
+
+    def hessian(self, kernels):
+        """``d2J_t / dtheta dtheta`` over ``kernels``: shape (T, k, k)."""
+        n_tasks = self.alpha.shape[1]
+        out = np.zeros((n_tasks, len(kernels), len(kernels)))
+        if not len(kernels):
+            return out
+        for tasks, apply, p1 in self._operators:
+            Ug = self.U[kernels][:, :, tasks]  # (k, n, tg)
+            k, n, tg = Ug.shape
+            flat = Ug.transpose(1, 0, 2).reshape(n, k * tg)
+            PU = apply(flat)
+            if p1 is not None:
+                PU -= np.outer(p1, p1 @ flat) / p1.sum()
+            PU = PU.reshape(n, k, tg)
+            out[tasks] = np.einsum("nkt,nlt->tkl", Ug.transpose(1, 0, 2), PU)
+        return out
+
+
+# --------------------------------------------------------- Newton on the weights
+class _KernelWeights:
+    """Projected Newton on ``eta >= 0`` for one weighted least-squares model.
+
+    ``eta`` has one column (a penalty shared by the tasks: one weight per
+    kernel) or one per task (a penalty that is a sum over tasks).
+    """
+
+    def __init__(self, joint, penalty, n_kernels, n_tasks, z, fit_intercept):
+        self.joint, self.z, self.fit_intercept = joint, z, fit_intercept
+        self.columns = n_tasks if penalty.separable_tasks else 1
+        self.mu = np.array([penalty.lam * (1.0 if penalty.weights is None
+                                           else float(penalty.weights[m]))
+                            for m in range(n_kernels)])[:, None]
+        self.rho = float(penalty.lam_ridge)
+        self.free_kernels = self.mu[:, 0] > 0  # kernels with a weight to choose
+        self.penalty = penalty
+
+    def theta(self, eta):
+        mu, rho = self.mu, self.rho
+        fixed = 1.0 / (2.0 * rho) if rho > 0 else 0.0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(mu > 0, eta / (mu + 2.0 * rho * eta), fixed)
+
+    def evaluate(self, eta, hessian=False):
+        """``G`` at ``eta``; with ``hessian``, also its gradient and Hessian."""
+        theta = self.theta(eta)
+        inner = self.joint.solve(np.broadcast_to(theta, (theta.shape[0], self.columns)),
+                                 self.z, self.fit_intercept)
+        residual = self.z - inner.b
+        J = 0.5 * float(np.sum(residual * inner.alpha))
+        value = J + 0.5 * float(np.sum(self.mu * eta))
+        point = dict(eta=eta, theta=theta, inner=inner, value=value)
+        return self.differentiate(point) if hessian else point
+
+    def differentiate(self, point):
+        """Add the gradient and Hessian of ``G`` to an evaluated point (no new solve)."""
+        eta, inner = point["eta"], point["inner"]
+        dJ = -0.5 * inner.q  # (M, T)
+        if self.columns == 1:
+            dJ = dJ.sum(axis=1, keepdims=True)
+        mu, rho = self.mu, self.rho
+        # d theta / d eta and d2 theta / d eta2 (zero for kernels without a weight)
+        denominator = np.where(mu > 0, mu + 2.0 * rho * eta, 1.0)
+        d1 = mu / denominator ** 2
+        point["grad"] = np.where(self.free_kernels[:, None], dJ * d1 + 0.5 * mu, 0.0)
+        kernels = np.flatnonzero(self.free_kernels)
+        Ht = inner.hessian(kernels)  # (T, k, k)
+        if self.columns == 1:
+            Ht = Ht.sum(axis=0, keepdims=True)
+        d1k = d1[kernels].T  # (C, k)
+        d2k = (-4.0 * rho * mu / denominator ** 3)[kernels].T
+        H = Ht * d1k[:, :, None] * d1k[:, None, :]
+        H[:, np.arange(len(kernels)), np.arange(len(kernels))] += dJ[kernels].T * d2k
+        point["hessian"], point["kernels"] = H, kernels
+        return point
+
+    def newton_step(self, point):
+        """Projected Newton direction (Bertsekas' epsilon-active set)."""
+        eta, g, H, kernels = point["eta"], point["grad"], point["hessian"], point["kernels"]
+        direction = np.zeros_like(eta)
+        for c in range(self.columns):
+            e, gc, Hc = eta[kernels, c], g[kernels, c], H[c]
+            diag = np.maximum(np.diag(Hc), 1e-300)
+            width = float(np.max(np.abs(e - np.maximum(e - gc / diag, 0.0)), initial=0.0))
+            eps = min(1e-2 * float(np.max(e, initial=0.0)), width)
+            free = ~((e <= eps) & (gc > 0))
+            if not free.any():
+                continue
+            Hf = Hc[np.ix_(free, free)]
+            Hf = Hf + 1e-12 * max(np.trace(Hf), 1e-300) * np.eye(Hf.shape[0])
+            try:
+                step = np.linalg.solve(Hf, gc[free])
+            except np.linalg.LinAlgError:
+                step = gc[free] / diag[free]
+            d = np.zeros_like(e)
+            d[free] = -step
+            # epsilon-active weights with a positive gradient go to zero
+            d[~free] = -e[~free]
+            direction[kernels, c] = d
+        return direction
+
+    def minimise(self, eta, stop, max_steps):
+        """Newton steps from ``eta`` until ``stop(point)``; returns (point, steps)."""
+        point = self.evaluate(eta, hessian=True)
+        steps = 0
+        if not len(point["kernels"]):
+            return point, steps  # every weight is fixed: one ridge solve
+        while steps < max_steps and not stop(point):
+            direction = self.newton_step(point)
+            t, accepted = 1.0, None
+            for _ in range(30):
+                trial = np.maximum(point["eta"] + t * direction, 0.0)
+                candidate = self.evaluate(trial)
+                slope = float(np.sum(point["grad"] * (trial - point["eta"])))
+                excess = candidate["value"] - point["value"]
+                if excess <= 1e-4 * min(slope, 0.0):
+                    accepted = candidate
+                    break
+                # backtrack to the minimiser of the quadratic through G(0),
+                # G'(0) and G(t), kept within [t / 10, t / 2]
+                ratio = -slope / (2.0 * (excess - slope)) if excess > slope else 0.5
+                t *= min(max(ratio, 0.1), 0.5)
+            steps += 1
+            if accepted is None:
+                break
+            point = self.differentiate(accepted)
+        return point, steps
+
+    def fixed_point(self, eta):
+        """``eta_m <- ||f_m||`` (the exact minimiser of the bound at fixed f)."""
+        point = self.evaluate(eta)
+        theta = np.broadcast_to(point["theta"], point["inner"].q.shape)
+        norms = theta * np.sqrt(point["inner"].q)
+        if self.columns == 1:
+            norms = np.sqrt(np.sum(norms * norms, axis=1, keepdims=True))
+        return np.where(self.free_kernels[:, None], norms, 0.0)
+
+    def certificate(self, point):
+        """The solver's scale-free certificate of the weighted least-squares model.
+
+        At the inner solution the model's gradient in the decision values is
+        ``-alpha``, so every block statistic follows from ``q``.
+        """
+        q = point["inner"].q
+        theta = np.broadcast_to(point["theta"], q.shape)
+        worst = 0.0
+        for m in range(q.shape[0]):
+            worst = max(worst, self.penalty.violation(m, q[m], -theta[m] * q[m],
+                                                      theta[m] ** 2 * q[m]))
+        norms = theta * np.sqrt(q)
+        return worst / max(self.penalty.level(norms), 1e-12)
+
+
+# ------------------------------------------------------------------ the solver
+def _joint(operator):
+    return _DenseJoint(operator) if isinstance(operator, GramStack) else _FactorJoint(operator)
+
+
+def solve_newton(operator, Y, W, datafit, penalty, *, fit_intercept=True, tol=1e-4,
+                 max_iter=200, alpha0=None, intercept0=None, verbose=0):
+    """Minimise ``datafit + penalty`` by Newton steps on the kernel weights.
+
+    Each step solves one joint kernel ridge problem with the kernel
+    ``sum_m theta_m K_m`` and moves every kernel weight at once (see the
+    module docstring); for datafits other than least squares an outer
+    proximal Newton loop supplies weighted least-squares models.  Each
+    Newton step factors an n x n matrix (exact Gram matrices; one per task
+    whose weights differ) or a matrix of the active kernels' total rank
+    (low-rank factors).
+
+    Parameters
+    ----------
+    operator : GramStack or FactorStack
+        Training kernels.
+    Y, W : ndarray of shape (n_samples, n_tasks)
+        Targets and normalised weights, as for :func:`solve_bcd`.
+    datafit : Logistic, SquaredHinge, Quadratic or any datafit with
+        ``gradient``, ``hessian_diagonal``, ``difference`` and ``value``
+        The loss over the task-wise decision values.
+    penalty : GroupPenalty or TaskGroupPenalty
+        A weighted sum of block norms plus a ridge term.
+    fit_intercept : bool, default=True
+        Fit an unpenalised intercept per task.
+    tol : float, default=1e-4
+        Stop when the scale-free certificate (see :func:`optimality_violation`)
+        falls below ``tol``.
+    max_iter : int, default=200
+        Maximum number of Newton steps on the kernel weights, over all outer
+        steps.
+    alpha0, intercept0 : ndarray, optional
+        Warm start.
+    verbose : int, default=0
+        Print the objective and certificate after every outer step.
+
+    Returns
+    -------
+    SolverResult
+        ``n_iter`` counts the Newton steps on the kernel weights.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mtmk import KernelDictionary
+    >>> from mtmk.solvers import GramStack, GroupPenalty, Quadratic, solve_newton
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(200, 3))
+    >>> Y = np.column_stack([np.sin(X[:, 0]), X[:, 1] ** 2]) + 0.1 * rng.normal(size=(200, 2))
+    >>> operator = GramStack(KernelDictionary().fit(X).gram())
+    >>> W = np.full(Y.shape, 1 / 200)
+    >>> result = solve_newton(operator, Y, W, Quadratic(), GroupPenalty(1e-3), tol=1e-8)
+    >>> bool(result.converged), result.n_iter < 30
+    (True, True)
+    """
+    check_contract(SOLVE_NEWTON, datafit, penalty)
+    n_kernels, (n, n_tasks) = operator.n_kernels, Y.shape
+    if any(penalty.lam * (1.0 if penalty.weights is None else float(penalty.weights[m])) <= 0
+           for m in range(n_kernels)) and penalty.lam_ridge <= 0:
+        raise ValueError("solve_newton needs every kernel penalised: a positive penalty "
+                         "level for each kernel or a positive ridge term.")
+    joint = _joint(operator)
+    alpha = (np.zeros((n_kernels, n, n_tasks)) if alpha0 is None
+             else np.array(alpha0, dtype=float))
+    b = (np.array(intercept0, dtype=float) if intercept0 is not None
+         else _start_intercept(Y, W, datafit, fit_intercept))
+    KA = _products(operator, alpha)
+    F = KA.sum(axis=0) + b
+    loss = datafit.value(F, Y, W)
+    columns = n_tasks if penalty.separable_tasks else 1
+    warm = alpha0 is not None and np.any(alpha)
+    eta = (penalty.kernel_norms(_task_norms(alpha, KA))[:, None] if columns == 1
+           else _task_norms(alpha, KA)) if warm else None
+    exact_model = _is_quadratic(datafit)
+    violation = optimality_violation(operator, alpha, b, Y, W, datafit, penalty,
+                                     fit_intercept, KA=KA)
+    n_iter, converged = 0, violation < tol
+    while not converged and n_iter < max_iter:
+        g = datafit.gradient(F, Y, W)
+        h = np.asarray(datafit.hessian_diagonal(F, Y, W), dtype=float)
+        # samples with a gradient but no curvature (the linear pieces of
+        # robust losses) get a small curvature, so the model stays bounded
+        h = np.where((h <= 0) & (g != 0), 1e-3 * datafit.curvature * W, h)
+        z = np.where(h > 0, F - g / np.where(h > 0, h, 1.0), F)
+        joint.begin(np.where(h > 0, h, 0.0))
+        weights = _KernelWeights(joint, penalty, n_kernels, n_tasks, z, fit_intercept)
+        if eta is None:
+            eta = weights.fixed_point(np.full((n_kernels, columns), 0.1))
+        inner_tol = tol if exact_model else max(tol, 0.1 * violation)
+        point, steps = weights.minimise(eta, lambda p: weights.certificate(p) < inner_tol,
+                                        max_iter - n_iter)
+        n_iter += max(steps, 1)
+        eta = point["eta"]
+        theta = np.broadcast_to(point["theta"], (n_kernels, n_tasks))
+        inner = point["inner"]
+        new_alpha = theta[:, None, :] * inner.alpha[None]
+        new_KA = theta[:, None, :] * inner.U
+        new_b = inner.b if fit_intercept else b
+        alpha, KA, b, F, loss = _line_search(alpha, KA, b, F, loss, new_alpha, new_KA, new_b,
+                                             Y, W, datafit, penalty)
+        violation = optimality_violation(operator, alpha, b, Y, W, datafit, penalty,
+                                         fit_intercept, KA=KA)
+        converged = violation < tol
+        if verbose:
+            print(f"[mtmk newton] step {n_iter:4d}  objective "
+                  f"{loss + penalty.value(_task_norms(alpha, KA)):.10g}  "
+                  f"certificate {violation:.3e}")
+        if exact_model and not converged and steps == 0:
+            break
+    if not converged:
+        warnings.warn(
+            f"The Newton solver did not reach tol={tol:g} in max_iter={max_iter} steps; "
+            f"the optimality certificate is {violation:.3g} (relative to the penalty "
+            "level). Increase max_iter, loosen tol or increase the penalty.",
+            ConvergenceWarning)
+    task_norms = _task_norms(alpha, KA)
+    return SolverResult(alpha=alpha, intercept=b, task_norms=task_norms,
+                        block_norms=penalty.kernel_norms(task_norms),
+                        objective=loss + penalty.value(task_norms), violation=violation,
+                        n_iter=n_iter, converged=converged)
+
+
+def _is_quadratic(datafit):
+    """Whether the datafit's second-order model is exact (least squares)."""
+    from ._datafits import Quadratic
+
+    return isinstance(datafit, Quadratic)
+
+
+def _line_search(alpha, KA, b, F, loss, new_alpha, new_KA, new_b, Y, W, datafit, penalty):
+    """Backtracking from the current point towards the model's minimiser.
+
+    Task norms along the segment are quadratic in the step, so each trial
+    costs one datafit difference.
+    """
+    dA, dKA, db = new_alpha - alpha, new_KA - KA, new_b - b
+    dF = dKA.sum(axis=0) + db
+    c0 = np.einsum("mnt,mnt->mt", alpha, KA)
+    c1 = np.einsum("mnt,mnt->mt", alpha, dKA) + np.einsum("mnt,mnt->mt", dA, KA)
+    c2 = np.einsum("mnt,mnt->mt", dA, dKA)
+
+    def penalty_at(s):
+        return penalty.value(np.sqrt(np.maximum(c0 + s * c1 + s * s * c2, 0.0)))
+
+    start = loss + penalty_at(0.0)
+    s = 1.0
+    for _ in range(40):
+        change = float(datafit.difference(F, s * dF, Y, W).sum())
+        if change + penalty_at(s) <= start:
+            return (alpha + s * dA, KA + s * dKA, b + s * db, F + s * dF, loss + change)
+        s *= 0.5
+    return alpha, KA, b, F, loss
