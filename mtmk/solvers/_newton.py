@@ -219,6 +219,21 @@ class _Inner:
     def q(self):
         return np.maximum(np.einsum("mnt,nt->mt", self.U, self.alpha), 0.0)
 
+    def refine(self, theta, z, h):
+        """One step of iterative refinement of ``alpha`` and ``b`` (in place).
+
+        The factorisation's rounding (relative ``1e-16`` times the joint
+        system's condition number) would otherwise floor the certificate.
+        """
+        F = np.einsum("mt,mnt->nt", theta, self.U) + self.b
+        r = np.where(h > 0, z - F - self.alpha / np.where(h > 0, h, 1.0), 0.0)
+        for tasks, apply, p1 in self._operators:
+            rt = r[:, tasks]
+            db = (p1 @ rt) / p1.sum() if p1 is not None else np.zeros(len(tasks))
+            self.alpha[:, tasks] += apply(rt - db)
+            self.b[tasks] += db
+        self._U = None
+
     def hessian(self, kernels):
         """``d2J_t / dtheta dtheta`` over ``kernels``: shape (T, k, k)."""
         n_tasks = self.alpha.shape[1]
@@ -245,15 +260,23 @@ class _KernelWeights:
     kernel) or one per task (a penalty that is a sum over tasks).
     """
 
-    def __init__(self, joint, penalty, n_kernels, n_tasks, z, fit_intercept):
+    def __init__(self, joint, penalty, n_kernels, n_tasks, z, fit_intercept, working=None):
         self.joint, self.z, self.fit_intercept = joint, z, fit_intercept
         self.columns = n_tasks if penalty.separable_tasks else 1
         self.mu = np.array([penalty.lam * (1.0 if penalty.weights is None
                                            else float(penalty.weights[m]))
                             for m in range(n_kernels)])[:, None]
         self.rho = float(penalty.lam_ridge)
-        self.free_kernels = self.mu[:, 0] > 0  # kernels with a weight to choose
         self.penalty = penalty
+        self.stalled = False  # a Newton direction without any decrease
+        # the working set: kernels whose weight the Newton steps choose; the
+        # others stay at zero until their optimality is violated
+        self.working = (np.ones(n_kernels, dtype=bool) if working is None
+                        else np.array(working, dtype=bool))
+
+    @property
+    def free_kernels(self):
+        return (self.mu[:, 0] > 0) & self.working
 
     def theta(self, eta):
         mu, rho = self.mu, self.rho
@@ -333,7 +356,10 @@ class _KernelWeights:
                 candidate = self.evaluate(trial)
                 slope = float(np.sum(point["grad"] * (trial - point["eta"])))
                 excess = candidate["value"] - point["value"]
-                if excess <= 1e-4 * min(slope, 0.0):
+                # a decrease below G's rounding cannot be checked: near the
+                # optimum the full Newton step is taken on trust
+                negligible = t == 1.0 and -slope <= 1e-12 * abs(point["value"])
+                if excess <= 1e-4 * min(slope, 0.0) or negligible:
                     accepted = candidate
                     break
                 # backtrack to the minimiser of the quadratic through G(0),
@@ -342,6 +368,7 @@ class _KernelWeights:
                 t *= min(max(ratio, 0.1), 0.5)
             steps += 1
             if accepted is None:
+                self.stalled = True
                 break
             point = self.differentiate(accepted)
         return point, steps
@@ -355,20 +382,44 @@ class _KernelWeights:
             norms = np.sqrt(np.sum(norms * norms, axis=1, keepdims=True))
         return np.where(self.free_kernels[:, None], norms, 0.0)
 
-    def certificate(self, point):
-        """The solver's scale-free certificate of the weighted least-squares model.
+    def violations(self, point):
+        """Each kernel's violation of the model's optimality, relative to the penalty level.
 
         At the inner solution the model's gradient in the decision values is
         ``-alpha``, so every block statistic follows from ``q``.
         """
         q = point["inner"].q
         theta = np.broadcast_to(point["theta"], q.shape)
-        worst = 0.0
-        for m in range(q.shape[0]):
-            worst = max(worst, self.penalty.violation(m, q[m], -theta[m] * q[m],
-                                                      theta[m] ** 2 * q[m]))
-        norms = theta * np.sqrt(q)
-        return worst / max(self.penalty.level(norms), 1e-12)
+        worst = np.array([self.penalty.violation(m, q[m], -theta[m] * q[m],
+                                                 theta[m] ** 2 * q[m])
+                          for m in range(q.shape[0])])
+        return worst / max(self.penalty.level(theta * np.sqrt(q)), 1e-12)
+
+    def solve(self, eta, tol, max_steps, grow=3):
+        """Newton steps over the working set, which grows by the ``grow`` worst
+        violators outside it until the model's certificate is below ``tol``.
+
+        Returns the last point and the number of Newton steps.
+        """
+        steps = 0
+        while True:
+            point, taken = self.minimise(
+                eta, lambda p: self.violations(p)[self.working].max(initial=0.0) < tol,
+                max_steps - steps)
+            steps += taken
+            eta = point["eta"]
+            outside = self.violations(point) * ~self.working
+            if self.stalled or steps >= max_steps or outside.max(initial=0.0) < tol:
+                return point, steps
+            worst = np.argsort(outside)[::-1][:grow]
+            self.working[worst[outside[worst] >= tol]] = True
+
+    def start(self, tol):
+        """A cold start: the kernels that violate optimality at zero, from one
+        fixed-point step from small weights."""
+        zero = np.zeros((self.mu.shape[0], self.columns))
+        self.working = self.violations(self.evaluate(zero)) >= tol
+        return self.fixed_point(np.where(self.free_kernels[:, None], 0.1, 0.0))
 
 
 # ------------------------------------------------------------------ the solver
@@ -461,16 +512,17 @@ def solve_newton(operator, Y, W, datafit, penalty, *, fit_intercept=True, tol=1e
         h = np.where((h <= 0) & (g != 0), 1e-3 * datafit.curvature * W, h)
         z = np.where(h > 0, F - g / np.where(h > 0, h, 1.0), F)
         joint.begin(np.where(h > 0, h, 0.0))
-        weights = _KernelWeights(joint, penalty, n_kernels, n_tasks, z, fit_intercept)
-        if eta is None:
-            eta = weights.fixed_point(np.full((n_kernels, columns), 0.1))
+        weights = _KernelWeights(joint, penalty, n_kernels, n_tasks, z, fit_intercept,
+                                 working=None if eta is None else eta.any(axis=1))
         inner_tol = tol if exact_model else max(tol, 0.1 * violation)
-        point, steps = weights.minimise(eta, lambda p: weights.certificate(p) < inner_tol,
-                                        max_iter - n_iter)
+        if eta is None or not eta.any():
+            eta = weights.start(inner_tol)
+        point, steps = weights.solve(eta, inner_tol, max_iter - n_iter)
         n_iter += max(steps, 1)
         eta = point["eta"]
         theta = np.broadcast_to(point["theta"], (n_kernels, n_tasks))
         inner = point["inner"]
+        inner.refine(theta, z, joint.h)
         new_alpha = theta[:, None, :] * inner.alpha[None]
         new_KA = theta[:, None, :] * inner.U
         new_b = inner.b if fit_intercept else b
@@ -483,7 +535,7 @@ def solve_newton(operator, Y, W, datafit, penalty, *, fit_intercept=True, tol=1e
             print(f"[mtmk newton] step {n_iter:4d}  objective "
                   f"{loss + penalty.value(_task_norms(alpha, KA)):.10g}  "
                   f"certificate {violation:.3e}")
-        if exact_model and not converged and steps == 0:
+        if weights.stalled or (exact_model and not converged and steps == 0):
             break
     if not converged:
         warnings.warn(
