@@ -39,21 +39,18 @@ class Anderson:
             self._x.pop(0)
             self._y.pop(0)
 
-    def extrapolate_weights(self, extra=None):
+    def extrapolate_weights(self):
         """The extrapolated ``x`` (flat) and the weights ``c`` of the last ``depth`` iterates.
 
-        ``None`` until enough iterates.  Anything affine in ``x`` extrapolates
-        with the same weights.  ``extra`` (shape (depth, depth)) is added to
-        the Gram matrix of successive differences: the part of the iterate
-        held elsewhere (e.g. coefficients kept with row blocks).
+        ``None`` until enough iterates; the history is cleared after a
+        successful extrapolation.  Anything affine in ``x`` extrapolates with
+        the same weights.
         """
         if len(self._x) < self.depth + 1:
             return None
         dX = np.diff(np.array(self._x), axis=0)
         dY = np.diff(np.array(self._y), axis=0)
         C = dX @ dY.T
-        if extra is not None:
-            C = C + extra
         C = 0.5 * (C + C.T)
         try:
             z = np.linalg.solve(C + 1e-10 * max(np.trace(C), 1e-300) * np.eye(self.depth),

@@ -19,7 +19,7 @@ kernel operator.
 
 import numpy as np
 
-from ._iterate import BlockRows, Iterate, SolverResult, _sum, certificate, minimise
+from ._iterate import BlockRows, Iterate, SolverResult, certificate, minimise
 from ._rows import LocalBlocks
 
 __all__ = ["SolverResult", "lam_max", "objective", "optimality_violation", "solve_bcd",
@@ -325,19 +325,16 @@ class _DualBlock(BlockRows):
             statistics.append(_block_statistics(R, self._KR, self.alpha[m], self.KA[m]))
         return statistics, R.sum(axis=0)
 
-    def prepare(self, m, a, c):
+    def prepare(self, m, s, t):
         self._P = (m, self.KA[m], self._KR)
-        return self.trial(a, c)
+        return self.trial(s, t)
 
-    def _metric_change(self, a, c, D):
-        m = self._P[0]
-        return np.sum((a * self.alpha[m] + c * self._R) * D, axis=0)
+    def _metric_change(self, s, t, D):
+        alpha = self.alpha[self._P[0]]
+        return np.sum((s * (alpha - t * self._R) - alpha) * D, axis=0)
 
-    def _moved(self, m, a, c, KA, keep):
-        if c is None:
-            self.alpha[m] = 0.0
-        else:
-            self.alpha[m] += a * self.alpha[m] + c * self._R
+    def _moved(self, m, s, t, KA, keep):
+        self.alpha[m] = s * (self.alpha[m] - t * self._R)
         self.KA[m] = KA
 
     def zero_statistic(self, m):
@@ -355,23 +352,6 @@ class _DualBlock(BlockRows):
             self.alpha[m] *= S[k]
             self.KA[m] *= S[k]
 
-    def _affine(self):
-        return self.F, self.alpha, self.KA
-
-    def _set_affine(self, arrays):
-        self.F, self.alpha, self.KA = arrays
-
-    def anderson_gram(self, depth):
-        # <d alpha, K d alpha> between successive differences
-        if len(self._history) < depth + 1:
-            return None
-        dA = np.diff(np.array([h[1].ravel() for h in self._history]), axis=0)
-        dK = np.diff(np.array([h[2].ravel() for h in self._history]), axis=0)
-        return dA @ dK.T
-
-    def _norms2_of(self, arrays):
-        return np.einsum("mit,mit->mt", arrays[1], arrays[2])
-
 
 class _Dual:
     """Dual coefficients kept with the rows, in one block holding the operator."""
@@ -379,9 +359,19 @@ class _Dual:
     def __init__(self, block):
         self.block, self.blocks = block, LocalBlocks([block])
         self.n_kernels, self.n_tasks = block.operator.n_kernels, block.Y.shape[1]
+        self._candidate = None
 
     def intercept_guess(self, datafit):
         return datafit.initial_intercept(self.block.Y, self.block.W)
+
+    def at(self, b):
+        """The point the certificate reads: ``F`` recomputed from ``K alpha`` and ``b``
+        (the same point as :func:`optimality_violation`'s)."""
+        block = self.block
+        fresh = _DualBlock(block.operator, block.Y, block.W, block.datafit, block.alpha,
+                           block.KA)
+        fresh.start(b)
+        return _Dual(fresh)
 
     def start(self, b, refresh=False):
         return self.block.start(b, refresh)
@@ -400,13 +390,13 @@ class _Dual:
     def statistics(self, kernels):
         return self.block.statistics(kernels)
 
-    def prepare(self, m, a, c):
-        return [self.block.prepare(m, a, c)]
+    def prepare(self, m, s, t):
+        return [self.block.prepare(m, s, t)]
 
-    def metric_change(self, m, a, c):
+    def metric_change(self, m, s, t):
         return 0.0  # all of it is in the block's trial
 
-    def accept(self, m, a, c):
+    def accept(self, m, s, t):
         pass
 
     def zero_statistic(self, m):
@@ -421,11 +411,27 @@ class _Dual:
     def rescale(self, kernels, S):
         pass
 
-    def central(self):
-        return np.zeros(0)
+    # Anderson extrapolation over (alpha, b) in the kernels' metric (K alpha)
+    def push(self, anderson, b):
+        anderson.push(np.append(self.block.alpha, b), np.append(self.block.KA, b))
 
-    def candidate_norms(self, x, rows):
-        return np.sqrt(np.maximum(_sum(rows), 0.0))
+    def extrapolate(self, anderson, n_tasks):
+        """The extrapolated intercepts and loss (None if none); keeps the coefficients."""
+        extrapolated = anderson.extrapolate()
+        if extrapolated is None:
+            return None
+        x, y = extrapolated
+        block = self.block
+        alpha = x[:-n_tasks].reshape(block.alpha.shape)
+        KA = y[:-n_tasks].reshape(block.alpha.shape)
+        F = KA.sum(axis=0) + x[-n_tasks:]
+        self._candidate = alpha, KA, F
+        return x[-n_tasks:], block.datafit.value(F, block.Y, block.W)
 
-    def adopt(self, x):
-        pass
+    def candidate_norms(self):
+        return _task_norms(*self._candidate[:2])
+
+    def adopt(self, accept):
+        if accept:
+            self.block.alpha, self.block.KA, self.block.F = self._candidate
+        self._candidate = None

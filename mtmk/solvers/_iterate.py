@@ -13,7 +13,7 @@ the step moves ``alpha_m`` to ``s (alpha_m - t R)`` (``v_m`` to ``s (v_m - t
 Phi_m^T R)``) with per-task factors ``s`` from the penalty's proximal
 operator, which only needs three per-task statistics of the block
 (``||g||^2``, ``<g, v>``, ``||v||^2`` in the block's metric), and the decision
-values move by ``D = a K_m alpha_m + c K_m R`` with ``a = s - 1``, ``c = -s t``.
+values move by ``D = s (K_m alpha_m - t K_m R) - K_m alpha_m``.
 Step sizes start from the last accepted one (doubled) and are accepted only
 on sufficient decrease, with the datafit change computed term by term so the
 test stays exact near the optimum; a penalty that is a sum over tasks lets
@@ -104,10 +104,11 @@ def _sum(results):
 class BlockRows:
     """Some rows of a problem and the solver's per-row state, the decision values ``F``.
 
-    What both layouts share: trial steps ``F + D`` with ``D = a K alpha + c K R``
-    for block m's ``K alpha`` and ``K R`` (set by the layout's ``prepare``),
-    the intercepts' and the block scales' sums, zero tests and Anderson
-    extrapolation of ``F``.  Every method returns small arrays or nothing.
+    What both layouts share: trial steps ``F + D`` with ``D = s (K alpha - t K R)
+    - K alpha`` (per-task proximal factors ``s`` and steps ``t``) for block m's
+    ``K alpha`` and ``K R`` (set by the layout's ``prepare``),
+    the intercepts' and the block scales' sums and zero tests.  Every method
+    returns small arrays or nothing.
     Subclasses hold the kernels' rows and define the ``_``-hooks.
 
     Parameters
@@ -125,35 +126,34 @@ class BlockRows:
         self.F = None
         self._P = None  # (m, K alpha_m, K R) of the block being stepped
         self._R = None
-        self._history = []
-        self._candidate = None
         self._scaled_point = None
 
     # ------------------------------------------------------- block steps
-    def _step(self, a, c):
+    def _new(self, s, t):
+        """Block m's new ``K alpha``."""
         _, KA, KR = self._P
-        return KA * a if KR is None else KA * a + KR * c
+        return s * KA if KR is None else s * (KA - t * KR)
 
-    def trial(self, a, c):
+    def trial(self, s, t):
         """Per task: the loss change to ``F + D``, ``<R, D>`` and the rows' part of
         ``||D alpha||^2`` in the block's metric (zero where the coefficients are not
         kept with the rows)."""
-        D = self._step(a, c)
+        D = self._new(s, t) - self._P[1]
         return (self.datafit.difference(self.F, D, self.Y, self.W),
-                np.sum(self._R * D, axis=0), self._metric_change(a, c, D))
+                np.sum(self._R * D, axis=0), self._metric_change(s, t, D))
 
-    def _metric_change(self, a, c, D):
+    def _metric_change(self, s, t, D):
         return 0.0
 
-    def accept(self, a, c, keep):
+    def accept(self, s, t, keep):
         """Move to ``F + D`` (the last trial); return :meth:`intercept_terms` there.
 
         ``keep``: keep the block's new ``K alpha`` for the next scale step.
         """
         m, KA, _ = self._P
-        D = self._step(a, c)
-        self.F += D
-        self._moved(m, a, c, KA + D, keep)
+        new = self._new(s, t)
+        self.F += new - KA
+        self._moved(m, s, t, new, keep)
         self._P = None
         return self.intercept_terms()
 
@@ -163,7 +163,7 @@ class BlockRows:
         D = -KA
         change = self.datafit.difference(self.F, D, self.Y, self.W)
         self.F += D
-        self._moved(m, -1.0, None, np.zeros_like(D), keep)
+        self._moved(m, 0.0, 0.0, np.zeros_like(D), keep)
         self._P = None
         return change
 
@@ -215,42 +215,6 @@ class BlockRows:
     def forget(self):
         """Drop what the last sweep kept for the scale step."""
         self._scaled_point = None
-
-    # ----------------------------------------------------------- Anderson
-    def _affine(self):
-        """The per-row arrays affine in the iterate (extrapolated with it)."""
-        return (self.F,)
-
-    def _set_affine(self, arrays):
-        self.F = arrays[0]
-
-    def push(self, depth):
-        """Record the current iterate's rows (the last ``depth + 1`` are kept)."""
-        self._history.append(tuple(np.array(x) for x in self._affine()))
-        if len(self._history) > depth + 1:
-            self._history.pop(0)
-
-    def anderson_gram(self, depth):
-        """The rows' part of the Gram matrix of successive differences, or None."""
-        return None
-
-    def extrapolate(self, c):
-        """Loss at ``sum_k c_k x_k`` over the last iterates, and the rows' part of its
-        squared task norms (None if the coefficients are not kept with the rows)."""
-        arrays = [sum(ck * h[i] for ck, h in zip(c, self._history[1:]))
-                  for i in range(len(self._history[0]))]
-        self._history = []
-        self._candidate = arrays
-        return self.datafit.value(arrays[0], self.Y, self.W), self._norms2_of(arrays)
-
-    def _norms2_of(self, arrays):
-        return None
-
-    def adopt(self, accept):
-        """Move to the last extrapolated point if ``accept``."""
-        if accept:
-            self._set_affine(self._candidate)
-        self._candidate = None
 
 
 class Iterate:
@@ -313,7 +277,7 @@ class Iterate:
 
     def violation(self):
         """The certificate at the current point (one product per kernel)."""
-        return certificate(self.layout, self.penalty, self.fit_intercept)
+        return certificate(self.layout.at(self.b), self.penalty, self.fit_intercept)
 
     def begin_sweep(self, full_sweep):
         # the scale step after a working-set sweep reuses the blocks' K alpha
@@ -337,12 +301,11 @@ class Iterate:
         while True:
             z_norms = np.sqrt(np.maximum(v2 - 2.0 * t * gv + t * t * g2, 0.0))
             s = penalty.prox_scale(m, z_norms, t if separable else float(t[0]))
-            a, c = s - 1.0, -s * t
-            trials = self.layout.prepare(m, a, c) if first else self.blocks.map("trial", a, c)
+            trials = self.layout.prepare(m, s, t) if first else self.blocks.map("trial", s, t)
             first = False
             change = _sum([tr[0] for tr in trials])
             # sufficient decrease of a prox-gradient step, in the K_m metric
-            metric = _sum([tr[2] for tr in trials]) + self.layout.metric_change(m, a, c)
+            metric = _sum([tr[2] for tr in trials]) + self.layout.metric_change(m, s, t)
             bound = _sum([tr[1] for tr in trials]) + metric / (2.0 * t)
             if separable:
                 ok = change <= bound + 1e-12 * np.abs(bound)
@@ -357,11 +320,11 @@ class Iterate:
             return violation  # no acceptable step: rounding dominates
         if np.any(stuck):
             # tasks without an acceptable step keep their coefficients
-            a, c = np.where(stuck, 0.0, a), np.where(stuck, 0.0, c)
+            s, t = np.where(stuck, 1.0, s), np.where(stuck, 0.0, t)
             change = np.where(stuck, 0.0, change)
         self.step[m] = np.minimum(2.0 * t, 1e8 * self.safe_step[m])
-        self.layout.accept(m, a, c)
-        terms = self.blocks.map("accept", a, c, self.keep)
+        self.layout.accept(m, s, t)
+        terms = self.blocks.map("accept", s, t, self.keep)
         self.loss += float(change.sum())
         new_norm = float(self.layout.norms2(m).sum())
         if 0.0 < new_norm < v2.sum() and self._try_zero(m):
@@ -460,30 +423,20 @@ class Iterate:
             self.layout.rescale(kernels, S)
         self.blocks.map("forget")
 
-    # Anderson extrapolation over (coefficients, b): the layout's part, the
-    # intercepts and the rows' part (whose metric the blocks sum)
+    # Anderson extrapolation over (coefficients, b), in the layout's metric
     def anderson_push(self, anderson):
-        anderson.push(np.append(self.layout.central(), self.b))
-        self.blocks.map("push", anderson.depth)
+        self.layout.push(anderson, self.b)
 
     def anderson_try(self, anderson, current):
-        grams = [g for g in self.blocks.map("anderson_gram", anderson.depth) if g is not None]
-        extrapolated = anderson.extrapolate_weights(_sum(grams) if grams else None)
+        extrapolated = self.layout.extrapolate(anderson, self.b.size)
         if extrapolated is None:
             return current
-        x, c = extrapolated
-        anderson.reset()
-        outcomes = self.blocks.map("extrapolate", c)
-        loss = sum(o[0] for o in outcomes)
-        n_tasks = self.b.size
-        central = x[:-n_tasks]
-        norms = self.layout.candidate_norms(central, [o[1] for o in outcomes])
-        candidate = loss + self.penalty.value(norms)
+        b, loss = extrapolated
+        candidate = loss + self.penalty.value(self.layout.candidate_norms())
         accept = candidate < current
-        self.blocks.map("adopt", accept)
+        self.layout.adopt(accept)
         if accept:
-            self.layout.adopt(central)
-            self.b, self.loss = x[-n_tasks:], loss
+            self.b, self.loss = b, loss
             return candidate
         return current
 

@@ -97,6 +97,8 @@ class RowBlock(BlockRows):
         super().__init__(Y, W, datafit)
         self.factors = list(factors)
         self._kept = {}
+        self._history = []
+        self._candidate = None
 
     # ------------------------------------------------------------ set-up
     def describe(self):
@@ -126,15 +128,15 @@ class RowBlock(BlockRows):
         self._R = R
         return [_t_product(self.factors[m], R) for m in kernels], R.sum(axis=0)
 
-    def prepare(self, m, v, G, a, c):
+    def prepare(self, m, v, G, s, t):
         """Cache ``Phi_m [v, G]`` (the block's ``K alpha`` and ``K R``); first
         :meth:`~BlockRows.trial`."""
         T = v.shape[1]
         P = _product(self.factors[m], np.hstack([v, G]))
         self._P = (m, P[:, :T], P[:, T:])
-        return self.trial(a, c)
+        return self.trial(s, t)
 
-    def _moved(self, m, a, c, KA, keep):
+    def _moved(self, m, s, t, KA, keep):
         if keep:
             self._kept[m] = KA
 
@@ -156,6 +158,26 @@ class RowBlock(BlockRows):
         """Drop the kept ``K alpha`` blocks (stale after a sweep)."""
         super().forget()
         self._kept = {}
+
+    # ----------------------------------------------------------- Anderson
+    def push(self, depth):
+        """Record the current ``F`` (the last ``depth + 1`` are kept)."""
+        self._history.append(self.F.copy())
+        if len(self._history) > depth + 1:
+            self._history.pop(0)
+
+    def extrapolate(self, c):
+        """Loss at ``sum_k c_k F_k`` over the last iterates (F is affine in them)."""
+        F = sum(ck * Fk for ck, Fk in zip(c, self._history[1:]))
+        self._history = []
+        self._candidate = F
+        return self.datafit.value(F, self.Y, self.W)
+
+    def adopt(self, accept):
+        """Move to the last extrapolated ``F`` if ``accept``."""
+        if accept:
+            self.F = self._candidate
+        self._candidate = None
 
 
 class LocalBlocks:
@@ -213,9 +235,14 @@ class _Primal:
         self.v = ([np.zeros((r, n_tasks)) for r in ranks] if coef0 is None
                   else [np.array(c, dtype=float) for c in coef0])
         self._G = None
+        self._candidate = None
 
     def intercept_guess(self, datafit):
         return np.zeros(self.n_tasks)  # Newton steps take it from there
+
+    def at(self, b):
+        """The point the certificate reads: the blocks' decision values."""
+        return self
 
     def start(self, b, refresh=False):
         coef = [v if np.any(v) else None for v in self.v]
@@ -253,15 +280,15 @@ class _Primal:
             self._G = G
         return statistics, _sum([r[1] for r in results])
 
-    def prepare(self, m, a, c):
-        return self.blocks.map("prepare", m, self.v[m], self._G, a, c)
+    def prepare(self, m, s, t):
+        return self.blocks.map("prepare", m, self.v[m], self._G, s, t)
 
-    def metric_change(self, m, a, c):
-        dv = a * self.v[m] + c * self._G
+    def metric_change(self, m, s, t):
+        dv = s * (self.v[m] - t * self._G) - self.v[m]
         return np.sum(dv * dv, axis=0)
 
-    def accept(self, m, a, c):
-        self.v[m] = self.v[m] + (a * self.v[m] + c * self._G)
+    def accept(self, m, s, t):
+        self.v[m] = s * (self.v[m] - t * self._G)
 
     def zero_statistic(self, m):
         G0 = _sum(self.blocks.map("zero_gradient", m, self.v[m]))
@@ -277,18 +304,33 @@ class _Primal:
         for k, m in enumerate(kernels):
             self.v[m] = self.v[m] * S[k]
 
-    def central(self):
-        return np.concatenate([v.ravel() for v in self.v])
+    # Anderson extrapolation over (v, b) in the Euclidean metric; F follows as
+    # the same combination
+    def push(self, anderson, b):
+        anderson.push(np.concatenate([v.ravel() for v in self.v] + [b]))
+        self.blocks.map("push", anderson.depth)
 
-    def _split(self, x):
+    def extrapolate(self, anderson, n_tasks):
+        """The extrapolated intercepts and loss (None if none); keeps the coefficients."""
+        extrapolated = anderson.extrapolate_weights()
+        if extrapolated is None:
+            return None
+        x, c = extrapolated
+        anderson.reset()
+        loss = sum(self.blocks.map("extrapolate", c))
         split = np.cumsum([v.size for v in self.v])[:-1]
-        return [part.reshape(v.shape) for part, v in zip(np.split(x, split), self.v)]
+        self._candidate = [part.reshape(v.shape)
+                           for part, v in zip(np.split(x[:-n_tasks], split), self.v)]
+        return x[-n_tasks:], loss
 
-    def candidate_norms(self, x, rows):
-        return np.array([np.sqrt(np.sum(v * v, axis=0)) for v in self._split(x)])
+    def candidate_norms(self):
+        return np.array([np.sqrt(np.sum(v * v, axis=0)) for v in self._candidate])
 
-    def adopt(self, x):
-        self.v = self._split(x)
+    def adopt(self, accept):
+        self.blocks.map("adopt", accept)
+        if accept:
+            self.v = self._candidate
+        self._candidate = None
 
 
 def solve_rows(blocks, ranks, n_tasks, datafit, penalty, *, fit_intercept=True, tol=1e-4,
