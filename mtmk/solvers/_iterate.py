@@ -106,10 +106,11 @@ class BlockRows:
 
     What both layouts share: trial steps ``F + D`` with ``D = s (K alpha - t K R)
     - K alpha`` (per-task proximal factors ``s`` and steps ``t``) for block m's
-    ``K alpha`` and ``K R`` (set by the layout's ``prepare``),
-    the intercepts' and the block scales' sums and zero tests.  Every method
-    returns small arrays or nothing.
-    Subclasses hold the kernels' rows and define the ``_``-hooks.
+    ``K alpha`` and ``K R`` (set by the layout's ``prepare``), the intercepts'
+    and the block scales' sums and zero tests.  Every method returns small
+    arrays or nothing.  Subclasses hold the kernels' rows and define the hooks
+    (``_moved``, ``_directions`` and, where the coefficients live with the
+    rows, ``_metric_change`` and ``_rescaled``).
 
     Parameters
     ----------
@@ -132,12 +133,12 @@ class BlockRows:
     def _new(self, s, t):
         """Block m's new ``K alpha``."""
         _, KA, KR = self._P
-        return s * KA if KR is None else s * (KA - t * KR)
+        return s * (KA - t * KR)
 
     def trial(self, s, t):
         """Per task: the loss change to ``F + D``, ``<R, D>`` and the rows' part of
-        ``||D alpha||^2`` in the block's metric (zero where the coefficients are not
-        kept with the rows)."""
+        the coefficients' squared change in the block's metric (zero where the
+        coefficients are not kept with the rows)."""
         D = self._new(s, t) - self._P[1]
         return (self.datafit.difference(self.F, D, self.Y, self.W),
                 np.sum(self._R * D, axis=0), self._metric_change(s, t, D))
