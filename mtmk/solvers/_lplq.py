@@ -57,21 +57,22 @@ from sklearn.exceptions import ConvergenceWarning
 from ._anderson import Anderson
 from ._bcd import _task_norms, optimality_violation
 from ._contract import SOLVE_LPLQ, check_contract
+from ._operators import GramStack
 from ._penalties import LpLqPenalty
 from ._result import SolverResult
 
 _PRUNE = 1e-9
 
 
-def _dense_stack(operator):
-    if hasattr(operator, "factors"):
-        # low-rank factors: the alternation works on the n x n Gram matrices
-        return np.stack([Phi @ Phi.T for Phi in operator.factors])
-    K = np.asarray(getattr(operator, "K", operator), dtype=float)
+def _as_operator(operator):
+    """A kernel operator (an array of Gram matrices is wrapped in a GramStack)."""
+    if hasattr(operator, "dense"):
+        return operator
+    K = np.asarray(operator, dtype=float)
     if K.ndim != 3:
         raise ValueError("solve_lplq needs exact Gram matrices: a GramStack or an array of "
                          f"shape (n_kernels, n_samples, n_samples); got {K.shape}.")
-    return K
+    return GramStack(K)
 
 
 def _lq(a, q):
@@ -84,23 +85,9 @@ def _gradient_norms(K, F, datafit, S, W):
     return np.sqrt(np.maximum(np.einsum("jt,mjt->mt", R, np.matmul(K, R)), 0.0))
 
 
-def _dual_norm(g, q):
-    """``||g_m||_{q*}`` over tasks, ``q* = q / (q - 1)``."""
-    if q == 1:
-        return g.max(axis=1)
-    q_star = q / (q - 1.0)
-    return np.sum(g**q_star, axis=1) ** (1.0 / q_star)
-
-
-class _Dense:
-    """Minimal operator over a dense stack (for the shared certificate)."""
-
-    def __init__(self, K):
-        self.K = K
-        self.n_kernels = K.shape[0]
-
-    def dot(self, m, A):
-        return self.K[m] @ A
+def _dual_norms(penalty, g):
+    """The penalty's dual norm of every kernel's gradient task norms ``g``, (n_kernels,)."""
+    return np.array([penalty.dual_norm(m, g_m) for m, g_m in enumerate(g)])
 
 
 def _newton_task(Kt, s, w, beta, b, datafit, fit_intercept, tol, max_steps=50):
@@ -157,8 +144,8 @@ def _newton_task(Kt, s, w, beta, b, datafit, fit_intercept, tol, max_steps=50):
     return beta, b
 
 
-def _solve_weighted(K, S, W, datafit, lam, mu, q, fit_intercept, tol, max_iter, d0, beta0, b0,
-                    verbose):
+def _solve_weighted(operator, K, S, W, datafit, lam, mu, q, fit_intercept, tol, max_iter, d0,
+                    beta0, b0, verbose):
     """The p = 1 problem with per-kernel weights ``mu`` by alternation (see module doc)."""
     M, n, _ = K.shape
     T = S.shape[1]
@@ -186,7 +173,9 @@ def _solve_weighted(K, S, W, datafit, lam, mu, q, fit_intercept, tol, max_iter, 
         # optimal comes back below.
         rmax = max(float(r.max()), 1e-300)
         g = _gradient_norms(K, KA.sum(axis=0) + b, datafit, S, W)
-        dead = (r <= _PRUNE * rmax) | ((r <= 1e-4 * rmax) & (_dual_norm(g, q) <= mu))
+        # (the penalty's weights are mu / lam: its dual norm is at most lam
+        # where zero is optimal)
+        dead = (r <= _PRUNE * rmax) | ((r <= 1e-4 * rmax) & (_dual_norms(penalty, g) <= lam))
         alpha[dead], KA[dead], a[dead] = 0.0, 0.0, 0.0
         if q == 1:
             # q = 1 is a plain group lasso over (kernel, task) pairs.
@@ -203,7 +192,7 @@ def _solve_weighted(K, S, W, datafit, lam, mu, q, fit_intercept, tol, max_iter, 
             anderson.reset()
             continue
         best = objective
-        violation = optimality_violation(_Dense(K), alpha, b, S, W, datafit, penalty,
+        violation = optimality_violation(operator, alpha, b, S, W, datafit, penalty,
                                          fit_intercept, KA=KA)
         if verbose and it % verbose == 0:
             F = KA.sum(axis=0) + b
@@ -221,7 +210,7 @@ def _solve_weighted(K, S, W, datafit, lam, mu, q, fit_intercept, tol, max_iter, 
         if np.any(dead) or q == 1:
             g = _gradient_norms(K, KA.sum(axis=0) + b, datafit, S, W)
             small = 1e-3 * d_new.max() if np.any(d_new > 0) else 1.0 / mu.min()
-            back = dead & (_dual_norm(g, q) > mu * (1 + tol))
+            back = dead & (_dual_norms(penalty, g) > lam * (1 + tol))
             d_new[back] = small
             if q == 1:
                 d_new[(a == 0) & ~dead[:, None] & (g > mu[:, None] * (1 + tol))] = small
@@ -285,7 +274,8 @@ def solve_lplq(operator, Y, W, datafit, penalty, *, fit_intercept=True, tol=1e-4
     """
     check_contract(SOLVE_LPLQ, datafit, penalty)
     p, q, lam = penalty.p, penalty.q, penalty.lam
-    K = _dense_stack(operator)
+    operator = _as_operator(operator)
+    K = operator.dense()
     S = np.asarray(Y, dtype=float)
     W = np.asarray(W, dtype=float)
     M, n, _ = K.shape
@@ -299,7 +289,8 @@ def solve_lplq(operator, Y, W, datafit, penalty, *, fit_intercept=True, tol=1e-4
     r = np.zeros(M)
     for _ in range(rounds):
         alpha, b, d_last, violation, converged, it = _solve_weighted(
-            K, S, W, datafit, lam, mu, q, fit_intercept, tol, max_iter, d, beta, b, verbose)
+            operator, K, S, W, datafit, lam, mu, q, fit_intercept, tol, max_iter, d, beta, b,
+            verbose)
         total_iter += it
         KA = np.matmul(K, alpha)
         r_new = _lq(_task_norms(alpha, KA), q)

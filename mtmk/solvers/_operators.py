@@ -2,8 +2,9 @@
 
 Solvers only multiply by a kernel, ask for its largest eigenvalue (exact, or
 an estimate for large low-rank factors: a step size that backtracking keeps
-safe), for a factor ``L`` with ``K = L L^T`` (the cvxpy references) and for the
-coefficients that act on test blocks at prediction.
+safe), for a factor ``L`` with ``K = L L^T`` (the cvxpy references), for the
+dense Gram matrices (solvers that need them, e.g. the lp-lq alternation) and
+for the coefficients that act on test blocks at prediction.
 :class:`GramStack` holds exact Gram matrices (from a kernel dictionary or
 precomputed by the user), :class:`FactorStack` low-rank Nystroem factors.
 """
@@ -77,6 +78,10 @@ class GramStack:
         """Coefficients acting on test-vs-train Gram blocks: ``alpha_m`` itself."""
         return alpha_m
 
+    def dense(self):
+        """The Gram matrices, shape (n_kernels, n_samples, n_samples) (no copy)."""
+        return self.K
+
     def factor(self, m):
         """``L`` with ``K_m ~= L L^T`` (eigenvalues below ``1e-10 * max`` dropped)."""
         U, w = psd_factor(self.K[m])
@@ -137,6 +142,10 @@ class FactorStack:
 
     def factor(self, m):
         return self.factors[m]
+
+    def dense(self):
+        """The Gram matrices ``Phi_m Phi_m^T``, shape (n_kernels, n_samples, n_samples)."""
+        return np.stack([Phi @ Phi.T for Phi in self.factors])
 
     def prediction_coef(self, m, alpha_m):
         """Coefficients ``Phi_m^T alpha_m`` acting on test features."""
