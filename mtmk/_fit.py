@@ -91,7 +91,8 @@ def fit_kernel_model(kernels, Y, W, datafit, penalty, *, solver="auto", fit_inte
     check_penalty(penalty)
     n_tasks = Y.shape[1]
     options = dict(fit_intercept=fit_intercept, tol=tol)
-    if _is_row_blocks(kernels):
+    rows = hasattr(kernels, "map")  # row blocks held elsewhere
+    if rows:
         check_row_blocks_problem(solver, penalty)
     if solver == "cvxpy":
         result = solve_cvxpy(kernels, Y, W, datafit, penalty, **options)
@@ -103,19 +104,17 @@ def fit_kernel_model(kernels, Y, W, datafit, penalty, *, solver="auto", fit_inte
     elif isinstance(penalty, LpLqPenalty):
         result = solve_lplq(kernels, Y, W, datafit, penalty, max_iter=max_iter,
                             verbose=verbose, **options)
-    elif not _is_row_blocks(kernels) and (
+    elif not rows and (
             solver == "newton" or (solver == "auto" and isinstance(datafit, Quadratic))):
         alpha0, intercept0 = _dual_start(start, kernels, n_tasks)
         result = solve_newton(kernels, Y, W, datafit, penalty, max_iter=max_iter, alpha0=alpha0,
                               intercept0=intercept0, verbose=verbose, **options)
-    elif isinstance(kernels, FactorStack) or _is_row_blocks(kernels):
+    elif rows or isinstance(kernels, FactorStack):
         # Low rank: block steps in primal coordinates keep only the factors
         # and O(n T) state (no n x M x T dual coefficients).
-        if isinstance(kernels, FactorStack):
-            blocks = LocalBlocks.split(kernels.factors, Y, W, datafit)
-            ranks = [P.shape[1] for P in kernels.factors]
-        else:
-            blocks, ranks = kernels, list(kernels.ranks)
+        blocks, ranks = ((kernels, list(kernels.ranks)) if rows else
+                         (LocalBlocks.split(kernels.factors, Y, W, datafit),
+                          [P.shape[1] for P in kernels.factors]))
         coef0, intercept0 = _primal_start(start, ranks, n_tasks)
         result = solve_rows(blocks, ranks, n_tasks, datafit, penalty, max_iter=max_iter,
                             coef0=coef0, intercept0=intercept0, verbose=verbose, **options)
@@ -189,10 +188,6 @@ def check_penalty(penalty):
             "The penalty's lam (lam_group) and lam_ridge are both 0: the datafit alone has "
             "no unique minimiser (none at all for the logistic loss on separable data). "
             "Set lam_group > 0 (kernel selection) or lam_ridge > 0.")
-
-
-def _is_row_blocks(kernels):
-    return hasattr(kernels, "map")
 
 
 def _dual_start(start, kernels, n_tasks):

@@ -1,8 +1,9 @@
 """Multi-task multi-kernel estimators: a shared sparse combination of kernels.
 
 :class:`MTMKClassifier` and :class:`MTMKRegressor` preset a datafit and a
-penalty of the engine in :mod:`mtmk.solvers` and fit every task (label or
-output) at once.
+penalty of the engine in :mod:`mtmk.solvers` by name, or take them as
+objects, and fit every task (label or output) at once through
+:func:`mtmk._fit.fit_kernel_model`.
 """
 
 from numbers import Integral, Real
