@@ -138,10 +138,11 @@ def mtmk_path(X, y, *, kernels=None, loss="logistic", penalty="group", lam_group
         objectives, violations : ndarray of shape (n_lams,)
         n_iter : ndarray of shape (n_lams,)
         dual_coef : ndarray of shape (n_lams, n_kernels, n_samples, n_tasks)
+            Exact kernels; None with low-rank ones.
+        feature_coef : list of list of ndarray of shape (r_m, n_tasks)
+            Low-rank kernels (None with exact ones): per grid value, the
+            coefficients of each kernel's Nystroem features.
         intercepts : ndarray of shape (n_lams, n_tasks)
-        feature_coef : None, or with low-rank kernels (where ``dual_coef`` is
-        None) a list over ``lam_groups`` of the per-kernel coefficients of
-        the Nystroem features, as ``feature_coef_`` of :class:`MTMKClassifier`
 
     Examples
     --------
