@@ -25,9 +25,10 @@ import numpy as np
 from sklearn.base import clone, is_classifier
 from sklearn.utils.validation import check_array
 
+from ._fit import check_row_blocks_problem, fit_kernel_model
 from ._kernels import KernelDictionary
 from ._targets import encode_outputs, encode_tasks
-from .solvers._rows import RowBlock, solve_rows
+from .solvers._rows import RowBlock
 
 __all__ = ["is_dask_collection"]
 
@@ -106,10 +107,13 @@ class DaskBlocks:
     Parameters
     ----------
     actors : list of distributed.Actor
+    ranks : list of int
+        Number of features of each kernel.
     """
 
-    def __init__(self, actors):
+    def __init__(self, actors, ranks):
         self.actors = actors
+        self.ranks = ranks
         self.calls = 0
         self.bytes_sent = 0
         self.bytes_received = 0
@@ -123,8 +127,12 @@ class DaskBlocks:
         return results
 
 
-def fit_distributed(estimator, X, y, sample_weight):
-    """Fit ``estimator`` (an MTMK classifier or regressor) on dask collections."""
+def fit_distributed(estimator, X, y, sample_weight, problem):
+    """Fit ``estimator`` (an MTMK classifier or regressor) on dask collections.
+
+    ``problem`` holds the arguments of :func:`~mtmk._fit.fit_kernel_model`
+    besides the kernels and targets (datafit, penalty, solver options, start).
+    """
     client = _client()
     if sample_weight is not None:
         raise ValueError("sample_weight is not supported with dask inputs; pass "
@@ -135,11 +143,7 @@ def fit_distributed(estimator, X, y, sample_weight):
             "A fit on dask collections needs low-rank kernels: pass "
             "kernels=KernelDictionary(n_components=200) (or another n_components); got "
             f"kernels={kernels!r}.")
-    if estimator.penalty not in ("group", "task") or estimator.solver == "cvxpy":
-        raise ValueError(
-            "A fit on dask collections uses the native block solver with penalty='group' "
-            f"or 'task'; got penalty={estimator.penalty!r}, solver={estimator.solver!r}.")
-    estimator._check_penalties(estimator.lam_group)
+    check_row_blocks_problem(problem["solver"], problem["penalty"])
     names = _feature_names(X)
     X = _as_dask_array(X)
     n, p = X.shape
@@ -148,7 +152,7 @@ def fit_distributed(estimator, X, y, sample_weight):
     if y.shape[0] != n:
         raise ValueError(f"y has {y.shape[0]} rows but X has {n}.")
     targets = encode_tasks(y, None) if is_classifier(estimator) else encode_outputs(y, None)
-    verbose = estimator.verbose
+    verbose = problem["verbose"]
     start = time.perf_counter()
 
     dictionary = clone(kernels)
@@ -166,7 +170,6 @@ def fit_distributed(estimator, X, y, sample_weight):
 
     workers = sorted(client.scheduler_info()["workers"])
     bounds = np.concatenate([[0], np.cumsum(X.chunks[0])]).astype(int)
-    datafit = estimator._datafit()
     actor_futures = []
     for k, part in enumerate(parts):
         worker = workers[k % len(workers)]
@@ -174,11 +177,11 @@ def fit_distributed(estimator, X, y, sample_weight):
         X_part = client.compute(part, workers=[worker])
         actor_futures.append(client.submit(
             _BlockActor, X_part, targets.values[rows], targets.weights[rows], dictionary,
-            dtype, datafit, actor=True, workers=[worker], pure=False))
+            dtype, problem["datafit"], actor=True, workers=[worker], pure=False))
     actors = client.gather(actor_futures)
     # where each block really lives (the actor's worker), with its rows
     placement = [(actor._address, bounds[k + 1] - bounds[k]) for k, actor in enumerate(actors)]
-    blocks = DaskBlocks(actors)
+    blocks = DaskBlocks(actors, dictionary.ranks_)
     setup = time.perf_counter() - start
     rows_per_worker = {}
     for worker, rows in placement:
@@ -186,17 +189,11 @@ def fit_distributed(estimator, X, y, sample_weight):
     if verbose:
         print(f"[mtmk dask] {len(parts)} row blocks on {len(workers)} workers "
               f"({rows_per_worker}); dictionary and features in {setup:.1f} s")
-    coef0, intercept0 = estimator._warm_start_rows(len(dictionary.ranks_),
-                                                   targets.values.shape[1])
     try:
-        result = solve_rows(blocks, dictionary.ranks_, targets.values.shape[1], datafit,
-                            estimator._penalty(float(estimator.lam_group)),
-                            fit_intercept=estimator.fit_intercept, tol=estimator.tol,
-                            max_iter=estimator.max_iter, coef0=coef0, intercept0=intercept0,
-                            verbose=verbose)
+        result = fit_kernel_model(blocks, targets.values, targets.weights, **problem)
     finally:
         client.cancel(actor_futures)
-    estimator._set_rows_solution(result, targets, list(dictionary.names_), dictionary)
+    estimator._set_fitted(result, targets, list(dictionary.names_), dictionary)
     estimator.n_features_in_ = p
     # as scikit-learn does for pandas: a DataFrame's string column names are kept
     if names is not None:

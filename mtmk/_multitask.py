@@ -1,21 +1,21 @@
 """Multi-task multi-kernel estimators: a shared sparse combination of kernels.
 
 :class:`MTMKClassifier` and :class:`MTMKRegressor` preset a datafit and a
-penalty of the engine in :mod:`mtmk.solvers` and fit every task (label or
-output) at once.
+penalty of the engine in :mod:`mtmk.solvers` by name, or take them as
+objects, and fit every task (label or output) at once through
+:func:`mtmk._fit.fit_kernel_model`.
 """
 
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import _fit_context
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.base import _fit_context, is_classifier
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import KernelTaskClassifier, KernelTaskModel, KernelTaskRegressor
 from ._distributed import is_dask_collection
+from ._fit import SOLVERS, check_penalty, fit_kernel_model
 from .solvers import (
     GroupPenalty,
     Huber,
@@ -24,31 +24,32 @@ from .solvers import (
     Quadratic,
     SquaredHinge,
     TaskGroupPenalty,
-    solve_bcd,
-    solve_cvxpy,
-    solve_lplq,
-    solve_newton,
-    solve_path,
-    solve_rows,
 )
-from .solvers._operators import FactorStack, GramStack, psd_factor
-from .solvers._rows import LocalBlocks
+from .solvers._operators import psd_factor
 
-_DATAFITS = {"logistic": Logistic, "squared_hinge": SquaredHinge}
+# Loss names -> datafit factories, called with the estimator's parameters as
+# keywords (by mtmk_path with none: a loss's own parameters then take defaults).
+CLASSIFICATION_LOSSES = {"logistic": lambda **params: Logistic(),
+                         "squared_hinge": lambda **params: SquaredHinge()}
+REGRESSION_LOSSES = {"squared_error": lambda **params: Quadratic(),
+                     "huber": lambda epsilon, **params: Huber(epsilon)}
+# What the solvers call on a datafit or penalty object (see mtmk.solvers).
+DATAFIT_METHODS = ["value", "difference", "gradient", "hessian_diagonal", "initial_intercept"]
+PENALTY_METHODS = ["value", "kernel_norms", "level", "violation", "prox_scale"]
 
 
 class _MTMKModel:
-    """Fitting shared by the MTMK estimators: the penalty, the solver, the solution."""
+    """Fitting shared by the MTMK estimators: the problem in, the fitted model out."""
 
     _parameter_constraints = {
         **KernelTaskModel._parameter_constraints,
-        "penalty": [StrOptions({"group", "task", "lplq"})],
+        "penalty": [StrOptions({"group", "task", "lplq"}), HasMethods(PENALTY_METHODS)],
         "lam_group": [Interval(Real, 0, None, closed="left")],
         "lam_ridge": [Interval(Real, 0, None, closed="left")],
         "p": [Interval(Real, 0, 1, closed="right")],
         "q": [Interval(Real, 1, 2, closed="both")],
         "fit_intercept": ["boolean"],
-        "solver": [StrOptions({"auto", "bcd", "newton", "cvxpy"})],
+        "solver": [StrOptions(set(SOLVERS))],
         "tol": [Interval(Real, 0, None, closed="neither")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "warm_start": ["boolean"],
@@ -56,135 +57,76 @@ class _MTMKModel:
     }
 
     def _datafit(self):
-        return _DATAFITS[self.loss]()
-
-    def _newton(self, datafit):
-        """Whether the native fit takes Newton steps on the kernel weights.
-
-        ``solver="auto"`` takes them for least squares, where the model of
-        each Newton step is exact and one factorisation serves every output;
-        block steps for the other datafits, whose Newton models differ per task.
-        """
-        if self.penalty not in ("group", "task"):
-            return False
-        solver = getattr(self, "solver", "auto")  # the CV estimators choose automatically
-        return solver == "newton" or (solver == "auto" and isinstance(datafit, Quadratic))
+        """The datafit: built from the loss name, or the datafit object itself."""
+        if isinstance(self.loss, str):
+            return self._losses[self.loss](**self.get_params(deep=False))
+        kind = getattr(self.loss, "classification", None)
+        if not isinstance(kind, bool):
+            raise ValueError(
+                f"loss={self.loss!r} has no boolean 'classification' attribute; a datafit "
+                "object says whether its targets are signs (True) or real values (False).")
+        if kind != is_classifier(self):
+            raise ValueError(
+                f"loss={self.loss!r} is a {'classification' if kind else 'regression'} "
+                f"datafit and {type(self).__name__} needs a "
+                f"{'regression' if kind else 'classification'} one: pass one of "
+                f"{sorted(self._losses)} or a datafit with classification="
+                f"{not kind}.")
+        return self.loss
 
     def _penalty(self, lam_group):
+        """The penalty: the named one at ``lam_group``, or the penalty object itself."""
+        if not isinstance(self.penalty, str):
+            return self.penalty
         if self.penalty == "lplq":
+            if lam_group == 0 or self.lam_ridge != 0:
+                raise ValueError("penalty='lplq' needs lam_group > 0 and lam_ridge = 0 "
+                                 "(lam_group is its lam).")
             return LpLqPenalty(lam_group, p=self.p, q=self.q)
         kind = GroupPenalty if self.penalty == "group" else TaskGroupPenalty
         return kind(lam_group, self.lam_ridge)
 
-    def _check_penalties(self, lam_group):
-        if lam_group == 0 and self.lam_ridge == 0:
-            raise ValueError(
-                "lam_group and lam_ridge are both 0: the datafit alone has no unique "
-                "minimiser (none at all for the logistic loss on separable data). Set "
-                "lam_group > 0 (kernel selection) or lam_ridge > 0.")
-        if self.penalty == "lplq" and (lam_group == 0 or self.lam_ridge != 0):
-            raise ValueError("penalty='lplq' needs lam_group > 0 and lam_ridge = 0 "
-                             "(lam_group is its lam).")
-
-    def _fit_model(self, X, targets, sample_weight):
-        self._check_penalties(self.lam_group)
-        lplq_bcd = self.penalty == "lplq" and self.solver != "cvxpy"
-        operator, names, dictionary = self._training_kernels(X, sample_weight, exact=lplq_bcd)
-        datafit = self._datafit()
-        if (isinstance(operator, FactorStack) and self.solver != "cvxpy"
-                and self.penalty in ("group", "task")):
-            if self._newton(datafit):
-                result = self._solve(operator, targets, float(self.lam_group))
-                result.coef = [operator.prediction_coef(m, result.alpha[m])
-                               for m in range(operator.n_kernels)]
-                self._set_rows_solution(result, targets, names, dictionary)
-                return self
-            # Low rank: the row-block solver in primal coordinates keeps only
-            # the factors and O(n T) state (no n x M x T dual coefficients).
-            blocks = LocalBlocks.split(operator.factors, targets.values, targets.weights,
-                                       datafit)
-            n_tasks = targets.values.shape[1]
-            coef0, intercept0 = self._warm_start_rows(operator.n_kernels, n_tasks)
-            result = solve_rows(blocks, [P.shape[1] for P in operator.factors], n_tasks,
-                                datafit, self._penalty(float(self.lam_group)),
-                                fit_intercept=self.fit_intercept, tol=self.tol,
-                                max_iter=self.max_iter, coef0=coef0, intercept0=intercept0,
-                                verbose=self.verbose)
-            self._set_rows_solution(result, targets, names, dictionary)
-            return self
+    def _problem(self):
+        """The arguments of :func:`~mtmk._fit.fit_kernel_model` besides kernels and targets."""
         start = None
-        if (self.warm_start and hasattr(self, "dual_coef_")
-                and self.dual_coef_.shape == (operator.n_kernels, X.shape[0],
-                                              targets.values.shape[1])):
-            start = (self.dual_coef_, self.intercept_)
-        result = self._solve(operator, targets, float(self.lam_group), start)
-        # Every fitted attribute is set only once the solver has returned, so a
-        # failed fit leaves no partial state behind.
-        self._set_solution(result, targets, names, dictionary, operator)
+        if self.warm_start and hasattr(self, "intercept_"):
+            coef = self.dual_coef_ if hasattr(self, "dual_coef_") else self.feature_coef_
+            start = (coef, self.intercept_)
+        return dict(datafit=self._datafit(), penalty=self._penalty(float(self.lam_group)),
+                    solver=self.solver, fit_intercept=self.fit_intercept, tol=self.tol,
+                    max_iter=self.max_iter, start=start, verbose=self.verbose)
+
+    def _fit(self, X, y, sample_weight):
+        problem = self._problem()
+        check_penalty(problem["penalty"])
+        if is_dask_collection(X) or is_dask_collection(y):
+            from ._distributed import fit_distributed
+
+            return fit_distributed(self, X, y, sample_weight, problem)
+        X, targets = self._validate_training_data(X, y, sample_weight)
+        # the lp-lq alternation works on exact Gram matrices
+        exact = isinstance(problem["penalty"], LpLqPenalty) and self.solver != "cvxpy"
+        operator, names, dictionary = self._training_kernels(X, sample_weight, exact=exact)
+        result = fit_kernel_model(operator, targets.values, targets.weights, **problem)
+        self._set_fitted(result, targets, names, dictionary)
         return self
 
-    def _warm_start_rows(self, n_kernels, n_tasks):
-        """Warm start ``(coef, intercept)`` of a low-rank fit, or ``(None, None)``."""
-        if (self.warm_start and hasattr(self, "feature_coef_")
-                and len(self.feature_coef_) == n_kernels
-                and self.feature_coef_[0].shape[1] == n_tasks):
-            return self.feature_coef_, self.intercept_
-        return None, None
-
-    def _set_rows_solution(self, result, targets, names, dictionary):
-        """Store a low-rank solution (primal coefficients, no dual ones)."""
+    def _set_fitted(self, result, targets, names, dictionary):
+        """Store a solution: every fitted attribute, set once the solver has returned."""
         self._set_targets(targets)
-        if hasattr(self, "dual_coef_"):
-            del self.dual_coef_
-        self._set_model(names, dictionary, None, result.intercept,
-                        prediction_coef=list(result.coef))
-        self.feature_coef_ = list(result.coef)
-        self._set_summary(result)
-
-    def _set_summary(self, result):
+        low_rank = result.coef is not None
+        stale = "dual_coef_" if low_rank else "feature_coef_"
+        if hasattr(self, stale):
+            delattr(self, stale)
+        if low_rank:  # primal coefficients only: no n x M x T dual ones
+            self.feature_coef_ = list(result.coef)
+        self._set_model(names, dictionary, None if low_rank else result.alpha, result.intercept,
+                        prediction_coef=self.feature_coef_ if low_rank else None)
         total = result.block_norms.sum()
         self.kernel_weights_ = result.block_norms / total if total > 0 else result.block_norms
         self.objective_ = result.objective
         self.optimality_violation_ = result.violation
         self.n_iter_ = result.n_iter
-
-    def _solve(self, operator, targets, lam_group, start=None):
-        """Run the chosen solver at ``lam_group`` (warm ``start`` = (alpha, b))."""
-        options = dict(fit_intercept=self.fit_intercept, tol=self.tol)
-        args = (operator, targets.values, targets.weights, self._datafit(),
-                self._penalty(lam_group))
-        if self.solver == "cvxpy":
-            result = solve_cvxpy(*args, **options)
-            if not result.converged:
-                warnings.warn(
-                    f"The cvxpy solution's optimality certificate is {result.violation:.3g}, "
-                    f"above tol={self.tol:g}: the conic solver stopped short. Use the "
-                    "default solver or loosen tol.", ConvergenceWarning)
-            return result
-        if self.penalty == "lplq":
-            return solve_lplq(*args, max_iter=self.max_iter, verbose=self.verbose, **options)
-        alpha0, intercept0 = start if start is not None else (None, None)
-        solve = solve_newton if self._newton(args[3]) else solve_bcd
-        return solve(*args, max_iter=self.max_iter, alpha0=alpha0, intercept0=intercept0,
-                     verbose=self.verbose, **options)
-
-    def _path(self, operator, targets, lams):
-        """Native solutions at decreasing ``lams`` with warm starts (the CV engine)."""
-        datafit = self._datafit()
-        return solve_path(operator, targets.values, targets.weights, datafit,
-                          self._penalty(0.0), lams, fit_intercept=self.fit_intercept,
-                          tol=self.tol, max_iter=self.max_iter,
-                          solver=solve_newton if self._newton(datafit) else solve_bcd)
-
-    def _set_solution(self, result, targets, names, dictionary, operator):
-        self._set_targets(targets)
-        if hasattr(self, "feature_coef_"):
-            del self.feature_coef_
-        self._set_model(names, dictionary, result.alpha, result.intercept,
-                        prediction_coef=None if isinstance(operator, GramStack) else
-                        [operator.prediction_coef(m, result.alpha[m])
-                         for m in range(operator.n_kernels)])
-        self._set_summary(result)
 
     def embed(self, X):
         """Explicit features of the learned shared kernel ``sum_m eta_m k_m``.
@@ -251,12 +193,14 @@ class MTMKClassifier(_MTMKModel, KernelTaskClassifier):
         With ``"precomputed"``, ``X`` is a stack of Gram matrices of shape
         ``(n_samples, n_samples, n_kernels)`` in ``fit`` and
         ``(n_samples_test, n_samples_train, n_kernels)`` afterwards.
-    loss : {"logistic", "squared_hinge"}, default="logistic"
+    loss : {"logistic", "squared_hinge"} or datafit object, default="logistic"
         ``"logistic"``: ``log(1 + exp(-y f))``, probabilities ``sigmoid(f)``.
         ``"squared_hinge"``: ``max(0, 1 - y f)^2``, an L2-SVM; its
         ``predict_proba`` still maps ``f`` through the sigmoid (a score, not a
-        calibrated probability).
-    penalty : {"group", "task", "lplq"}, default="group"
+        calibrated probability).  A datafit object (e.g.
+        :class:`mtmk.solvers.Logistic`, or any with its methods and
+        ``classification = True``) is used as given.
+    penalty : {"group", "task", "lplq"} or penalty object, default="group"
         ``"group"``: ``lam_group * sum_m sqrt(sum_t ||f_tm||^2)``, whole kernels
         switch off for all tasks at once (shared kernel selection).
         ``"task"``: ``lam_group * sum_m sum_t ||f_tm||``, every task selects its
@@ -264,7 +208,10 @@ class MTMKClassifier(_MTMKModel, KernelTaskClassifier):
         ``"lplq"``: the lp-lq multi-task MKL penalty of Rakotomamonjy et al.
         (2011), ``lam_group * sum_m (sum_t ||f_tm||^q)^(p/q)``, solved by
         alternation on exact Gram matrices (O(T n^3) per alternation); needs
-        ``lam_ridge = 0``; ``warm_start`` does not apply to it.
+        ``lam_ridge = 0``; ``warm_start`` does not apply to it.  A penalty
+        object (e.g. ``mtmk.solvers.GroupPenalty(lam, lam_ridge)``, or any with
+        its methods) is used at its own ``lam`` and ``lam_ridge``:
+        ``lam_group``, ``lam_ridge``, ``p`` and ``q`` are then ignored.
     lam_group : float, default=1e-3
         Strength of the kernel-selecting penalty.
     lam_ridge : float, default=0.0
@@ -356,8 +303,9 @@ class MTMKClassifier(_MTMKModel, KernelTaskClassifier):
 
     _parameter_constraints = {
         **_MTMKModel._parameter_constraints,
-        "loss": [StrOptions({"logistic", "squared_hinge"})],
+        "loss": [StrOptions(set(CLASSIFICATION_LOSSES)), HasMethods(DATAFIT_METHODS)],
     }
+    _losses = CLASSIFICATION_LOSSES
 
     def __init__(self, *, kernels=None, loss="logistic", penalty="group", lam_group=1e-3,
                  lam_ridge=0.0, p=1.0, q=2.0, fit_intercept=True, solver="auto", tol=1e-4,
@@ -400,20 +348,14 @@ class MTMKClassifier(_MTMKModel, KernelTaskClassifier):
         -------
         self : MTMKClassifier
         """
-        if is_dask_collection(X) or is_dask_collection(y):
-            from ._distributed import fit_distributed
-
-            return fit_distributed(self, X, y, sample_weight)
-        X, tasks = self._validate_training_data(X, y, sample_weight)
-        return self._fit_model(X, tasks, sample_weight)
+        return self._fit(X, y, sample_weight)
 
 
 class MTMKRegressor(_MTMKModel, KernelTaskRegressor):
     """Multi-output kernel regression with a shared sparse kernel combination.
 
     Every output is a task: ``f_t(x) = b_t + sum_m sum_i alpha[m, i, t] k_m(x_i, x)``
-    minimises ``sum_t mean loss of output t + penalty(f)``, the loss half the
-    squared error or, robust to outliers, the Huber loss.  The
+    minimises ``sum_t (1/2) mean squared error of output t + penalty(f)``.  The
     default group penalty selects the same few kernels for all outputs
     (``kernel_weights_``, sparse and shared) while each output keeps its own
     coefficients; outputs not observed for a sample get a weight of 0.
@@ -426,12 +368,14 @@ class MTMKRegressor(_MTMKModel, KernelTaskRegressor):
         With ``"precomputed"``, ``X`` is a stack of Gram matrices of shape
         ``(n_samples, n_samples, n_kernels)`` in ``fit`` and
         ``(n_samples_test, n_samples_train, n_kernels)`` afterwards.
-    loss : {"squared_error", "huber"}, default="squared_error"
+    loss : {"squared_error", "huber"} or datafit object, default="squared_error"
         ``"squared_error"``: ``(y - f)^2 / 2``.  ``"huber"``: the Huber loss
         of the residual ``r = y - f`` (:class:`~mtmk.solvers.Huber`),
         ``r^2 / 2`` for ``|r| <= epsilon`` and ``epsilon |r| - epsilon^2 / 2``
         beyond, so that a few gross outliers pull the fit far less (block
-        steps: not with ``solver="newton"``).
+        steps: not with ``solver="newton"``).  A datafit object (any with the
+        methods of :class:`mtmk.solvers.Quadratic` and ``classification =
+        False``) is used as given.
     epsilon : float, default=1.35
         The Huber threshold, in the units of the targets: residuals larger
         than ``epsilon`` count linearly.  Unlike scikit-learn's
@@ -440,7 +384,7 @@ class MTMKRegressor(_MTMKModel, KernelTaskRegressor):
         keeps 95% efficiency for Gaussian noise of unit level) or set it to
         the residual size beyond which a value is an outlier.  Used only
         with ``loss="huber"``.
-    penalty : {"group", "task", "lplq"}, default="group"
+    penalty : {"group", "task", "lplq"} or penalty object, default="group"
         ``"group"``: ``lam_group * sum_m sqrt(sum_t ||f_tm||^2)``, whole kernels
         switch off for all tasks at once (shared kernel selection).
         ``"task"``: ``lam_group * sum_m sum_t ||f_tm||``, every task selects its
@@ -448,7 +392,10 @@ class MTMKRegressor(_MTMKModel, KernelTaskRegressor):
         ``"lplq"``: the lp-lq multi-task MKL penalty of Rakotomamonjy et al.
         (2011), ``lam_group * sum_m (sum_t ||f_tm||^q)^(p/q)``, solved by
         alternation on exact Gram matrices (O(T n^3) per alternation); needs
-        ``lam_ridge = 0``; ``warm_start`` does not apply to it.
+        ``lam_ridge = 0``; ``warm_start`` does not apply to it.  A penalty
+        object (e.g. ``mtmk.solvers.GroupPenalty(lam, lam_ridge)``, or any with
+        its methods) is used at its own ``lam`` and ``lam_ridge``:
+        ``lam_group``, ``lam_ridge``, ``p`` and ``q`` are then ignored.
     lam_group : float, default=1e-3
         Strength of the kernel-selecting penalty.
     lam_ridge : float, default=0.0
@@ -543,9 +490,10 @@ class MTMKRegressor(_MTMKModel, KernelTaskRegressor):
 
     _parameter_constraints = {
         **_MTMKModel._parameter_constraints,
-        "loss": [StrOptions({"squared_error", "huber"})],
+        "loss": [StrOptions(set(REGRESSION_LOSSES)), HasMethods(DATAFIT_METHODS)],
         "epsilon": [Interval(Real, 0, None, closed="neither")],
     }
+    _losses = REGRESSION_LOSSES
 
     def __init__(self, *, kernels=None, loss="squared_error", epsilon=1.35, penalty="group",
                  lam_group=1e-3, lam_ridge=0.0, p=1.0, q=2.0, fit_intercept=True, solver="auto",
@@ -567,13 +515,11 @@ class MTMKRegressor(_MTMKModel, KernelTaskRegressor):
         self.verbose = verbose
 
     def _datafit(self):
-        if self.loss != "huber":
-            return Quadratic()
-        if getattr(self, "solver", "auto") == "newton":
+        if isinstance(self.loss, str) and self.loss == "huber" and self.solver == "newton":
             # its Newton models of the linear pieces are far too flat to converge
             raise ValueError("solver='newton' does not fit loss='huber'; use solver='auto' "
                              "(block steps) or 'cvxpy'.")
-        return Huber(self.epsilon)
+        return super()._datafit()
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
@@ -597,9 +543,4 @@ class MTMKRegressor(_MTMKModel, KernelTaskRegressor):
         -------
         self : MTMKRegressor
         """
-        if is_dask_collection(X) or is_dask_collection(y):
-            from ._distributed import fit_distributed
-
-            return fit_distributed(self, X, y, sample_weight)
-        X, outputs = self._validate_training_data(X, y, sample_weight)
-        return self._fit_model(X, outputs, sample_weight)
+        return self._fit(X, y, sample_weight)

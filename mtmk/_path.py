@@ -21,10 +21,11 @@ from sklearn.utils.metaestimators import _safe_split
 from sklearn.utils.validation import check_array
 
 from ._base import KernelTaskModel, precomputed_operator, training_kernels
+from ._fit import check_penalty, fit_kernel_path
 from ._kernels import KernelDictionary
-from ._multitask import _DATAFITS, MTMKClassifier, MTMKRegressor
+from ._multitask import CLASSIFICATION_LOSSES, REGRESSION_LOSSES, MTMKClassifier, MTMKRegressor
 from ._targets import _object_labels, encode_outputs, encode_tasks
-from .solvers import GroupPenalty, Quadratic, TaskGroupPenalty, lam_max, solve_newton, solve_path
+from .solvers import GroupPenalty, TaskGroupPenalty, lam_max
 
 
 @validate_params(
@@ -81,7 +82,7 @@ def _penalty(kind, lam_ridge):
     {"X": ["array-like"],
      "y": ["array-like"],
      "kernels": [KernelDictionary, StrOptions({"precomputed"}), None],
-     "loss": [StrOptions({"logistic", "squared_hinge", "squared_error"})],
+     "loss": [StrOptions(set(CLASSIFICATION_LOSSES) | set(REGRESSION_LOSSES))],
      "penalty": [StrOptions({"group", "task"})],
      "lam_groups": [Interval(Integral, 1, None, closed="left"), "array-like"],
      "eps": [Interval(Real, 0, 1, closed="neither")],
@@ -137,6 +138,10 @@ def mtmk_path(X, y, *, kernels=None, loss="logistic", penalty="group", lam_group
         objectives, violations : ndarray of shape (n_lams,)
         n_iter : ndarray of shape (n_lams,)
         dual_coef : ndarray of shape (n_lams, n_kernels, n_samples, n_tasks)
+            Exact kernels; None with low-rank ones.
+        feature_coef : list of list of ndarray of shape (r_m, n_tasks)
+            Low-rank kernels (None with exact ones): per grid value, the
+            coefficients of each kernel's Nystroem features.
         intercepts : ndarray of shape (n_lams, n_tasks)
 
     Examples
@@ -153,22 +158,22 @@ def mtmk_path(X, y, *, kernels=None, loss="logistic", penalty="group", lam_group
     y = np.asarray(y)
     if y.shape[0] != X.shape[0]:
         raise ValueError(f"X has {X.shape[0]} samples but y has {y.shape[0]}.")
-    targets = (encode_outputs(y, sample_weight) if loss == "squared_error"
-               else encode_tasks(y, sample_weight))
+    datafit = {**CLASSIFICATION_LOSSES, **REGRESSION_LOSSES}[loss]()
+    targets = (encode_tasks(y, sample_weight) if datafit.classification
+               else encode_outputs(y, sample_weight))
     if precomputed:
         operator, names = precomputed_operator(X)
     else:
         operator, names, _ = training_kernels(kernels, X, sample_weight, n_jobs)
-    datafit, base = _DATAFITS.get(loss, Quadratic)(), _penalty(penalty, lam_ridge)
+    base = _penalty(penalty, lam_ridge)
     top = lam_max(operator, targets.values, targets.weights, datafit, base, fit_intercept)
     lams = _grid(lam_groups, eps, operator, targets, datafit, base, fit_intercept)
     if lams[-1] == 0 and lam_ridge == 0:
         raise ValueError("lam_groups contains 0 and lam_ridge is 0 (both 0: no unique "
                          "minimiser). Set lam_ridge > 0 or keep every lam_group positive.")
-    # least squares: Newton on the kernel weights (see the estimators' solver="auto")
-    results = solve_path(operator, targets.values, targets.weights, datafit, base, lams,
-                          fit_intercept=fit_intercept, tol=tol, max_iter=max_iter,
-                          solver=solve_newton if loss == "squared_error" else None)
+    results = fit_kernel_path(operator, targets.values, targets.weights, datafit, base, lams,
+                              fit_intercept=fit_intercept, tol=tol, max_iter=max_iter)
+    low_rank = results[0].coef is not None
     norms = np.array([r.block_norms for r in results])
     totals = norms.sum(axis=1, keepdims=True)
     return Bunch(
@@ -177,7 +182,8 @@ def mtmk_path(X, y, *, kernels=None, loss="logistic", penalty="group", lam_group
         objectives=np.array([r.objective for r in results]),
         violations=np.array([r.violation for r in results]),
         n_iter=np.array([r.n_iter for r in results]),
-        dual_coef=np.array([r.alpha for r in results]),
+        dual_coef=None if low_rank else np.array([r.alpha for r in results]),
+        feature_coef=[r.coef for r in results] if low_rank else None,
         intercepts=np.array([r.intercept for r in results]))
 
 
@@ -211,8 +217,12 @@ def _masked_task_auc(estimator, X, Y, sample_weight):
     return float(np.mean(scores)) if scores else np.nan
 
 
-def _fold_scores(estimator, X, y, sample_weight, train, test, lams, scoring):
-    """Validation scores of the path fitted on one fold's training part."""
+def _fold_scores(estimator, X, y, sample_weight, train, test, scoring, path):
+    """Validation scores of the path fitted on one fold's training part.
+
+    ``path`` holds the arguments of :func:`~mtmk._fit.fit_kernel_path` besides
+    the kernels and targets.
+    """
     X_train, y_train = _safe_split(estimator, X, y, train)
     X_test, y_test = _safe_split(estimator, X, y, test, train)
     w_train = None if sample_weight is None else sample_weight[train]
@@ -230,8 +240,8 @@ def _fold_scores(estimator, X, y, sample_weight, train, test, lams, scoring):
     scorer = (_masked_task_auc if masked and scoring == "roc_auc"
               else check_scoring(estimator, scoring=scoring))
     scores = []
-    for result in estimator._path(operator, targets, lams):
-        estimator._set_solution(result, targets, names, dictionary, operator)
+    for result in fit_kernel_path(operator, targets.values, targets.weights, **path):
+        estimator._set_fitted(result, targets, names, dictionary)
         scores.append(scorer(estimator, X_test, y_test, **masked))
     return np.array(scores)
 
@@ -268,24 +278,28 @@ class _MTMKCV:
                 "observed samples), 'roc_auc' (mean per-task ROC-AUC on them) or a "
                 "callable scorer(estimator, X, y, sample_weight) that handles the mask.")
         operator, names, dictionary = self._training_kernels(X, sample_weight)
-        lams = _grid(self.lam_groups, self.eps, operator, targets, self._datafit(),
-                     self._penalty(0.0), self.fit_intercept)
-        self._check_penalties(lams[-1])
+        datafit, penalty = self._datafit(), self._penalty(0.0)
+        lams = _grid(self.lam_groups, self.eps, operator, targets, datafit, penalty,
+                     self.fit_intercept)
+        check_penalty(penalty.with_lam(lams[-1]))
+        path = dict(datafit=datafit, penalty=penalty, lams=lams, fit_intercept=self.fit_intercept,
+                    tol=self.tol, max_iter=self.max_iter)
         y = _object_labels(np.asarray(y))
         folds = _folds(self.cv, X, y, kind)
         weights = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
         engine = self._single()
         scores = Parallel(n_jobs=self.n_jobs)(
-            delayed(_fold_scores)(clone(engine), X, y, weights, train, test, lams, self.scoring)
+            delayed(_fold_scores)(clone(engine), X, y, weights, train, test, self.scoring, path)
             for train, test in folds)
         cv_scores = np.array(scores)
         # first maximum = largest lam; nan: a fold where no task could be scored
         best = int(np.nanargmax(np.nanmean(cv_scores, axis=0)))
-        result = self._path(operator, targets, lams[:best + 1])[-1]
+        result = fit_kernel_path(operator, targets.values, targets.weights,
+                                 **{**path, "lams": lams[:best + 1]})[-1]
         self.lam_groups_ = lams
         self.cv_scores_ = cv_scores
         self.lam_group_ = float(lams[best])
-        self._set_solution(result, targets, names, dictionary, operator)
+        self._set_fitted(result, targets, names, dictionary)
         return self
 
 class MTMKClassifierCV(_MTMKCV, MTMKClassifier):
@@ -345,7 +359,7 @@ class MTMKClassifierCV(_MTMKCV, MTMKClassifier):
 
     _parameter_constraints = {
         **_MTMKCV._parameter_constraints,
-        "loss": [StrOptions({"logistic", "squared_hinge"})],
+        "loss": [StrOptions(set(CLASSIFICATION_LOSSES))],
     }
     _single_class = MTMKClassifier
 
@@ -437,7 +451,7 @@ class MTMKRegressorCV(_MTMKCV, MTMKRegressor):
 
     _parameter_constraints = {
         **_MTMKCV._parameter_constraints,
-        "loss": MTMKRegressor._parameter_constraints["loss"],
+        "loss": [StrOptions(set(REGRESSION_LOSSES))],
         "epsilon": MTMKRegressor._parameter_constraints["epsilon"],
     }
     _single_class = MTMKRegressor

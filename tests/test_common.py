@@ -28,6 +28,7 @@ from mtmk import (
 )
 from mtmk.contrastive import MMCL, ContrastiveAligner, NystroemFeatures, RandomFourierFeatures
 from mtmk.selection import InnerCVClassifier
+from mtmk.solvers import GroupPenalty, Quadratic, SquaredHinge, TaskGroupPenalty
 
 # A 5-kernel dictionary keeps the checks fast; the code paths are those of the
 # default 10-kernel dictionary.
@@ -37,8 +38,10 @@ ESTIMATORS = [
     KernelDictionary(),
     MTMKClassifier(),
     MTMKClassifier(kernels=SMALL, penalty="lplq", q=1.5, lam_group=0.01),
+    MTMKClassifier(kernels=SMALL, loss=SquaredHinge(), penalty=GroupPenalty(1e-3, 1e-4)),
     MTMKRegressor(),
     MTMKRegressor(kernels=SMALL, loss="huber"),
+    MTMKRegressor(kernels=SMALL, loss=Quadratic(), penalty=TaskGroupPenalty(1e-3, 1e-4)),
     MTMKClassifierCV(lam_groups=3, cv=2),
     MTMKRegressorCV(kernels=SMALL, lam_groups=3, cv=2),
     AverageMKLClassifier(),
