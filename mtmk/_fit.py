@@ -38,8 +38,9 @@ def fit_kernel_model(kernels, Y, W, datafit, penalty, *, solver="auto", fit_inte
       reference (a ``ConvergenceWarning`` if its certificate stays above ``tol``);
     - an :class:`~mtmk.solvers.LpLqPenalty`: :func:`~mtmk.solvers.solve_lplq`;
     - ``solver="newton"``, or ``"auto"`` with least squares
-      (:class:`~mtmk.solvers.Quadratic`): :func:`~mtmk.solvers.solve_newton`,
-      whose Newton model is then exact;
+      (:class:`~mtmk.solvers.Quadratic`, whose Newton model is exact) or with
+      a classification loss, one task and low-rank factors (one factorisation
+      per step serves the fit): :func:`~mtmk.solvers.solve_newton`;
     - otherwise block steps: :func:`~mtmk.solvers.solve_bcd` on exact Gram
       matrices, :func:`~mtmk.solvers.solve_rows` over row blocks for low-rank
       factors (cut in this process) or for row blocks held elsewhere (a dask
@@ -104,8 +105,8 @@ def fit_kernel_model(kernels, Y, W, datafit, penalty, *, solver="auto", fit_inte
     elif isinstance(penalty, LpLqPenalty):
         result = solve_lplq(kernels, Y, W, datafit, penalty, max_iter=max_iter,
                             verbose=verbose, **options)
-    elif not rows and (
-            solver == "newton" or (solver == "auto" and isinstance(datafit, Quadratic))):
+    elif not rows and (solver == "newton" or (solver == "auto" and _newton_pays(
+            kernels, n_tasks, datafit))):
         alpha0, intercept0 = _dual_start(start, kernels, n_tasks)
         result = solve_newton(kernels, Y, W, datafit, penalty, max_iter=max_iter, alpha0=alpha0,
                               intercept0=intercept0, verbose=verbose, **options)
@@ -208,3 +209,18 @@ def _primal_start(start, ranks, n_tasks):
                 and [np.shape(c) for c in coef] == [(r, n_tasks) for r in ranks]):
             return list(coef), intercept
     return None, None
+
+
+def _newton_pays(kernels, n_tasks, datafit):
+    """Whether ``solver="auto"`` takes Newton steps on the kernel weights.
+
+    Least squares: always (the model is exact, one factorisation serves every
+    output).  Classification losses: for one task on low-rank factors, where
+    a step factors one matrix of the active kernels' rank; with several tasks
+    each task needs its own factorisation per step and block sweeps, shared by
+    the tasks, cost less.
+    """
+    if isinstance(datafit, Quadratic):
+        return True
+    return (bool(getattr(datafit, "classification", False)) and n_tasks == 1
+            and isinstance(kernels, FactorStack))

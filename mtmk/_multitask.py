@@ -230,8 +230,9 @@ class MTMKClassifier(_MTMKModel, KernelTaskClassifier):
         kernels; in the active kernels' features with low-rank ones), wrapped in
         a proximal Newton loop for the classification losses. ``"bcd"``: block
         coordinate proximal gradient, one kernel at a time (cheap sweeps, many
-        of them). ``"auto"`` takes Newton for least squares and block steps
-        otherwise (the lp-lq alternation for ``penalty="lplq"``). ``"cvxpy"``:
+        of them). ``"auto"`` takes Newton for least squares and for one task
+        on low-rank kernels, block steps otherwise (the lp-lq alternation for
+        ``penalty="lplq"``). ``"cvxpy"``:
         the exact conic reference (small problems only).
     tol : float, default=1e-4
         Stop when the optimality certificate falls below ``tol``: the largest
@@ -414,8 +415,9 @@ class MTMKRegressor(_MTMKModel, KernelTaskRegressor):
         kernels; in the active kernels' features with low-rank ones), wrapped in
         a proximal Newton loop for the classification losses. ``"bcd"``: block
         coordinate proximal gradient, one kernel at a time (cheap sweeps, many
-        of them). ``"auto"`` takes Newton for least squares and block steps
-        otherwise (the lp-lq alternation for ``penalty="lplq"``). ``"cvxpy"``:
+        of them). ``"auto"`` takes Newton for least squares and for one task
+        on low-rank kernels, block steps otherwise (the lp-lq alternation for
+        ``penalty="lplq"``). ``"cvxpy"``:
         the exact conic reference (small problems only).
     tol : float, default=1e-4
         Stop when the optimality certificate falls below ``tol``: the largest
@@ -515,7 +517,8 @@ class MTMKRegressor(_MTMKModel, KernelTaskRegressor):
         self.verbose = verbose
 
     def _datafit(self):
-        if isinstance(self.loss, str) and self.loss == "huber" and self.solver == "newton":
+        if (isinstance(self.loss, str) and self.loss == "huber"
+                and getattr(self, "solver", "auto") == "newton"):
             # its Newton models of the linear pieces are far too flat to converge
             raise ValueError("solver='newton' does not fit loss='huber'; use solver='auto' "
                              "(block steps) or 'cvxpy'.")

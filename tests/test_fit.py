@@ -61,6 +61,15 @@ def calls(monkeypatch):
     return seen
 
 
+@pytest.mark.parametrize("low_rank,expected", [(True, "solve_newton"), (False, "solve_bcd")])
+def test_auto_takes_newton_for_one_task_on_low_rank_kernels(problem, calls, low_rank, expected):
+    X, _, signs, _, W = problem
+    operator = _operators(X)[low_rank]
+    result = fit_kernel_model(operator, signs[:, :1], W[:, :1], Logistic(), GroupPenalty(0.01))
+    assert [name for name, _ in calls] == [expected]
+    assert result.violation < 1e-4
+
+
 @pytest.mark.parametrize("low_rank,datafit,penalty,solver,expected", [
     (False, Logistic(), GroupPenalty(0.01), "auto", "solve_bcd"),
     (False, SquaredHinge(), TaskGroupPenalty(0.01), "bcd", "solve_bcd"),
