@@ -303,7 +303,7 @@ def summarise(rows, args, tuned="MTMK tuned (CV)", default="MTMK default"):
         time_ratio = float(np.median([secs[tuned, s] / secs[reference, s] for s in splits]))
         out.append({
             "set": name, "kind": sub[0]["kind"], "metric": KINDS[sub[0]["kind"]],
-            "splits": len(splits),
+            "splits": len(splits), "train / test rows": f"{sub[0]['n_train']} / {sub[0]['n_test']}",
             "MTMK default": round(vec[default].mean(), 4),
             "MTMK tuned": round(vec[tuned].mean(), 4),
             "best tuned baseline": best, "baseline score": round(vec[best].mean(), 4),
@@ -326,7 +326,8 @@ def _reading(d):
 
 
 def markdown(summary, header, wall):
-    cols = ["set", "kind", "metric", "MTMK default", "MTMK tuned", "best tuned baseline",
+    cols = ["set", "kind", "metric", "train / test rows", "MTMK default", "MTMK tuned",
+            "best tuned baseline",
             "baseline score", "tuned - best baseline", "default - tuned", "time ratio"]
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     lines += ["| " + " | ".join(str(r[c]) for c in cols) + " |" for r in summary]
@@ -439,7 +440,8 @@ def summarise_study(rows, reference="tuned (as shipped)"):
     """Per candidate: its paired difference to the shipped tuned estimator, per set and pooled.
 
     The pooled line averages the per-set differences over the sets (one value
-    per split: the mean over sets of that split's differences).
+    per split: the mean over sets of that split's differences), with the
+    largest test / train ratio of the sets in the corrected interval.
     """
     out = []
     names = list(dict.fromkeys(r["set"] for r in rows))
@@ -463,8 +465,9 @@ def summarise_study(rows, reference="tuned (as shipped)"):
             per_split.append((name, d))
         sizes = {len(d) for _, d in per_split}
         if len(sizes) == 1 and sizes.pop() > 1:
+            ratio = max(r["n_test"] / r["n_train"] for r in rows)
             pooled = paired_difference(np.mean([d for _, d in per_split], axis=0),
-                                       np.zeros(len(per_split[0][1])))
+                                       np.zeros(len(per_split[0][1])), test_train_ratio=ratio)
             row["mean over sets"] = pooled.format(3)
             readings = [_set_reading(d, rows, name) for name, d in per_split]
             row["sets worse / better"] = f"{readings.count('worse')} / {readings.count('better')}"
@@ -538,6 +541,9 @@ def main(argv=None):
                   "3 inner folds, sets " + ", ".join(args.sets))
     suffix = ("_study" if args.study else "") + ("_quick" if args.quick else "")
     rows = [] if args.merge is None else read_rows(args.merge)
+    if args.merge is not None:
+        header[-1] = (f"merged rows of {', '.join(args.merge)} (each set's training / test "
+                      "rows are in the table)")
     for name in args.sets if args.merge is None else ():
         X, y, kind, groups = load_set(name)
         for seed in range(args.splits):

@@ -304,7 +304,7 @@ def test_real_data_table():
     rows = {r["set"]: r for r in read_csv("bench_real_summary.csv")}
     table = table_after("| set | kind | metric | MTMK default |")
     assert sorted(r[0] for r in table) == sorted(rows)
-    for name, _, _, default, tuned, best, score, gap, gap_default, ratio in table:
+    for name, _, _, _, default, tuned, best, score, gap, gap_default, ratio in table:
         row = rows[name]
         check(numbers(default)[0], float(row["MTMK default"]), name)
         check(numbers(tuned)[0], float(row["MTMK tuned"]), name)
