@@ -362,8 +362,11 @@ def kernel_scales(G, how, c=0.01):
     return np.array(scales)
 
 
-def study_variants():
+def study_variants(short=False):
     """(name, kernels, how, options) of the candidates measured by ``--study``.
+
+    ``short``: only the shipped and the df-weighted tuned estimators and the
+    untuned candidates (for the slow regression sets).
 
     ``kernels``: ``"diagonal"`` (the shipped normalisation), ``"trace"``
     (``KernelDictionary(normalize="trace")``) or a scaling of
@@ -372,7 +375,7 @@ def study_variants():
     (untuned, ``lam_group = f * lam_max`` and ``lam_ridge = ratio *
     lam_group``).
     """
-    return [
+    out = [
         ("tuned (as shipped)", "diagonal", "cv", {}),
         ("tuned, unit trace", "trace", "cv", {}),
         ("tuned, centred alignment", "centred_alignment", "cv", {}),
@@ -385,6 +388,9 @@ def study_variants():
          {"f": 0.01, "ratio": 1.0}),
         ("default 0.1 lam_max, weights df", "df", "fixed", {"f": 0.1}),
     ]
+    if short:
+        return [v for v in out if v[2] == "fixed" or v[1] in ("diagonal", "df")]
+    return out
 
 
 def run_study(name, kind, X_tr, X_te, y_tr, y_te, groups, seed, args):
@@ -411,7 +417,7 @@ def run_study(name, kind, X_tr, X_te, y_tr, y_te, groups, seed, args):
         return ("precomputed", *stacks[kernels])
 
     rows = []
-    for variant, kernels, how, options in study_variants():
+    for variant, kernels, how, options in study_variants(args.short):
         kernels_arg, A_tr, A_te = inputs(kernels)
         loss = {} if regression else {"loss": options.get("loss", "logistic")}
         start = time.perf_counter()
@@ -517,6 +523,8 @@ def parse_args(argv=None):
                         help="default: all sets, or STUDY_SETS with --study")
     parser.add_argument("--study", action="store_true",
                         help="measure the kernel-selection and default candidates instead")
+    parser.add_argument("--short", action="store_true",
+                        help="with --study: the shorter list of candidates (study_variants)")
     parser.add_argument("--tag", default="",
                         help="suffix of the row CSV (bench_real<tag>.csv), to run sets apart")
     parser.add_argument("--merge", nargs="*", default=None, metavar="CSV",
@@ -550,7 +558,7 @@ def main(argv=None):
             X_tr, X_te, y_tr, y_te = split(X, y, kind, seed, args.n_train, args.n_test)
             run = run_study if args.study else run_methods
             rows += run(name, kind, X_tr, X_te, y_tr, y_te, groups, seed, args)
-        write_csv(f"bench_real{suffix}{args.tag}.csv", rows)
+            write_csv(f"bench_real{suffix}{args.tag}.csv", rows)
     if args.tag:
         return
     wall = time.perf_counter() - wall
