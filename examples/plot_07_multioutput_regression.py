@@ -36,8 +36,8 @@ print("KernelRidge (6 candidates) test R^2", round(krr.score(X_test, Y_test), 3)
 # %%
 # On this problem the tuned KernelRidge is ahead: the group penalty favours
 # the narrow, high-capacity kernels, which fit the noise of 300 rows. The
-# results page measures this on real data sets, with per-kernel penalty
-# weights that correct it.
+# results page measures the same comparison on real data sets, and candidate
+# corrections such as per-kernel penalty weights.
 
 # %%
 # The shared kernel weights: every output uses the same kernels.
