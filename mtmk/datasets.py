@@ -455,19 +455,15 @@ def _read_river_csv(filename):
 def load_uci(name, return_X_y=False):
     """A real UCI data set shipped inside the ``river`` wheel, ready for a kernel method.
 
-    ================  ==========  =====  ===============================================
-    ``name``          kind        rows   content
-    ================  ==========  =====  ===============================================
-    ``"phishing"``    binary      1250   9 web-site features; target: phishing or not
-    ``"segment"``     multiclass  2310   18 features of 3 x 3 outdoor image regions
-                                         (position, line densities, edges, colour);
-                                         7 classes (sky, grass, window, ...)
-    ``"solar_flare"`` regression  1066   3 categorical sunspot codes (one-hot, 16
-                                         columns) and 7 integer activity codes; 3
-                                         outputs: counts of C-, M- and X-class flares
-                                         in the next 24 hours (mostly 0: a noisy
-                                         multi-output target)
-    ================  ==========  =====  ===============================================
+    * ``"phishing"``: binary, 1250 rows, 9 web-site features; target:
+      phishing or not.
+    * ``"segment"``: multiclass, 2310 rows, 18 features of 3 x 3 outdoor
+      image regions (position, line densities, edges, colour); 7 classes
+      (sky, grass, window, ...).
+    * ``"solar_flare"``: regression, 1066 rows, 3 categorical sunspot codes
+      (one-hot, 16 columns) and 7 integer activity codes; 3 outputs: the
+      counts of C-, M- and X-class flares in the next 24 hours (mostly 0: a
+      noisy multi-output target).
 
     The files ``river/datasets/phishing.csv.gz``, ``segment.csv.zip`` and
     ``solar-flare.csv.zip`` inside the installed ``river`` wheel are read
