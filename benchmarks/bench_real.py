@@ -325,14 +325,17 @@ def _reading(d):
     return "not distinguishable"
 
 
+def _wall_line(wall):
+    return [] if wall is None else [f"total wall time {wall / 60:.1f} min"]
+
+
 def markdown(summary, header, wall):
     cols = ["set", "kind", "metric", "train / test rows", "MTMK default", "MTMK tuned",
             "best tuned baseline",
             "baseline score", "tuned - best baseline", "default - tuned", "time ratio"]
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     lines += ["| " + " | ".join(str(r[c]) for c in cols) + " |" for r in summary]
-    return "\n".join(["```", *header, f"total wall time {wall / 60:.1f} min", "```", "",
-                      *lines, ""])
+    return "\n".join(["```", *header, *_wall_line(wall), "```", "", *lines, ""])
 
 
 # ---------------------------------------------------------------------- study
@@ -443,55 +446,34 @@ def run_study(name, kind, X_tr, X_te, y_tr, y_te, groups, seed, args):
 
 
 def summarise_study(rows, reference="tuned (as shipped)"):
-    """Per candidate: its paired difference to the shipped tuned estimator, per set and pooled.
-
-    The pooled line averages the per-set differences over the sets (one value
-    per split: the mean over sets of that split's differences), with the
-    largest test / train ratio of the sets in the corrected interval.
-    """
+    """Per candidate and set: its paired difference to the shipped tuned estimator."""
     out = []
     names = list(dict.fromkeys(r["set"] for r in rows))
-    variants = list(dict.fromkeys(r["method"] for r in rows))
-    for variant in variants:
+    for variant in dict.fromkeys(r["method"] for r in rows):
         if variant == reference:
             continue
-        row, per_split = {"candidate": variant}, []
+        row = {"candidate": variant}
         for name in names:
             sub = {(r["method"], r["split"]): r for r in rows if r["set"] == name}
-            splits = sorted({s for m, s in sub if m == variant})
-            if not splits:
-                row[name] = ""
+            splits = sorted(s for m, s in sub if m == variant)
+            if len(splits) < 2:
+                row[name] = f"{len(splits)} split" if splits else ""
                 continue
             first = sub[variant, splits[0]]
             d = np.array([sub[variant, s]["score"] - sub[reference, s]["score"]
                           for s in splits])
-            result = paired_difference(d, np.zeros_like(d),
-                                       test_train_ratio=first["n_test"] / first["n_train"])
-            row[name] = result.format(3)
-            per_split.append((name, d))
-        sizes = {len(d) for _, d in per_split}
-        if len(sizes) == 1 and sizes.pop() > 1:
-            ratio = max(r["n_test"] / r["n_train"] for r in rows)
-            pooled = paired_difference(np.mean([d for _, d in per_split], axis=0),
-                                       np.zeros(len(per_split[0][1])), test_train_ratio=ratio)
-            row["mean over sets"] = pooled.format(3)
-            readings = [_set_reading(d, rows, name) for name, d in per_split]
-            row["sets worse / better"] = f"{readings.count('worse')} / {readings.count('better')}"
+            row[name] = paired_difference(
+                d, np.zeros_like(d), test_train_ratio=first["n_test"] / first["n_train"]
+            ).format(3)
         out.append(row)
     return out
-
-
-def _set_reading(d, rows, name):
-    first = next(r for r in rows if r["set"] == name)
-    return _reading(paired_difference(d, np.zeros_like(d),
-                                      test_train_ratio=first["n_test"] / first["n_train"]))
 
 
 def study_markdown(summary, header, wall):
     cols = list(dict.fromkeys(c for r in summary for c in r))
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     lines += ["| " + " | ".join(str(r.get(c, "")) for c in cols) + " |" for r in summary]
-    return "\n".join(["```", *header, f"total wall time {wall / 60:.1f} min", "```", "",
+    return "\n".join(["```", *header, *_wall_line(wall), "```", "",
                       "Each cell: candidate minus the tuned estimator as shipped (mean over "
                       "splits, 95 % corrected t interval).", "", *lines, ""])
 
@@ -561,7 +543,7 @@ def main(argv=None):
             write_csv(f"bench_real{suffix}{args.tag}.csv", rows)
     if args.tag:
         return
-    wall = time.perf_counter() - wall
+    wall = None if args.merge is not None else time.perf_counter() - wall
     if args.study:
         summary = summarise_study(rows)
         print_table(summary, list(summary[0]))

@@ -302,7 +302,7 @@ def test_distributed_table():
 
 def test_real_data_table():
     rows = {r["set"]: r for r in read_csv("bench_real_summary.csv")}
-    table = table_after("| set | kind | metric | MTMK default |")
+    table = table_after("| set | kind | metric | train / test rows |")
     assert sorted(r[0] for r in table) == sorted(rows)
     for name, _, _, _, default, tuned, best, score, gap, gap_default, ratio in table:
         row = rows[name]
