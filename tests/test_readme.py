@@ -298,3 +298,20 @@ def test_distributed_table():
     gaps = README[README.index("All three reach the same objective"):][:120]
     check(numbers(gaps)[0], max(float(r["objective_gap"]) for r in rows.values()),
           "distributed objective gap")
+
+
+def test_real_data_table():
+    rows = {r["set"]: r for r in read_csv("bench_real_summary.csv")}
+    table = table_after("| set | kind | metric | train / test rows |")
+    assert sorted(r[0] for r in table) == sorted(rows)
+    for name, _, _, _, default, tuned, best, score, gap, gap_default, ratio in table:
+        row = rows[name]
+        check(numbers(default)[0], float(row["MTMK default"]), name)
+        check(numbers(tuned)[0], float(row["MTMK tuned"]), name)
+        assert best == row["best tuned baseline"], name
+        check(numbers(score)[0], float(row["baseline score"]), name)
+        for printed, column in ((gap, "tuned - best baseline"),
+                                (gap_default, "default - tuned")):
+            for shown, value in zip(numbers(printed), numbers(row[column])):
+                check(shown, float(value), f"{name} {column}")
+        check(numbers(ratio)[0], float(row["time ratio"]), name)
