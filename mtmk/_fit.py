@@ -40,7 +40,8 @@ def fit_kernel_model(kernels, Y, W, datafit, penalty, *, solver="auto", fit_inte
     - ``solver="newton"``, or ``"auto"`` with least squares
       (:class:`~mtmk.solvers.Quadratic`, whose Newton model is exact) or with
       a classification loss, one task and low-rank factors (one factorisation
-      per step serves the fit): :func:`~mtmk.solvers.solve_newton`;
+      per step serves the fit), unless the penalty is a sum over several
+      tasks: :func:`~mtmk.solvers.solve_newton`;
     - otherwise block steps: :func:`~mtmk.solvers.solve_bcd` on exact Gram
       matrices, :func:`~mtmk.solvers.solve_rows` over row blocks for low-rank
       factors (cut in this process) or for row blocks held elsewhere (a dask
@@ -106,7 +107,7 @@ def fit_kernel_model(kernels, Y, W, datafit, penalty, *, solver="auto", fit_inte
         result = solve_lplq(kernels, Y, W, datafit, penalty, max_iter=max_iter,
                             verbose=verbose, **options)
     elif not rows and (solver == "newton" or (solver == "auto" and _newton_pays(
-            kernels, n_tasks, datafit))):
+            kernels, n_tasks, datafit, penalty))):
         alpha0, intercept0 = _dual_start(start, kernels, n_tasks)
         result = solve_newton(kernels, Y, W, datafit, penalty, max_iter=max_iter, alpha0=alpha0,
                               intercept0=intercept0, verbose=verbose, **options)
@@ -211,15 +212,18 @@ def _primal_start(start, ranks, n_tasks):
     return None, None
 
 
-def _newton_pays(kernels, n_tasks, datafit):
+def _newton_pays(kernels, n_tasks, datafit, penalty):
     """Whether ``solver="auto"`` takes Newton steps on the kernel weights.
 
-    Least squares: always (the model is exact, one factorisation serves every
-    output).  Classification losses: for one task on low-rank factors, where
-    a step factors one matrix of the active kernels' rank; with several tasks
-    each task needs its own factorisation per step and block sweeps, shared by
-    the tasks, cost less.
+    Least squares with kernels shared by the tasks: the model is exact and
+    one factorisation serves every output.  Classification losses: for one
+    task on low-rank factors, where a step factors one matrix of the active
+    kernels' rank.  Otherwise each task needs its own factorisation per step
+    (and, with a penalty that is a sum over tasks, the slowest task sets the
+    number of steps), and block sweeps, shared by the tasks, cost less.
     """
+    if n_tasks > 1 and getattr(penalty, "separable_tasks", False):
+        return False
     if isinstance(datafit, Quadratic):
         return True
     return (bool(getattr(datafit, "classification", False)) and n_tasks == 1

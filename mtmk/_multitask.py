@@ -231,7 +231,8 @@ class MTMKClassifier(_MTMKModel, KernelTaskClassifier):
         a proximal Newton loop for the classification losses. ``"bcd"``: block
         coordinate proximal gradient, one kernel at a time (cheap sweeps, many
         of them). ``"auto"`` takes Newton for least squares and for one task
-        on low-rank kernels, block steps otherwise (the lp-lq alternation for
+        on low-rank kernels, block steps otherwise (also for
+        ``penalty="task"`` with several tasks; the lp-lq alternation for
         ``penalty="lplq"``). ``"cvxpy"``:
         the exact conic reference (small problems only).
     tol : float, default=1e-4
@@ -416,7 +417,8 @@ class MTMKRegressor(_MTMKModel, KernelTaskRegressor):
         a proximal Newton loop for the classification losses. ``"bcd"``: block
         coordinate proximal gradient, one kernel at a time (cheap sweeps, many
         of them). ``"auto"`` takes Newton for least squares and for one task
-        on low-rank kernels, block steps otherwise (the lp-lq alternation for
+        on low-rank kernels, block steps otherwise (also for
+        ``penalty="task"`` with several tasks; the lp-lq alternation for
         ``penalty="lplq"``). ``"cvxpy"``:
         the exact conic reference (small problems only).
     tol : float, default=1e-4

@@ -81,7 +81,8 @@ def test_auto_takes_newton_for_one_task_on_low_rank_kernels(problem, calls, low_
     (False, Logistic(), GroupPenalty(0.01), "cvxpy", "solve_cvxpy"),
     (True, Logistic(), GroupPenalty(0.01), "auto", "solve_rows"),
     (True, Quadratic(), GroupPenalty(0.01), "bcd", "solve_rows"),
-    (True, Quadratic(), TaskGroupPenalty(0.01), "auto", "solve_newton"),
+    (True, Quadratic(), TaskGroupPenalty(0.01), "auto", "solve_rows"),
+    (True, Quadratic(), TaskGroupPenalty(0.01), "newton", "solve_newton"),
     (True, Logistic(), GroupPenalty(0.01), "newton", "solve_newton"),
     (True, Logistic(), GroupPenalty(0.01), "cvxpy", "solve_cvxpy"),
 ])

@@ -291,9 +291,13 @@ class _KernelWeights:
         inner = self.joint.solve(np.broadcast_to(theta, (theta.shape[0], self.columns)),
                                  self.z, self.fit_intercept)
         residual = self.z - inner.b
-        J = 0.5 * float(np.sum(residual * inner.alpha))
-        value = J + 0.5 * float(np.sum(self.mu * eta))
-        point = dict(eta=eta, theta=theta, inner=inner, value=value)
+        J = 0.5 * np.sum(residual * inner.alpha, axis=0)  # per task
+        if self.columns == 1:
+            J = J.sum(keepdims=True)
+        # G per column of eta: one value, or one per task (a separable penalty)
+        values = J + 0.5 * np.sum(self.mu * eta, axis=0)
+        point = dict(eta=eta, theta=theta, inner=inner, values=values,
+                     value=float(values.sum()))
         return self.differentiate(point) if hessian else point
 
     def differentiate(self, point):
@@ -351,28 +355,50 @@ class _KernelWeights:
             return point, steps  # every weight is fixed: one ridge solve
         while steps < max_steps and not stop(point):
             direction = self.newton_step(point)
-            t, accepted = 1.0, None
-            for _ in range(30):
-                trial = np.maximum(point["eta"] + t * direction, 0.0)
-                candidate = self.evaluate(trial)
-                slope = float(np.sum(point["grad"] * (trial - point["eta"])))
-                excess = candidate["value"] - point["value"]
-                # a decrease below G's rounding cannot be checked: near the
-                # optimum the full Newton step is taken on trust
-                negligible = t == 1.0 and -slope <= 1e-12 * abs(point["value"])
-                if excess <= 1e-4 * min(slope, 0.0) or negligible:
-                    accepted = candidate
-                    break
-                # backtrack to the minimiser of the quadratic through G(0),
-                # G'(0) and G(t), kept within [t / 10, t / 2]
-                ratio = -slope / (2.0 * (excess - slope)) if excess > slope else 0.5
-                t *= min(max(ratio, 0.1), 0.5)
+            accepted = self._line_search(point, direction)
             steps += 1
             if accepted is None:
                 self.stalled = True
                 break
             point = self.differentiate(accepted)
         return point, steps
+
+    def _line_search(self, point, direction):
+        """Backtracking along the projected Newton direction, per column of ``eta``.
+
+        With a penalty that is a sum over tasks, ``G`` is a sum of independent
+        per-task terms, so each task keeps its own step (the hardest task
+        does not hold back the others).  Returns the accepted point, or None
+        when no column decreased.
+        """
+        eta = point["eta"]
+        t = np.ones(self.columns)
+        done = np.zeros(self.columns, dtype=bool)
+        moved = np.zeros(self.columns, dtype=bool)
+        target = eta.copy()
+        candidate = None
+        for _ in range(30):
+            trial = np.where(done, target, np.maximum(eta + t * direction, 0.0))
+            candidate = self.evaluate(trial)
+            slope = np.sum(point["grad"] * (trial - eta), axis=0)
+            excess = candidate["values"] - point["values"]
+            # a decrease below G's rounding cannot be checked: near the
+            # optimum the full Newton step is taken on trust
+            negligible = (t == 1.0) & (-slope <= 1e-12 * np.abs(point["values"]))
+            ok = ~done & ((excess <= 1e-4 * np.minimum(slope, 0.0)) | negligible)
+            target[:, ok] = trial[:, ok]
+            moved |= ok
+            done |= ok
+            if done.all():
+                return candidate
+            # backtrack to the minimiser of the quadratic through G(0),
+            # G'(0) and G(t), kept within [t / 10, t / 2]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ratio = np.where(excess > slope, -slope / (2.0 * (excess - slope)), 0.5)
+            t = np.where(done, t, t * np.clip(np.nan_to_num(ratio, nan=0.5), 0.1, 0.5))
+        if not moved.any():
+            return None
+        return self.evaluate(target)  # the columns that never decreased stay put
 
     def fixed_point(self, eta):
         """``eta_m <- ||f_m||`` (the exact minimiser of the bound at fixed f)."""
