@@ -66,6 +66,21 @@ def _task_groups(theta, h):
     return [np.array([t]) for t in range(n_tasks)]
 
 
+def _cholesky(build):
+    """Cholesky factor of ``build(0)``, or of ``build(jitter)`` for the smallest jitter
+    (relative to the largest diagonal entry) that makes it numerically positive
+    definite: kernel weights of 1e12 times the data's curvature turn the
+    rounding errors of the Gram matrices into negative eigenvalues."""
+    for jitter in (0.0, 1e-13, 1e-11, 1e-9, 1e-7):
+        try:
+            return cho_factor(build(jitter), lower=True, overwrite_a=True, check_finite=False)
+        except np.linalg.LinAlgError:
+            continue
+    raise np.linalg.LinAlgError(
+        "The joint kernel system is not positive definite even with a jitter of 1e-7 of its "
+        "diagonal: check that the kernels are positive semi-definite.")
+
+
 class _Joint:
     """Joint kernel ridge solves at kernel scales ``theta``: the per-task loop.
 
@@ -117,16 +132,21 @@ class _DenseJoint(_Joint):
         hr = h_column[rows]
         uniform = bool(np.all(hr == hr[0])) if n else True
         scale = float(hr[0]) if (uniform and n) else 1.0
-        B[...] = 0.0
-        for m in kernels:
-            B += (scale * theta_column[m]) * (self.K[m] if full
-                                               else self.K[m][np.ix_(rows, rows)])
         s = np.sqrt(hr)
-        if not uniform:
-            B *= s[:, None]
-            B *= s[None, :]
-        B.flat[::n + 1] += 1.0
-        factor = cho_factor(B, lower=True, overwrite_a=True, check_finite=False) if n else None
+
+        def build(jitter):
+            out = B
+            out[...] = 0.0
+            for m in kernels:
+                out += (scale * theta_column[m]) * (self.K[m] if full
+                                                     else self.K[m][np.ix_(rows, rows)])
+            if not uniform:
+                out *= s[:, None]
+                out *= s[None, :]
+            out.flat[::n + 1] += 1.0 + jitter * float(np.max(np.diag(out), initial=0.0))
+            return out
+
+        factor = _cholesky(build) if n else None
 
         def apply(v):
             """``(H^{-1} + K_theta)^{-1} v`` (zero on the rows with ``h = 0``)."""
@@ -179,9 +199,14 @@ class _FactorJoint(_Joint):
         Phi = np.hstack([self.factors[m] for m in active])
         scale = np.concatenate([np.full(self.factors[m].shape[1], np.sqrt(column[m]))
                                 for m in active])
-        inner = scale[:, None] * self._cross(task, active) * scale[None, :]
-        inner[np.diag_indices_from(inner)] += 1.0
-        c = cho_factor(inner, lower=True, check_finite=False)
+        cross = scale[:, None] * self._cross(task, active) * scale[None, :]
+
+        def build(jitter):
+            inner = cross.copy()
+            inner[np.diag_indices_from(inner)] += 1.0 + jitter * float(np.max(np.diag(cross)))
+            return inner
+
+        c = _cholesky(build)
 
         def apply(v):
             # Woodbury: (H^-1 + Phi D Phi^T)^-1 v with D the kernel scales
