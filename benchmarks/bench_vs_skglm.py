@@ -71,6 +71,7 @@ def objective(Phi, s, coef, intercept, groups):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n-components", type=int, default=100)
+    parser.add_argument("--sets", nargs="+", default=["breast_cancer", "simulated"])
     args = parser.parse_args(argv)
     from skglm.datafits import LogisticGroup
     from skglm.penalties import WeightedGroupL2
@@ -80,6 +81,8 @@ def main(argv=None):
     print(f"load average at start: {os.getloadavg()}")
     rows = []
     for name, X, y in problems(args.n_components):
+        if name not in args.sets:
+            continue
         kd = KernelDictionary(n_components=args.n_components, random_state=0).fit(X)
         factors = kd.features(X)
         Phi = np.hstack(factors)
