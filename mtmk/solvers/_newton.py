@@ -295,6 +295,7 @@ class _KernelWeights:
         self.rho = float(penalty.lam_ridge)
         self.penalty = penalty
         self.stalled = False  # a Newton direction without any decrease
+        self._trusted = 0  # consecutive steps taken on trust (below rounding)
         # the working set: kernels whose weight the Newton steps choose; the
         # others stay at zero until their optimality is violated
         self.working = (np.ones(n_kernels, dtype=bool) if working is None
@@ -410,12 +411,16 @@ class _KernelWeights:
             # a decrease below G's rounding cannot be checked: near the
             # optimum the full Newton step is taken on trust
             negligible = (t == 1.0) & (-slope <= 1e-12 * np.abs(point["values"]))
-            ok = ~done & ((excess <= 1e-4 * np.minimum(slope, 0.0)) | negligible)
+            decreased = excess <= 1e-4 * np.minimum(slope, 0.0)
+            ok = ~done & (decreased | negligible)
             target[:, ok] = trial[:, ok]
             moved |= ok
             done |= ok
             if done.all():
-                return candidate
+                # steps on trust alone, three in a row: the certificate sits at
+                # its rounding floor and no step can be checked any more
+                self._trusted = 0 if np.any(decreased & ~negligible) else self._trusted + 1
+                return None if self._trusted >= 3 else candidate
             # backtrack to the minimiser of the quadratic through G(0),
             # G'(0) and G(t), kept within [t / 10, t / 2]
             with np.errstate(divide="ignore", invalid="ignore"):
