@@ -137,12 +137,12 @@ def mtmk_path(X, y, *, kernels=None, loss="logistic", penalty="group", lam_group
         kernel_names : list of str
         objectives, violations : ndarray of shape (n_lams,)
         n_iter : ndarray of shape (n_lams,)
-        dual_coef : ndarray of shape (n_lams, n_kernels, n_samples, n_tasks)
-            Exact kernels; None with low-rank ones.
-        feature_coef : list of list of ndarray of shape (r_m, n_tasks)
-            Low-rank kernels (None with exact ones): per grid value, the
-            coefficients of each kernel's Nystroem features.
+        dual_coef : ndarray of shape (n_lams, n_kernels, n_samples, n_tasks) or None
+        feature_coef : list (per grid value) of lists of ndarray of shape (r_m, n_tasks) or None
         intercepts : ndarray of shape (n_lams, n_tasks)
+
+    ``dual_coef`` is set with exact kernels, ``feature_coef`` (the
+    coefficients of each kernel's Nystroem features) with low-rank ones.
 
     Examples
     --------
