@@ -51,6 +51,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from ._bcd import SolverResult, _products, _start_intercept, _task_norms, optimality_violation
 from ._contract import SOLVE_NEWTON, check_contract
+from ._datafits import Quadratic
 from ._operators import GramStack
 
 __all__ = ["solve_newton"]
@@ -557,7 +558,7 @@ def solve_newton(operator, Y, W, datafit, penalty, *, fit_intercept=True, tol=1e
     warm = alpha0 is not None and np.any(alpha)
     eta = (penalty.kernel_norms(_task_norms(alpha, KA))[:, None] if columns == 1
            else _task_norms(alpha, KA)) if warm else None
-    exact_model = _is_quadratic(datafit)
+    exact_model = isinstance(datafit, Quadratic)  # its second-order model is exact
     violation = optimality_violation(operator, alpha, b, Y, W, datafit, penalty,
                                      fit_intercept, KA=KA)
     n_iter, converged = 0, violation < tol
@@ -605,13 +606,6 @@ def solve_newton(operator, Y, W, datafit, penalty, *, fit_intercept=True, tol=1e
                         block_norms=penalty.kernel_norms(task_norms),
                         objective=loss + penalty.value(task_norms), violation=violation,
                         n_iter=n_iter, converged=converged)
-
-
-def _is_quadratic(datafit):
-    """Whether the datafit's second-order model is exact (least squares)."""
-    from ._datafits import Quadratic
-
-    return isinstance(datafit, Quadratic)
 
 
 def _line_search(alpha, KA, b, F, loss, new_alpha, new_KA, new_b, Y, W, datafit, penalty):
