@@ -411,7 +411,8 @@ class _KernelWeights:
             excess = candidate["values"] - point["values"]
             # a decrease below G's rounding cannot be checked: near the
             # optimum the full Newton step is taken on trust
-            negligible = (t == 1.0) & (-slope <= 1e-12 * np.abs(point["values"]))
+            scale = 1e-12 * np.abs(point["values"])
+            negligible = (t == 1.0) & (-slope <= scale) & (excess <= scale)
             decreased = excess <= 1e-4 * np.minimum(slope, 0.0)
             ok = ~done & (decreased | negligible)
             target[:, ok] = trial[:, ok]
