@@ -1,6 +1,6 @@
 """What every benchmark needs, done once: options, header, timing, memory, CSV, isolation.
 
-* :func:`parser`: the options every script shares (``--out DIR``, and
+* :func:`argument_parser`: the options every script shares (``--out DIR``, and
   ``--resume`` where a script can continue an interrupted run).
 * :func:`machine_header`: the command, machine, BLAS and its threads, library
   versions and load average, printed and returned as lines for the results.
@@ -55,15 +55,15 @@ def limit_threads():
 
 
 # ------------------------------------------------------------------ options
-def parser(doc, resume=False):
-    """Argument parser of a benchmark: its docstring as help, and the shared options.
+def argument_parser(module, doc, resume=False):
+    """Argument parser of the benchmark ``module``: its docstring as help, the shared options.
 
     ``--out DIR`` is the directory the script writes to (and reads earlier
     results from); ``resume=True`` adds ``--resume``, which keeps the rows
     already in the script's results CSV and runs only the missing
     configurations (run it with the same options as the interrupted run).
     """
-    out = argparse.ArgumentParser(description=doc,
+    out = argparse.ArgumentParser(prog=f"python -m {module}", description=doc,
                                   formatter_class=argparse.RawDescriptionHelpFormatter)
     out.add_argument("--out", type=Path, default=RESULTS, metavar="DIR",
                      help="directory of the results (default: benchmarks/results)")
