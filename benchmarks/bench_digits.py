@@ -58,7 +58,7 @@ N_LAMS, CV_FOLDS = 8, 3
 
 def presets(lplq=False, tol=None):
     """Name -> estimator factory, in the order they are run (baselines first)."""
-    gammas = [s.gamma for s in KernelDictionary().fit(digits_split()[0])._specs
+    gammas = [s.gamma for s in KernelDictionary().fit(digits_split()[0])._recipes
               if s.family == "rbf"]
     grid = {"gamma": gammas, "C": [1.0, 10.0, 100.0]}
     methods = {
