@@ -14,8 +14,8 @@
   (``VmHWM`` of ``/proc/self/status``, Linux): everything the process touched,
   data and imports included.  Scripts read it at the end of a child process
   run by :func:`run_isolated`, so that one fit is all the process did
-  (``ru_maxrss`` would do as well only without ``exec``: Linux carries the
-  parent's figure into it).
+  (``ru_maxrss`` of the child would not do: Linux carries the peak of the
+  image that ``exec`` replaced, here the parent's, into it).
 * :class:`ResultsCsv`: a results CSV written row by row, which can resume a
   run from the rows already in the file (keyed by the configuration columns);
   :func:`write_csv` and :func:`read_csv` for whole tables.
