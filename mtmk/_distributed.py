@@ -190,10 +190,12 @@ def fit_distributed(estimator, X, y, sample_weight, problem):
         print(f"[mtmk dask] {len(parts)} row blocks on {len(workers)} workers "
               f"({rows_per_worker}); dictionary and features in {setup:.1f} s")
     try:
+        problem = estimator._on_data(problem, blocks, targets)
         result = fit_kernel_model(blocks, targets.values, targets.weights, **problem)
     finally:
         client.cancel(actor_futures)
-    estimator._set_fitted(result, targets, list(dictionary.names_), dictionary)
+    estimator._set_fitted(result, targets, list(dictionary.names_), dictionary,
+                          problem["penalty"])
     estimator.n_features_in_ = p
     # as scikit-learn does for pandas: a DataFrame's string column names are kept
     if names is not None:
