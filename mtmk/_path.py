@@ -21,7 +21,7 @@ from sklearn.utils.metaestimators import _safe_split
 from sklearn.utils.validation import check_array
 
 from ._base import KernelTaskModel, precomputed_operator, training_kernels
-from ._fit import check_penalty, fit_kernel_path
+from ._fit import fit_kernel_path
 from ._kernels import KernelDictionary
 from ._multitask import CLASSIFICATION_LOSSES, REGRESSION_LOSSES, MTMKClassifier, MTMKRegressor
 from ._targets import _object_labels, encode_outputs, encode_tasks
@@ -58,24 +58,61 @@ def lam_group_grid(lam_max, n_lams=20, eps=1e-3):
     return lam_max * np.geomspace(1.0, eps, n_lams)
 
 
+def _checked_lam_max(top):
+    """``lam_max``, refused when it is 0 (no grid can start from it)."""
+    if not top > 0:
+        raise ValueError(
+            "Every kernel's gradient is zero at the intercept-only model (lam_max = 0), "
+            "so every lam_group gives the same model: the kernels are constant on the "
+            "training data or the targets carry no signal. Check the kernels and targets.")
+    return top
+
+
+def _given_values(values, name, positive):
+    """``values`` as a decreasing 1-D array, refused unless finite and non-negative (positive)."""
+    try:
+        array = np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        array = np.array([np.nan])
+    array = np.sort(array.ravel())[::-1]
+    kind = "positive" if positive else "non-negative"
+    if (array.size == 0 or not np.all(np.isfinite(array))
+            or not (array[-1] > 0 if positive else array[-1] >= 0)):
+        raise ValueError(f"{name} must be {kind} and finite: a number of grid values (an "
+                         f"integer >= 1) or a non-empty list of values; got {values!r}.")
+    return array
+
+
 def _grid(lam_groups, eps, operator, targets, datafit, penalty, fit_intercept):
     """The decreasing grid: ``lam_groups`` values below the exact ``lam_max``, or the values."""
     if isinstance(lam_groups, Integral):
         top = lam_max(operator, targets.values, targets.weights, datafit, penalty, fit_intercept)
-        if not top > 0:
-            raise ValueError(
-                "Every kernel's gradient is zero at the intercept-only model (lam_max = 0), "
-                "so every lam_group gives the same model: the kernels are constant on the "
-                "training data or the targets carry no signal. Check the kernels and targets.")
-        return lam_group_grid(top, lam_groups, eps)
-    lams = np.sort(np.asarray(lam_groups, dtype=float).ravel())[::-1]
-    if lams.size == 0 or not np.all(np.isfinite(lams)) or lams[-1] < 0:
-        raise ValueError(f"lam_groups must be non-negative and finite, got {lam_groups!r}.")
-    return lams
+        return lam_group_grid(_checked_lam_max(top), lam_groups, eps)
+    return _given_values(lam_groups, "lam_groups", positive=False)
 
 
 def _penalty(kind, lam_ridge):
     return (GroupPenalty if kind == "group" else TaskGroupPenalty)(0.0, lam_ridge)
+
+
+class _Mix:
+    """The penalties of one mix along a path, as scikit-learn's ElasticNet mixes its terms.
+
+    At strength ``lam``: ``lam * (l1_ratio * sum_m ||f_m|| + (1 - l1_ratio) / 2 *
+    sum_m ||f_m||^2)``, i.e. ``lam_group = l1_ratio * lam`` and ``lam_ridge =
+    (1 - l1_ratio) * lam / 2``.  :func:`~mtmk._fit.fit_kernel_path` asks
+    ``with_lam(lam)`` for each level.
+    """
+
+    def __init__(self, kind, l1_ratio):
+        self._kind = GroupPenalty if kind == "group" else TaskGroupPenalty
+        self.l1_ratio = float(l1_ratio)
+
+    def __repr__(self):
+        return f"_Mix({self._kind.__name__}, l1_ratio={self.l1_ratio:g})"
+
+    def with_lam(self, lam):
+        return self._kind(self.l1_ratio * lam, (1.0 - self.l1_ratio) * lam / 2)
 
 
 @validate_params(
@@ -247,14 +284,14 @@ def _fold_scores(estimator, X, y, sample_weight, train, test, scoring, path):
 
 
 class _MTMKCV:
-    """Cross-validation of ``lam_group`` along a warm-started path (shared by the CV estimators)."""
+    """Cross-validation of ``(l1_ratio, lam)`` on warm-started paths (the CV estimators)."""
 
     _parameter_constraints = {
         **KernelTaskModel._parameter_constraints,
         "penalty": [StrOptions({"group", "task"})],
         "lam_groups": [Interval(Integral, 1, None, closed="left"), "array-like"],
         "eps": [Interval(Real, 0, 1, closed="neither")],
-        "lam_ridge": [Interval(Real, 0, None, closed="left")],
+        "l1_ratio": [Interval(Real, 0, 1, closed="both"), "array-like"],
         "cv": ["cv_object"],
         "scoring": [str, callable, None],
         "fit_intercept": ["boolean"],
@@ -262,11 +299,48 @@ class _MTMKCV:
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "verbose": ["verbose"],
     }
+
     def _single(self):
         """The plain estimator with this one's settings (the fold engine)."""
         params = {k: v for k, v in self.get_params(deep=False).items()
-                  if k not in ("lam_groups", "eps", "cv", "scoring", "n_jobs")}
+                  if k not in ("lam_groups", "eps", "l1_ratio", "cv", "scoring", "n_jobs")}
         return self._single_class(**params)
+
+    def _l1_ratios(self):
+        """The mixes as a non-empty 1-D array of values in [0, 1]."""
+        try:
+            ratios = np.asarray(self.l1_ratio, dtype=float)
+        except (TypeError, ValueError):
+            ratios = np.array([np.nan])
+        if ratios.ndim > 1 or ratios.size == 0 or not np.all((ratios >= 0) & (ratios <= 1)):
+            raise ValueError("l1_ratio must be a float in [0, 1] or a non-empty list of such "
+                             f"floats; got {self.l1_ratio!r}.")
+        return np.atleast_1d(ratios)
+
+    def _grids(self, top, ratios):
+        """One decreasing grid of ``lam`` per mix, shape (n_l1_ratios, n_lams).
+
+        An integer ``lam_groups`` starts each mix's grid at its own ``lam_max``:
+        ``top`` (the group penalty's) divided by ``l1_ratio``, where every
+        kernel is zero.
+        """
+        if not isinstance(self.lam_groups, Integral):
+            lams = _given_values(self.lam_groups, "lam_groups", positive=True)
+            return np.tile(lams, (ratios.size, 1))
+        if np.any(ratios == 0):
+            raise ValueError(
+                "l1_ratio = 0 (the ridge term alone) has no lam_max, the level at which "
+                "every kernel is zero, to start an integer grid of lam_groups from. Pass "
+                "the values themselves (lam_groups=[...]) or l1_ratio values above 0.")
+        top = _checked_lam_max(top)
+        return np.array([lam_group_grid(top / r, self.lam_groups, self.eps) for r in ratios])
+
+    def _path_scores(self, X, y, weights, folds, path):
+        """Validation scores of one path on every fold, shape (n_folds, n_lams)."""
+        engine = self._single()
+        return np.array(Parallel(n_jobs=self.n_jobs)(
+            delayed(_fold_scores)(clone(engine), X, y, weights, train, test, self.scoring, path)
+            for train, test in folds))
 
     def _fit_cv(self, X, y, targets, sample_weight, kind):
         if (isinstance(self.scoring, str) and self.scoring != "roc_auc"
@@ -277,51 +351,73 @@ class _MTMKCV:
                 "a task does not observe. Use scoring=None (mean per-task accuracy on the "
                 "observed samples), 'roc_auc' (mean per-task ROC-AUC on them) or a "
                 "callable scorer(estimator, X, y, sample_weight) that handles the mask.")
+        ratios = self._l1_ratios()
         operator, names, dictionary = self._training_kernels(X, sample_weight)
-        datafit, penalty = self._datafit(), self._penalty(0.0)
-        lams = _grid(self.lam_groups, self.eps, operator, targets, datafit, penalty,
-                     self.fit_intercept)
-        check_penalty(penalty.with_lam(lams[-1]))
-        path = dict(datafit=datafit, penalty=penalty, lams=lams, fit_intercept=self.fit_intercept,
-                    tol=self.tol, max_iter=self.max_iter)
+        datafit = self._datafit()
+        top = lam_max(operator, targets.values, targets.weights, datafit,
+                      _penalty(self.penalty, 0.0), self.fit_intercept)
+        grids = self._grids(top, ratios)
+        paths = [dict(datafit=datafit, penalty=_Mix(self.penalty, r), lams=lams,
+                      fit_intercept=self.fit_intercept, tol=self.tol, max_iter=self.max_iter)
+                 for r, lams in zip(ratios, grids)]
         y = _object_labels(np.asarray(y))
         folds = _folds(self.cv, X, y, kind)
         weights = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
-        engine = self._single()
-        scores = Parallel(n_jobs=self.n_jobs)(
-            delayed(_fold_scores)(clone(engine), X, y, weights, train, test, self.scoring, path)
-            for train, test in folds)
-        cv_scores = np.array(scores)
-        # first maximum = largest lam; nan: a fold where no task could be scored
-        best = int(np.nanargmax(np.nanmean(cv_scores, axis=0)))
+        cv_scores = np.stack([self._path_scores(X, y, weights, folds, path) for path in paths],
+                             axis=1)
+        # first maximum: the first mix given, then the largest lam; nan: a fold where no
+        # task could be scored
+        mean = np.nanmean(cv_scores, axis=0)
+        i, j = np.unravel_index(int(np.nanargmax(mean)), mean.shape)
         result = fit_kernel_path(operator, targets.values, targets.weights,
-                                 **{**path, "lams": lams[:best + 1]})[-1]
-        self.lam_groups_ = lams
-        self.cv_scores_ = cv_scores
-        self.lam_group_ = float(lams[best])
+                                 **{**paths[i], "lams": grids[i, :j + 1]})[-1]
+        single = np.ndim(self.l1_ratio) == 0
+        self.lam_max_ = top
+        self.lam_groups_ = grids[0] if single else grids
+        self.cv_scores_ = cv_scores[:, 0] if single else cv_scores
+        self.l1_ratio_ = float(ratios[i])
+        self.lam_group_ = float(self.l1_ratio_ * grids[i, j])
+        self.lam_ridge_ = float((1.0 - self.l1_ratio_) * grids[i, j] / 2)
         self._set_fitted(result, targets, names, dictionary)
         return self
 
-class MTMKClassifierCV(_MTMKCV, MTMKClassifier):
-    """MTMK classification with ``lam_group`` chosen by cross-validation along a path.
 
-    The grid is computed once on the whole training set (from its exact
-    ``lam_max``); every fold fits the whole path with warm starts; the value
-    with the best mean validation score is refitted on all the data (largest
-    value on ties: the sparser model).  Folds run in parallel through joblib.
+class MTMKClassifierCV(_MTMKCV, MTMKClassifier):
+    """MTMK classification with the penalty chosen by cross-validation along a path.
+
+    The penalty mixes the group and ridge terms as scikit-learn's
+    :class:`~sklearn.linear_model.ElasticNet` mixes its two:
+
+        lam * (l1_ratio * sum_m ||f_m|| + (1 - l1_ratio) / 2 * sum_m ||f_m||^2),
+
+    i.e. ``lam_group = l1_ratio * lam`` and ``lam_ridge = (1 - l1_ratio) *
+    lam / 2`` of :class:`MTMKClassifier`.  For every mix the grid of ``lam``
+    starts at that mix's exact ``lam_max`` on the whole training set (the
+    group penalty's divided by ``l1_ratio``), where every kernel is zero; every
+    fold fits each mix's whole path with warm starts; the ``(l1_ratio, lam)``
+    pair with the best mean validation score is refitted on all the data
+    (on ties, the first mix given and the largest ``lam``: the sparser
+    model).  Folds run in parallel through joblib.
 
     Parameters
     ----------
     kernels : KernelDictionary, "precomputed" or None, default=None
         Candidate kernels, as for :class:`MTMKClassifier`.
-    penalty : {"group", "task"}, default="group"
-    lam_groups : int or array-like, default=20
-        Number of grid values from ``lam_max`` to ``eps * lam_max``, or the values.
-    eps : float, default=1e-3
-        Ratio of the smallest to the largest grid value.
-    lam_ridge : float, default=0.0
-        Strength of the squared RKHS-norm penalty.
     loss : {"logistic", "squared_hinge"}, default="logistic"
+        As for :class:`MTMKClassifier`.
+    penalty : {"group", "task"}, default="group"
+        The kernel-selecting term, as for :class:`MTMKClassifier`.
+    lam_groups : int or array-like, default=20
+        Number of grid values of ``lam`` from each mix's ``lam_max`` down to
+        ``eps`` times it, or the values themselves (positive; the same for
+        every mix).  At ``l1_ratio = 1`` they are values of ``lam_group``.
+    eps : float in (0, 1), default=1e-3
+        Ratio of the smallest to the largest grid value.
+    l1_ratio : float in [0, 1] or array-like of them, default=1.0
+        The mix: 1 is the group penalty alone (sparse kernel selection), 0
+        the ridge alone (every kernel kept; it has no ``lam_max``, so it
+        needs explicit ``lam_groups`` values).  A list cross-validates every
+        mix in it, each on its own path (see the user guide's measurements).
     cv : int, cross-validation generator or iterable, default=5
         An integer gives stratified K-fold for binary and multiclass targets
         and interleaved K-fold (sample i in fold i mod K) for multilabel ones,
@@ -333,19 +429,39 @@ class MTMKClassifierCV(_MTMKCV, MTMKClassifier):
         mask, ``"roc_auc"`` is the mean per-task ROC-AUC on the observed
         samples, a callable receives the mask as ``sample_weight``, and other
         strings are refused.
-    fit_intercept, tol, max_iter, verbose
-        As for the plain estimator; ``tol`` holds at every grid value.
+    fit_intercept : bool, default=True
+        Fit an unpenalised intercept per task.
+    tol : float, default=1e-4
+        The optimality certificate every grid value is solved to (see
+        :class:`MTMKClassifier`).
+    max_iter : int, default=2000
+        Maximum number of solver sweeps per grid value.
     n_jobs : int, default=None
         Folds fitted in parallel (joblib; the backend is the user's choice).
+    verbose : int, default=0
+        Print solver progress every ``verbose`` sweeps.
 
     Attributes
     ----------
-    lam_groups_ : ndarray of shape (n_lams,)
-        The grid, decreasing.
-    cv_scores_ : ndarray of shape (n_folds, n_lams)
+    lam_max_ : float
+        The exact ``lam_max`` of the group term on the training data: the
+        smallest ``lam_group`` at which every kernel is zero.
+    lam_groups_ : ndarray of shape (n_lams,) or (n_l1_ratios, n_lams)
+        The grid of ``lam``, decreasing; one row per mix when ``l1_ratio`` is
+        a list.
+    cv_scores_ : ndarray of shape (n_folds, n_lams) or (n_folds, n_l1_ratios, n_lams)
+        Validation scores, with a mix axis when ``l1_ratio`` is a list.
+    l1_ratio_ : float
+        The chosen mix.
     lam_group_ : float
-        The chosen value.
+        The chosen ``l1_ratio_ * lam``.
+    lam_ridge_ : float
+        The chosen ``(1 - l1_ratio_) * lam / 2``.
     Everything :class:`MTMKClassifier` exposes (``kernel_weights_``, ...).
+
+    See Also
+    --------
+    MTMKClassifier : One fit at given (or data-adapted) levels.
 
     Examples
     --------
@@ -355,6 +471,10 @@ class MTMKClassifierCV(_MTMKCV, MTMKClassifier):
     >>> clf = MTMKClassifierCV(kernels=KernelDictionary(rbf=3), lam_groups=5, cv=3).fit(X, y)
     >>> clf.cv_scores_.shape
     (3, 5)
+    >>> mix = MTMKClassifierCV(kernels=KernelDictionary(rbf=3), lam_groups=5, cv=3,
+    ...                        l1_ratio=[0.5, 1.0]).fit(X, y)
+    >>> mix.cv_scores_.shape, mix.l1_ratio_ in (0.5, 1.0)
+    ((3, 2, 5), True)
     """
 
     _parameter_constraints = {
@@ -364,14 +484,14 @@ class MTMKClassifierCV(_MTMKCV, MTMKClassifier):
     _single_class = MTMKClassifier
 
     def __init__(self, *, kernels=None, loss="logistic", penalty="group", lam_groups=20,
-                 eps=1e-3, lam_ridge=0.0, cv=5, scoring=None, fit_intercept=True, tol=1e-4,
+                 eps=1e-3, l1_ratio=1.0, cv=5, scoring=None, fit_intercept=True, tol=1e-4,
                  max_iter=2000, n_jobs=None, verbose=0):
         self.kernels = kernels
         self.loss = loss
         self.penalty = penalty
         self.lam_groups = lam_groups
         self.eps = eps
-        self.lam_ridge = lam_ridge
+        self.l1_ratio = l1_ratio
         self.cv = cv
         self.scoring = scoring
         self.fit_intercept = fit_intercept
@@ -398,44 +518,75 @@ class MTMKClassifierCV(_MTMKCV, MTMKClassifier):
 
 
 class MTMKRegressorCV(_MTMKCV, MTMKRegressor):
-    """MTMK regression with ``lam_group`` chosen by cross-validation along a path.
+    """MTMK regression with the penalty chosen by cross-validation along a path.
 
-    As :class:`MTMKClassifierCV`, for :class:`MTMKRegressor`.
+    As :class:`MTMKClassifierCV`, for :class:`MTMKRegressor`: the mix
+    ``l1_ratio`` and the strength ``lam`` of
+
+        lam * (l1_ratio * sum_m ||f_m|| + (1 - l1_ratio) / 2 * sum_m ||f_m||^2)
+
+    are chosen together, each mix on its own warm-started path from its
+    ``lam_max``.  By default the mixes 0.5 and 1 are both tried.
 
     Parameters
     ----------
     kernels : KernelDictionary, "precomputed" or None, default=None
-        Candidate kernels, as for :class:`MTMKClassifier`.
+        Candidate kernels, as for :class:`MTMKRegressor`.
     loss : {"squared_error", "huber"}, default="squared_error"
         As for :class:`MTMKRegressor`.
     epsilon : float, default=1.35
         The Huber threshold in target units, as for :class:`MTMKRegressor`.
     penalty : {"group", "task"}, default="group"
+        The kernel-selecting term, as for :class:`MTMKRegressor`.
     lam_groups : int or array-like, default=20
-        Number of grid values from ``lam_max`` to ``eps * lam_max``, or the values.
-    eps : float, default=1e-3
+        Number of grid values of ``lam`` from each mix's ``lam_max`` down to
+        ``eps`` times it, or the values themselves (positive; the same for
+        every mix).  At ``l1_ratio = 1`` they are values of ``lam_group``.
+    eps : float in (0, 1), default=1e-3
         Ratio of the smallest to the largest grid value.
-    lam_ridge : float, default=0.0
-        Strength of the squared RKHS-norm penalty.
+    l1_ratio : float in [0, 1] or array-like of them, default=(0.5, 1.0)
+        The mixes cross-validated, as for :class:`MTMKClassifierCV`: ``(0.5,
+        1.0)`` scored at least as well as the group penalty alone on every
+        regression set of the user guide.  As in ElasticNet, the balance
+        between the two terms depends on the scale of the targets.
     cv : int, cross-validation generator or iterable, default=5
         An integer gives K-fold.
     scoring : str or callable, default=None
         The estimator's ``score`` (R^2; with a per-output ``sample_weight`` of
         shape (n_samples, n_outputs), the mean per-output R^2 on the observed
         samples).
-    fit_intercept, tol, max_iter, verbose
-        As for the plain estimator; ``tol`` holds at every grid value.
+    fit_intercept : bool, default=True
+        Fit an unpenalised intercept per output.
+    tol : float, default=1e-4
+        The optimality certificate every grid value is solved to (see
+        :class:`MTMKRegressor`).
+    max_iter : int, default=2000
+        Maximum number of solver steps per grid value.
     n_jobs : int, default=None
         Folds fitted in parallel (joblib; the backend is the user's choice).
+    verbose : int, default=0
+        Print solver progress every ``verbose`` steps.
 
     Attributes
     ----------
-    lam_groups_ : ndarray of shape (n_lams,)
-        The grid, decreasing.
-    cv_scores_ : ndarray of shape (n_folds, n_lams)
+    lam_max_ : float
+        The exact ``lam_max`` of the group term on the training data.
+    lam_groups_ : ndarray of shape (n_lams,) or (n_l1_ratios, n_lams)
+        The grid of ``lam``, decreasing; one row per mix when ``l1_ratio`` is
+        a list (as by default).
+    cv_scores_ : ndarray of shape (n_folds, n_lams) or (n_folds, n_l1_ratios, n_lams)
+        Validation scores, with a mix axis when ``l1_ratio`` is a list.
+    l1_ratio_ : float
+        The chosen mix.
     lam_group_ : float
-        The chosen value.
+        The chosen ``l1_ratio_ * lam``.
+    lam_ridge_ : float
+        The chosen ``(1 - l1_ratio_) * lam / 2``.
     Everything :class:`MTMKRegressor` exposes (``kernel_weights_``, ...).
+
+    See Also
+    --------
+    MTMKRegressor : One fit at given (or data-adapted) levels.
 
     Examples
     --------
@@ -445,8 +596,10 @@ class MTMKRegressorCV(_MTMKCV, MTMKRegressor):
     >>> X = rng.normal(size=(60, 3))
     >>> y = np.sin(X[:, 0]) + 0.1 * rng.normal(size=60)
     >>> reg = MTMKRegressorCV(kernels=KernelDictionary(rbf=3), lam_groups=4, cv=3).fit(X, y)
-    >>> reg.cv_scores_.shape
-    (3, 4)
+    >>> reg.cv_scores_.shape                # folds x mixes (0.5, 1) x grid values
+    (3, 2, 4)
+    >>> reg.l1_ratio_ in (0.5, 1.0)
+    True
     """
 
     _parameter_constraints = {
@@ -457,15 +610,15 @@ class MTMKRegressorCV(_MTMKCV, MTMKRegressor):
     _single_class = MTMKRegressor
 
     def __init__(self, *, kernels=None, loss="squared_error", epsilon=1.35, penalty="group",
-                 lam_groups=20, eps=1e-3, lam_ridge=0.0, cv=5, scoring=None, fit_intercept=True,
-                 tol=1e-4, max_iter=2000, n_jobs=None, verbose=0):
+                 lam_groups=20, eps=1e-3, l1_ratio=(0.5, 1.0), cv=5, scoring=None,
+                 fit_intercept=True, tol=1e-4, max_iter=2000, n_jobs=None, verbose=0):
         self.kernels = kernels
         self.loss = loss
         self.epsilon = epsilon
         self.penalty = penalty
         self.lam_groups = lam_groups
         self.eps = eps
-        self.lam_ridge = lam_ridge
+        self.l1_ratio = l1_ratio
         self.cv = cv
         self.scoring = scoring
         self.fit_intercept = fit_intercept
