@@ -279,7 +279,8 @@ def run_methods(name, kind, X_tr, X_te, y_tr, y_te, groups, seed, args):
            lambda: default.predict(X_te))
     record("MTMK tuned (CV)",
            lambda: {**weights(tuned.fit(X_tr, y_tr)),
-                    "best": f"lam_group/lam_max={tuned.lam_group_ / tuned.lam_groups_[0]:.3g}"},
+                    "best": f"lam_group/lam_max={tuned.lam_group_ / tuned.lam_max_:.3g}, "
+                            f"l1_ratio={tuned.l1_ratio_:g}"},
            lambda: tuned.predict(X_te))
     return rows
 
