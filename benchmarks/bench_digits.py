@@ -2,14 +2,15 @@
 
 Protocol (the demo's): load_digits, stratified 70/30 split with seed 0,
 features standardised on the training part, ten one-vs-rest tasks.
-- mtmk presets: loss in {logistic, squared_hinge} x penalty in {group (kernels
-  shared by the tasks), task (each task its own kernels)}, each with the
-  default lam_group (1e-3) and with lam_group chosen by MTMKClassifierCV
+- mtmk presets: MTMKClassifier() as shipped (lam_group="auto"); loss in
+  {logistic, squared_hinge} x penalty in {group (kernels shared by the tasks),
+  task (each task its own kernels)}, each at lam_group=1e-3 (the earlier
+  default) and with lam_group chosen by MTMKClassifierCV
   (8 values from lam_max down to 1e-3 lam_max, 3-fold CV, refit included in
   the time); the default dictionary (7 RBF widths around the median
   heuristic, linear, polynomial degrees 2 and 3); fit time includes the Gram
-  matrices.  With --lplq also penalty="lplq" (p = 0.5, q = 2) at the default
-  lam_group (off by default: its alternation costs O(T n^3)).
+  matrices.  With --lplq also penalty="lplq" (p = 0.5, q = 2) at
+  lam_group=1e-3 (off by default: its alternation costs O(T n^3)).
 - baseline: SVC(kernel="rbf") with gamma and C chosen by GridSearchCV (5-fold,
   the 7 RBF widths of mtmk's dictionary x C in {1, 10, 100}), time of the
   search including the refit.
@@ -68,17 +69,18 @@ def presets(lplq=False, tol=None):
     }
     extra = {} if tol is None else {"tol": tol}
     suffix = "" if tol is None else f", tol {tol:g}"
+    methods[f"MTMK default (lam_group 'auto'){suffix}"] = lambda: MTMKClassifier(**extra)
     for loss in ("logistic", "squared_hinge"):
         for penalty in ("group", "task"):
             methods[f"MTMK {loss} {penalty}, lam_group 1e-3{suffix}"] = (
-                lambda loss=loss, penalty=penalty: MTMKClassifier(loss=loss, penalty=penalty,
-                                                                  **extra))
+                lambda loss=loss, penalty=penalty: MTMKClassifier(
+                    loss=loss, penalty=penalty, lam_group=1e-3, **extra))
             methods[f"MTMK {loss} {penalty}, CV ({N_LAMS} values, {CV_FOLDS}-fold){suffix}"] = (
                 lambda loss=loss, penalty=penalty: MTMKClassifierCV(
                     loss=loss, penalty=penalty, lam_groups=N_LAMS, cv=CV_FOLDS, **extra))
     if lplq:
         methods[f"MTMK logistic lplq p=0.5 q=2, lam_group 1e-3{suffix}"] = (
-            lambda: MTMKClassifier(penalty="lplq", p=0.5, q=2.0, **extra))
+            lambda: MTMKClassifier(penalty="lplq", p=0.5, q=2.0, lam_group=1e-3, **extra))
     return methods
 
 

@@ -60,10 +60,13 @@ def check(printed, value, where):
 def test_digits_table():
     rows = {r["method"]: r for r in read_csv("bench_digits.csv")}
     names = {
-        "`MTMKClassifier()` (logistic, group)": "MTMK logistic group, lam_group 1e-3",
+        '`MTMKClassifier()` (logistic, group, `lam_group="auto"`)':
+            "MTMK default (lam_group 'auto')",
+        "`MTMKClassifier(lam_group=1e-3)` (logistic, group)": "MTMK logistic group, lam_group 1e-3",
         "`MTMKClassifierCV(lam_groups=8, cv=3)`": "MTMK logistic group, CV (8 values, 3-fold)",
-        '`MTMKClassifier(penalty="task")`': "MTMK logistic task, lam_group 1e-3",
-        '`MTMKClassifier(loss="squared_hinge")`': "MTMK squared_hinge group, lam_group 1e-3",
+        '`MTMKClassifier(penalty="task", lam_group=1e-3)`': "MTMK logistic task, lam_group 1e-3",
+        '`MTMKClassifier(loss="squared_hinge", lam_group=1e-3)`':
+            "MTMK squared_hinge group, lam_group 1e-3",
         "`LpMKLClassifier(p=2)`": "LpMKLClassifier(p=2)",
         "`SVC` rbf, 5-fold CV grid": "SVC rbf, 5-fold CV",
     }
