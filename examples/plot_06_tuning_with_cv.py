@@ -27,20 +27,22 @@ kernels = KernelDictionary(feature_groups={"mean": range(0, 10), "error": range(
                                            "worst": range(20, 30)})
 cv = KFold(3, shuffle=True, random_state=0)
 clf = MTMKClassifierCV(kernels=kernels, lam_groups=8, cv=cv).fit(X_train, y_train)
-print(f"chosen lam_group = {clf.lam_group_:.3g} "
-      f"({clf.lam_group_ / clf.lam_groups_[0]:.3g} lam_max)")
+print(f"chosen lam_group = {clf.lam_group_:.3g} ({clf.lam_group_ / clf.lam_max_:.3g} lam_max)")
 print("tuned test accuracy", round(clf.score(X_test, y_test), 3))
+# The untuned default sets lam_group to a fraction of the same lam_max (lam_group="auto").
 default = MTMKClassifier(kernels=kernels).fit(X_train, y_train)
-print("default test accuracy", round(default.score(X_test, y_test), 3))
+print(f"default: lam_group = {default.lam_group_:.3g} "
+      f"({default.lam_group_ / clf.lam_max_:.3g} lam_max), "
+      f"test accuracy {default.score(X_test, y_test):.3f}")
 
 # %%
 # The validation accuracy along the path, one line per fold; the chosen value
 # is the largest (sparsest) one with the best mean.
 fig, ax = plt.subplots(figsize=(6, 3))
-ax.semilogx(clf.lam_groups_ / clf.lam_groups_[0], clf.cv_scores_.T, color="0.7")
-ax.semilogx(clf.lam_groups_ / clf.lam_groups_[0], clf.cv_scores_.mean(axis=0), "o-",
+ax.semilogx(clf.lam_groups_ / clf.lam_max_, clf.cv_scores_.T, color="0.7")
+ax.semilogx(clf.lam_groups_ / clf.lam_max_, clf.cv_scores_.mean(axis=0), "o-",
             label="mean over folds")
-ax.axvline(clf.lam_group_ / clf.lam_groups_[0], color="k", ls="--", label="chosen")
+ax.axvline(clf.lam_group_ / clf.lam_max_, color="k", ls="--", label="chosen")
 ax.set_xlabel("lam_group / lam_max")
 ax.set_ylabel("validation accuracy")
 ax.legend()
