@@ -2,8 +2,10 @@
 
 The path runs from ``lam_max`` -- the smallest ``lam_group`` at which every
 kernel is zero, computed exactly from the gradient at the intercept-only model
--- down a geometric grid, each fit starting from the previous solution.
-Cross-validation folds run through joblib, so
+-- down a geometric grid, each fit starting from the previous solution.  The
+CV estimators cross-validate the strength ``lam`` together with the mix
+``l1_ratio`` of the group and ridge terms, each mix on its own path from its
+own ``lam_max``.  Cross-validation folds run through joblib, so
 ``with joblib.parallel_config(backend="dask"):`` sends them to a
 ``dask.distributed`` cluster.
 """
