@@ -64,3 +64,21 @@ def test_newton_warm_start_keeps_the_solution():
                         intercept0=cold.intercept)
     assert warm.n_iter == 0
     assert np.isclose(warm.objective, cold.objective, rtol=1e-10)
+
+
+def test_newton_takes_no_full_step_on_trust_that_raises_the_objective():
+    # iris petal width from the other three measurements, three RBF widths: a
+    # projected Newton step on the nearly singular Hessian of correlated kernels
+    # points uphill; taken on trust it sent the kernel weights to 1e11
+    from sklearn.datasets import load_iris
+
+    from mtmk.solvers import lam_max
+
+    X = load_iris().data
+    operator = GramStack(KernelDictionary(rbf=3).fit(X[:, :3]).gram())
+    Y, W = X[:, 3:], np.full((150, 1), 1 / 150)
+    pen = GroupPenalty(0.1 * lam_max(operator, Y, W, Quadratic(), GroupPenalty(1.0)))
+    newton = solve_newton(operator, Y, W, Quadratic(), pen, tol=1e-6)
+    blocks = solve_bcd(operator, Y, W, Quadratic(), pen, tol=1e-6)
+    assert newton.converged and newton.n_iter <= 30
+    assert newton.objective == pytest.approx(blocks.objective, rel=1e-7)
