@@ -5,13 +5,14 @@ import pickle
 
 import numpy as np
 import pytest
+from shared import small_kernels
 from sklearn.base import clone
 from sklearn.datasets import load_iris
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import StandardScaler
 
 import mtmk._fit as fit_module
-from mtmk import KernelDictionary, MTMKClassifier, MTMKRegressor, mtmk_path
+from mtmk import MTMKClassifier, MTMKRegressor, mtmk_path
 from mtmk._fit import fit_kernel_model, fit_kernel_path
 from mtmk.solvers import (
     FactorStack,
@@ -25,8 +26,8 @@ from mtmk.solvers import (
     lam_max,
 )
 
-SMALL = KernelDictionary(rbf=2, polynomial=(2,))
-LOW_RANK = KernelDictionary(rbf=2, polynomial=(2,), n_components=15, random_state=0)
+SMALL = small_kernels()
+LOW_RANK = small_kernels(n_components=15, random_state=0)
 
 
 @pytest.fixture(scope="module")
