@@ -1,19 +1,26 @@
-# The commands of the README. Each creates .venv if missing and installs mtmk into it.
+# The commands of the README. Each creates .venv if missing and installs into it what
+# it needs: the demo mtmk and its dependencies only, the tests also the test extras.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
 DOCS_STAMP := $(VENV)/.installed-docs
 
-.PHONY: demo test lint docs bench clean
+.PHONY: demo test test-fast lint docs clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
 $(STAMP): $(PY) setup.cfg pyproject.toml
+	$(PY) -m pip install --quiet -e .
+	touch $(STAMP)
+
+# The test extras include mtmk itself, so they also stand for $(STAMP).
+$(TEST_STAMP): $(PY) setup.cfg pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[test]"
-	touch $(STAMP)
+	touch $(TEST_STAMP) $(STAMP)
 
 $(DOCS_STAMP): $(PY) setup.cfg pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
@@ -23,11 +30,17 @@ $(DOCS_STAMP): $(PY) setup.cfg pyproject.toml
 demo: $(STAMP)
 	$(PY) -m mtmk demo
 
-lint: $(STAMP)
+lint: $(TEST_STAMP)
 	$(PY) -m ruff check .
 
+# pytest-xdist runs the tests on every core (-n auto); tests/conftest.py gives each
+# worker its share of the BLAS threads.
 test: lint
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto
+
+# Everything but the tests marked slow (exhaustive reference sweeps, notebooks).
+test-fast: lint
+	$(PY) -m pytest -n auto -m "not slow"
 
 # Builds the site into docs/_build/html; any Sphinx warning fails the build, and
 # the gallery runs every script in examples/.

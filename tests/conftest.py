@@ -4,10 +4,22 @@ Helpers that module-level code or parametrize lists need are plain functions in
 ``shared.py``; the ``slow`` marker is registered in setup.cfg.
 """
 
+import os
+
 import pytest
+from joblib import cpu_count
 from shared import two_class_problem
 from sklearn.datasets import load_iris
 from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
+
+
+def pytest_configure(config):
+    # Under pytest-xdist (make test) each worker gets its share of the cores for
+    # BLAS and OpenMP, so that n workers do not each start a thread per core.
+    workers = os.environ.get("PYTEST_XDIST_WORKER_COUNT")
+    if workers:
+        threadpool_limits(max(cpu_count() // int(workers), 1))
 
 
 @pytest.fixture(scope="module")
