@@ -12,8 +12,10 @@ DOCS_STAMP := $(VENV)/.installed-docs
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
+# --no-compile: byte-compiling all of numpy, scipy, scikit-learn and cvxpy at install
+# takes longer than the demo itself; Python compiles the modules the demo imports.
 $(STAMP): $(PY) setup.cfg pyproject.toml
-	$(PY) -m pip install --quiet -e .
+	$(PY) -m pip install --quiet --no-compile -e .
 	touch $(STAMP)
 
 # The test extras include mtmk itself, so they also stand for $(STAMP).
