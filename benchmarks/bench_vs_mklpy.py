@@ -143,7 +143,7 @@ def child(dataset, library, method):
     out["rss_mib"] = _max_rss_mib()
     validate = ""
     if library == "mtmk":
-        from mtmk._kernels import check_gram_stack
+        from mtmk._validation import check_gram_stack
         start = time.perf_counter()
         check_gram_stack(Ktr)
         validate = time.perf_counter() - start
