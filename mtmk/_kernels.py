@@ -15,10 +15,10 @@ from joblib import Parallel, delayed
 from scipy.spatial.distance import cdist
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import _check_sample_weight, check_array, check_is_fitted
+from sklearn.utils.validation import check_array, check_is_fitted
 
 from ._memory import available_memory, format_bytes
+from ._sklearn_compat import Interval, StrOptions, _check_sample_weight
 from ._validation import check_gram_stack, check_scale
 from .solvers._operators import FactorStack, GramStack, psd_factor
 
