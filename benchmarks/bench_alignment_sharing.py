@@ -23,30 +23,28 @@ below and tied with 0 (|d| <= 1e-12), and a verdict that is "not
 distinguishable" whenever the interval contains 0.
 
 Run from the repository root:
-    PYTHONPATH=. python benchmarks/bench_alignment_sharing.py [--quick | --seeds N]
+    python -m benchmarks.bench_alignment_sharing [--quick | --seeds N]
 ``--quick`` uses two seeds, ``--seeds N`` N seeds (default five).  Writes
 benchmarks/results/alignment_sharing.csv and alignment_sharing.md;
 ``--from-csv`` rewrites the Markdown from the CSV without refitting.
 """
 
-import argparse
-import csv
-import sys
-import time
-from pathlib import Path
+import numpy as np
+from sklearn.metrics import roc_auc_score
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import RESULTS, limit_threads, machine_header, write_csv  # noqa: E402
-
-limit_threads()
-
-import numpy as np  # noqa: E402
-from sklearn.metrics import roc_auc_score  # noqa: E402
-
-from mtmk import MTMKClassifier  # noqa: E402
-from mtmk.alignment import _fit_fold, _task_folds, alignment_table  # noqa: E402
-from mtmk.datasets import make_alignment_data  # noqa: E402
-from mtmk.stats import paired_difference  # noqa: E402
+from benchmarks._harness import (
+    ResultsCsv,
+    argument_parser,
+    command,
+    machine_header,
+    read_csv,
+    timer,
+    write_text,
+)
+from mtmk import MTMKClassifier
+from mtmk.alignment import _fit_fold, _task_folds, alignment_table
+from mtmk.datasets import make_alignment_data
+from mtmk.stats import paired_difference
 
 PAPER_LAM = 0.04
 LAM_GRID = [0.005, 0.01, 0.02, 0.04, 0.08]
@@ -117,29 +115,37 @@ PROTOCOLS = ["paper (lam_group 0.04, 50 texts/task)", "tuned (nested CV, 50 text
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argument_parser(__spec__.name, __doc__, resume=True)
     parser.add_argument("--quick", action="store_true", help="two seeds instead of five")
     parser.add_argument("--seeds", type=int, default=5, help="number of data seeds (default 5)")
     parser.add_argument("--from-csv", action="store_true",
                         help="rewrite the Markdown from alignment_sharing.csv, no fitting")
     args = parser.parse_args(argv)
-    header = machine_header(__file__)
+    header = machine_header(__spec__.name, argv)
+    path = args.out / "alignment_sharing.csv"
     if args.from_csv:
-        with open(RESULTS / "alignment_sharing.csv", newline="") as fh:
-            rows = [{k: (float(v) if k.startswith(("mtmk_", "single_", "text_")) else v)
-                     for k, v in r.items()} for r in csv.DictReader(fh)]
-        write_markdown(rows, header, command="", seconds=None)
+        # the stored scores come from a run with the default options
+        write_markdown(read_csv(path), header, args.out, command(__spec__.name, []),
+                       seconds=None)
         return
     seeds = [0, 1] if args.quick else list(range(args.seeds))
-    start = time.perf_counter()
-
     runs = [lambda s: fixed_lam(s), tuned_lam] + \
         [lambda s, n=n: fixed_lam(s, n_texts=n) for n in SCARCE]
-    rows = []
+    results = ResultsCsv(path, key=("protocol", "seed"), resume=args.resume)
+    with timer() as total:
+        run_protocols(runs, seeds, results)
+    write_markdown(results.rows, header, args.out, command(__spec__.name, argv),
+                   seconds=total.seconds)
+
+
+def run_protocols(runs, seeds, results):
+    """One row per protocol and seed not yet in ``results``."""
     for protocol, run in zip(PROTOCOLS, runs):
         for seed in seeds:
-            tic = time.perf_counter()
-            result = run(seed)
+            if results.done({"protocol": protocol, "seed": seed}):
+                continue
+            with timer() as fit:
+                result = run(seed)
             mt, st = result["MTMK L1"], result["single-task MKL"]
             row = {"protocol": protocol, "seed": seed}
             for kind in KINDS:
@@ -148,17 +154,14 @@ def main(argv=None):
             row["text_difference"] = mt["text"] - st["text"]
             row["lams_mtmk"] = " ".join(map(str, mt.get("lams", [PAPER_LAM])))
             row["lams_single"] = " ".join(map(str, st.get("lams", [PAPER_LAM])))
-            rows.append(row)
+            results.add(row)
             print(f"{protocol}, seed {seed}: text MTMK L1 {mt['text']:.4f} vs single-task "
                   f"{st['text']:.4f} (difference {row['text_difference']:+.4f}); "
-                  f"{time.perf_counter() - tic:.0f} s", flush=True)
-    seconds = time.perf_counter() - start
-    write_csv("alignment_sharing.csv", rows)
-    flag = " --quick" if args.quick else f" --seeds {args.seeds}" if args.seeds != 5 else ""
-    write_markdown(rows, header, command=flag, seconds=seconds)
+                  f"{fit.seconds:.0f} s", flush=True)
+    print(f"wrote {results.path}")
 
 
-def write_markdown(rows, header, command, seconds):
+def write_markdown(rows, header, out, command_line, seconds):
     """Paired MTMK L1 minus single-task differences per protocol and modality."""
     run = ("; statistics recomputed from the stored per-seed scores with `--from-csv`"
            if seconds is None else f"; total {seconds / 60:.1f} min")
@@ -167,8 +170,7 @@ def write_markdown(rows, header, command, seconds):
         "alignment data (`make_alignment_data`, 6 tasks, 100 images per task; 5-fold "
         "stratified CV within each task), paired over data seeds. Positive: sharing "
         "helps (the paper's text-side finding: +0.021).", "",
-        "Command (from the repository root): "
-        f"`PYTHONPATH=. python benchmarks/bench_alignment_sharing.py{command}`{run}.", "",
+        f"Command (from the repository root): `{command_line}`{run}.", "",
         "Mean difference [95 % t interval over seeds], sd (ddof = 1), p (paired t test), "
         "seeds above / tied with (|d| <= 1e-12) / below 0, verdict:", "",
         "| protocol | rows | seeds | mean [95 % CI] | sd | p | + / = / - | verdict | "
@@ -189,9 +191,8 @@ def write_markdown(rows, header, command, seconds):
             f"seed {r['seed']}: MTMK L1 [{r['lams_mtmk']}], single-task [{r['lams_single']}]"
             for r in tuned)]
     lines += ["", *[f"{line}  " for line in header]]
-    (RESULTS / "alignment_sharing.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
-    print(f"wrote {RESULTS / 'alignment_sharing.md'}")
+    write_text(out / "alignment_sharing.md", "\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":

@@ -28,43 +28,37 @@ With --tol the MTMK presets stop at that certificate instead (e.g. 0.1, the
 previous engine's default: its absolute tol 1e-4 divided by lam_group 1e-3),
 written to --csv.
 
-Run from the repository root:  python benchmarks/bench_digits.py [--lplq]
-   python benchmarks/bench_digits.py --tol 0.1 --csv bench_digits_tol0.1.csv
+Run from the repository root:  python -m benchmarks.bench_digits [--lplq]
+   python -m benchmarks.bench_digits --tol 0.1 --csv bench_digits_tol0.1.csv
 """
 
 import argparse
-import json
-import subprocess
-import sys
-import time
 import warnings
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import limit_threads  # noqa: E402
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import GridSearchCV, StratifiedKFold
+from sklearn.svm import SVC
 
-limit_threads()
-
-from _common import machine_header, measure, print_table, write_csv  # noqa: E402
-from sklearn.exceptions import ConvergenceWarning  # noqa: E402
-from sklearn.model_selection import GridSearchCV, StratifiedKFold  # noqa: E402
-from sklearn.svm import SVC  # noqa: E402
-
-from mtmk import KernelDictionary, LpMKLClassifier, MTMKClassifier, MTMKClassifierCV  # noqa: E402
-from mtmk._demo import digits_split, mean_task_auc  # noqa: E402
+from benchmarks._harness import (
+    ResultsCsv,
+    argument_parser,
+    emit,
+    machine_header,
+    measure,
+    peak_rss_mib,
+    print_table,
+    run_isolated,
+    timer,
+)
+from mtmk import KernelDictionary, LpMKLClassifier, MTMKClassifier, MTMKClassifierCV
+from mtmk._demo import digits_split, mean_task_auc
 
 N_LAMS, CV_FOLDS = 8, 3
 
 
-def peak_rss_mib():
-    """This process's peak resident memory (VmHWM; unlike ru_maxrss, not inherited)."""
-    with open("/proc/self/status") as fh:
-        return next(int(line.split()[1]) for line in fh if line.startswith("VmHWM")) / 1024
-
-
 def presets(lplq=False, tol=None):
     """Name -> estimator factory, in the order they are run (baselines first)."""
-    gammas = [s.gamma for s in KernelDictionary().fit(digits_split()[0])._specs
+    gammas = [s.gamma for s in KernelDictionary().fit(digits_split()[0])._recipes
               if s.family == "rbf"]
     grid = {"gamma": gammas, "C": [1.0, 10.0, 100.0]}
     methods = {
@@ -94,9 +88,8 @@ def run_child(name, lplq, tol):
     make = presets(lplq, tol)[name]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConvergenceWarning)
-        start = time.perf_counter()
-        model = make().fit(X_train, y_train)
-        seconds = time.perf_counter() - start
+        with timer() as fit:
+            model = make().fit(X_train, y_train)
     detail = []
     if hasattr(model, "lam_group_"):
         detail.append(f"lam_group {model.lam_group_:.3g}")
@@ -112,21 +105,17 @@ def run_child(name, lplq, tol):
     n_warn = sum(issubclass(w.category, ConvergenceWarning) for w in caught)
     if n_warn:
         detail.append(f"{n_warn} convergence warnings")
-    print(json.dumps(dict(
+    emit(dict(
         method=name, accuracy=float(model.score(X_test, y_test)),
-        mean_task_auc=mean_task_auc(model, X_test, y_test), fit_seconds=seconds,
+        mean_task_auc=mean_task_auc(model, X_test, y_test), fit_seconds=fit.seconds,
         peak_rss_mib=peak_rss_mib(),
-        detail="; ".join(detail))))
+        detail="; ".join(detail)))
 
 
 def run(name, lplq, tol, timeout):
-    command = ([sys.executable, __file__, "--one", name] + (["--lplq"] if lplq else [])
-               + ([] if tol is None else ["--tol", repr(tol)]))
-    try:
-        out = subprocess.run(command, check=True, capture_output=True, text=True,
-                             timeout=timeout).stdout
-        row = json.loads(out.strip().splitlines()[-1])
-    except subprocess.TimeoutExpired:
+    options = (["--lplq"] if lplq else []) + ([] if tol is None else ["--tol", repr(tol)])
+    row = run_isolated(__spec__.name, "--one", name, *options, timeout=timeout)
+    if row.get("timed_out"):
         row = dict(method=name, accuracy="", mean_task_auc="",
                    fit_seconds=f"timed out (> {timeout:g} s)", peak_rss_mib="", detail="")
     print_table([row], list(row))
@@ -135,7 +124,7 @@ def run(name, lplq, tol, timeout):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argument_parser(__spec__.name, __doc__, resume=True)
     parser.add_argument("--lplq", action="store_true", help="also the lp-lq preset")
     parser.add_argument("--timeout", type=float, default=60.0,
                         help="seconds allowed to each method's fit (in its own process)")
@@ -147,13 +136,17 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.one:
         return run_child(args.one, args.lplq, args.tol)
-    machine_header(__file__)
+    machine_header(__spec__.name, argv)
     print("shared machine: other jobs ran on the 2 cores during this run; one BLAS thread\n")
     X_train = digits_split()[0]
     kernels_only = measure(lambda: KernelDictionary().fit(X_train).gram(), repeats=1)[1]
     print(f"Gram matrices alone: {kernels_only:.3f} s\n")
     print(f"MTMK tol: {'estimator default (1e-4)' if args.tol is None else args.tol}\n")
-    rows = [run(name, args.lplq, args.tol, args.timeout) for name in presets(args.lplq, args.tol)]
+    results = ResultsCsv(args.out / args.csv, key=("method",), resume=args.resume)
+    for name in presets(args.lplq, args.tol):
+        if not results.done({"method": name}):
+            results.add(run(name, args.lplq, args.tol, args.timeout))
+    rows = results.rows
 
     print("all methods:")
     print_table(rows, ["method", "accuracy", "mean_task_auc", "fit_seconds", "peak_rss_mib",
@@ -168,7 +161,7 @@ def main(argv=None):
               f"accuracy: {'yes' if met else 'no'}")
     else:
         print("\nno finished MTMK fit: the comparison with the SVC is not made")
-    write_csv(args.csv, rows)
+    print(f"wrote {results.path}")
 
 if __name__ == "__main__":
     main()

@@ -22,24 +22,24 @@ wall-clock on a shared 2-core machine (load average recorded): the cluster's
 two workers compete with other jobs for the same two cores, so its time shows
 the cost of the protocol, not a speed-up.
 
-Run from the repository root:  PYTHONPATH=. python benchmarks/bench_distributed.py [--n 200000]
+Run from the repository root:  python -m benchmarks.bench_distributed [--n 200000]
 """
 
 import argparse
-import json
 import os
-import subprocess
-import sys
-import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import limit_threads  # noqa: E402
-
-limit_threads()
-
-from _common import machine_header, print_table, write_csv  # noqa: E402
-from bench_scale import LAM_GROUP, TOL_RELATIVE, make_data, peak_rss_mib  # noqa: E402
+from benchmarks._harness import (
+    argument_parser,
+    emit,
+    limit_threads,
+    machine_header,
+    peak_rss_mib,
+    print_table,
+    run_isolated,
+    timer,
+    write_csv,
+)
+from benchmarks.bench_scale import LAM_GROUP, TOL_RELATIVE, make_data
 
 RANK = 200
 
@@ -54,18 +54,12 @@ def _estimator():
 def in_process(n):
     X, Y = make_data(n)
     load = os.getloadavg()[0]
-    start = time.perf_counter()
-    clf = _estimator().fit(X, Y)
-    seconds = time.perf_counter() - start
-    return dict(mode="in process", n=n, fit_seconds=seconds, sweeps=int(clf.n_iter_),
+    with timer() as fit:
+        clf = _estimator().fit(X, Y)
+    return dict(mode="in process", n=n, fit_seconds=fit.seconds, sweeps=int(clf.n_iter_),
                 certificate=float(clf.optimality_violation_), objective=float(clf.objective_),
                 peak_rss_gib=peak_rss_mib() / 1024, load_before=load,
                 load_after=os.getloadavg()[0])
-
-
-def _worker_peak():
-    with open("/proc/self/status") as fh:
-        return next(int(line.split()[1]) for line in fh if line.startswith("VmHWM")) / 2**20
 
 
 #: glibc settings for the workers' processes in the "allocator tuned" run: dask's
@@ -89,13 +83,13 @@ def on_cluster(n, chunk, tuned):
                          dashboard_address=None, memory_limit="10GiB") as cluster, \
             Client(cluster) as client:
         client.run(limit_threads)
-        before = client.run(_worker_peak)
+        before = client.run(peak_rss_mib)
         X_dask = da.from_array(X, chunks=(chunk, X.shape[1]))
         load = os.getloadavg()[0]
-        start = time.perf_counter()
-        clf = _estimator().fit(X_dask, Y)
-        seconds = time.perf_counter() - start
-        peaks = client.run(_worker_peak)
+        with timer() as fit:
+            clf = _estimator().fit(X_dask, Y)
+        seconds = fit.seconds
+        peaks = client.run(peak_rss_mib)
         stats = clf._distributed_stats
     sweeps = int(clf.n_iter_)
     exchanged = stats["bytes_sent"] + stats["bytes_received"]
@@ -106,8 +100,8 @@ def on_cluster(n, chunk, tuned):
                 certificate=float(clf.optimality_violation_), objective=float(clf.objective_),
                 row_blocks=stats["n_blocks"],
                 rows_per_worker=";".join(str(v) for v in stats["rows_per_worker"].values()),
-                worker_peak_rss_gib=";".join(f"{v:.2f}" for v in peaks.values()),
-                worker_rss_at_start_gib=";".join(f"{v:.2f}" for v in before.values()),
+                worker_peak_rss_gib=";".join(f"{v / 1024:.2f}" for v in peaks.values()),
+                worker_rss_at_start_gib=";".join(f"{v / 1024:.2f}" for v in before.values()),
                 client_peak_rss_gib=peak_rss_mib() / 1024, block_calls=stats["calls"],
                 calls_per_sweep=stats["calls"] / sweeps,
                 kib_per_sweep=exchanged / sweeps / 1024,
@@ -116,7 +110,7 @@ def on_cluster(n, chunk, tuned):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argument_parser(__spec__.name, __doc__)
     parser.add_argument("--n", type=int, default=200_000)
     parser.add_argument("--chunk", type=int, default=50_000)
     parser.add_argument("--child", choices=["local", "cluster", "tuned"], help=argparse.SUPPRESS)
@@ -124,15 +118,13 @@ def main(argv=None):
     if args.child:
         row = (in_process(args.n) if args.child == "local"
                else on_cluster(args.n, args.chunk, tuned=args.child == "tuned"))
-        print(json.dumps(row))
+        emit(row)
         return
-    machine_header(__file__)
+    machine_header(__spec__.name, argv)
     rows = []
     for child in ("local", "cluster", "tuned"):
-        out = subprocess.run([sys.executable, __file__, "--child", child, "--n", str(args.n),
-                              "--chunk", str(args.chunk)], check=True, capture_output=True,
-                             text=True, cwd=Path(__file__).resolve().parents[1]).stdout
-        rows.append(json.loads(out.strip().splitlines()[-1]))
+        rows.append(run_isolated(__spec__.name, "--child", child, "--n", args.n,
+                                 "--chunk", args.chunk))
         print_table(rows[-1:], list(rows[-1]))
         print(flush=True)
     for r in rows:
@@ -141,7 +133,7 @@ def main(argv=None):
               f"sweeps {r['sweeps']} (in process {rows[0]['sweeps']})")
         r.update(p=20, T=5, M=10, r=RANK, dtype="float32", lam_group=LAM_GROUP,
                  tol=TOL_RELATIVE, objective_gap=gap)
-    write_csv("bench_distributed.csv", rows)
+    write_csv(args.out / "bench_distributed.csv", rows)
 
 
 if __name__ == "__main__":

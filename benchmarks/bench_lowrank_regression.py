@@ -20,24 +20,23 @@ Each fit runs in its own process with one BLAS thread (wall time of ``fit``,
 the features included; held-out R^2).  The time ratio is mtmk over the
 baseline in the same run.
 
-Run from the repository root:  python benchmarks/bench_lowrank_regression.py
+Run from the repository root:  python -m benchmarks.bench_lowrank_regression
 """
 
 import argparse
-import json
-import os
-import subprocess
-import sys
-import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import limit_threads  # noqa: E402
+import numpy as np
 
-limit_threads()
-
-import numpy as np  # noqa: E402
-from _common import machine_header, print_table, write_csv  # noqa: E402
+from benchmarks._harness import (
+    argument_parser,
+    emit,
+    load_average,
+    machine_header,
+    print_table,
+    run_isolated,
+    timer,
+    write_csv,
+)
 
 N_TRAIN, N_TEST, RANK = 40_000, 10_000, 300
 
@@ -73,34 +72,29 @@ def worker(method):
     else:
         model = MTMKRegressor(kernels=KernelDictionary(n_components=RANK, random_state=0),
                               solver=method)
-    start = time.perf_counter()
-    with warnings.catch_warnings(record=True) as caught:
+    with timer() as fit, warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         model.fit(X, y)
-    seconds = time.perf_counter() - start
-    out = dict(seconds=seconds, r2=float(r2_score(y_test, model.predict(X_test))),
+    out = dict(seconds=fit.seconds, r2=float(r2_score(y_test, model.predict(X_test))),
                warnings=len(caught))
     if method != "nystroem_ridgecv":
         out.update(steps=int(model.n_iter_), certificate=float(model.optimality_violation_),
                    kernels=int(np.count_nonzero(model.kernel_weights_)))
-    print(json.dumps(out))
+    emit(out)
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argument_parser(__spec__.name, __doc__)
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--csv", default="bench_lowrank_regression.csv")
     args = parser.parse_args(argv)
     if args.worker:
         worker(args.worker)
         return
-    machine_header(__file__)
-    print(f"load average at start: {os.getloadavg()}")
+    machine_header(__spec__.name, argv)
     rows = []
     for method in ("nystroem_ridgecv", "auto", "bcd"):
-        done = subprocess.run([sys.executable, __file__, "--worker", method],
-                              capture_output=True, text=True, check=True)
-        out = json.loads(done.stdout.strip().splitlines()[-1])
+        out = run_isolated(__spec__.name, "--worker", method)
         rows.append(dict(method=method, n_train=N_TRAIN, n_test=N_TEST, rank=RANK, **out))
         print_table(rows[-1:], ["method", "seconds", "r2"])
     base = rows[0]
@@ -114,8 +108,8 @@ def main(argv=None):
     met = auto["time_ratio"] <= 3 and auto["r2_minus_baseline"] >= -0.002
     print(f"aim (time ratio <= 3, R^2 at most 0.002 below): {'met' if met else 'not met'} "
           f"(ratio {auto['time_ratio']:.2f}, R^2 difference {auto['r2_minus_baseline']:+.4f})")
-    print(f"load average at end: {os.getloadavg()}")
-    write_csv(args.csv, rows)
+    print(f"load average at the end: {load_average()}")
+    write_csv(args.out / args.csv, rows)
 
 
 if __name__ == "__main__":

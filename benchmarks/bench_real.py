@@ -64,39 +64,40 @@ Timings are wall clock on one BLAS thread of a shared machine: indicative.
 
 Run from the repository root::
 
-    OPENBLAS_NUM_THREADS=1 PYTHONPATH=. python benchmarks/bench_real.py
-    OPENBLAS_NUM_THREADS=1 PYTHONPATH=. python benchmarks/bench_real.py --study
-    OPENBLAS_NUM_THREADS=1 PYTHONPATH=. python benchmarks/bench_real.py --quick  # smoke run
+    python -m benchmarks.bench_real
+    python -m benchmarks.bench_real --study
+    python -m benchmarks.bench_real --quick  # smoke run
 
 Writes benchmarks/results/bench_real.csv (one row per split, set and method),
 bench_real_summary.csv and bench_real.md (or the same names with ``_study``).
 """
 
-import argparse
-import sys
-import time
 import warnings
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import RESULTS, limit_threads, machine_header, print_table, write_csv  # noqa: E402
+import numpy as np
+from sklearn import datasets as skdatasets
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.kernel_approximation import Nystroem
+from sklearn.kernel_ridge import KernelRidge
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.metrics import accuracy_score, f1_score, r2_score
+from sklearn.model_selection import GridSearchCV, KFold, train_test_split
+from sklearn.multiclass import OneVsRestClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC
 
-limit_threads()
-
-import numpy as np  # noqa: E402
-from sklearn import datasets as skdatasets  # noqa: E402
-from sklearn.exceptions import ConvergenceWarning  # noqa: E402
-from sklearn.kernel_approximation import Nystroem  # noqa: E402
-from sklearn.kernel_ridge import KernelRidge  # noqa: E402
-from sklearn.linear_model import LogisticRegression, Ridge  # noqa: E402
-from sklearn.metrics import accuracy_score, f1_score, r2_score  # noqa: E402
-from sklearn.model_selection import GridSearchCV, KFold, train_test_split  # noqa: E402
-from sklearn.multiclass import OneVsRestClassifier  # noqa: E402
-from sklearn.pipeline import make_pipeline  # noqa: E402
-from sklearn.preprocessing import StandardScaler  # noqa: E402
-from sklearn.svm import SVC  # noqa: E402
-
-from mtmk import (  # noqa: E402
+from benchmarks._harness import (
+    ResultsCsv,
+    argument_parser,
+    machine_header,
+    print_table,
+    read_csv,
+    timer,
+    write_csv,
+    write_text,
+)
+from mtmk import (
     KernelDictionary,
     MTMKClassifier,
     MTMKClassifierCV,
@@ -104,8 +105,8 @@ from mtmk import (  # noqa: E402
     MTMKRegressorCV,
     mtmk_path,
 )
-from mtmk.datasets import load_flights, load_mfeat, load_uci, load_yeast  # noqa: E402
-from mtmk.stats import paired_difference  # noqa: E402
+from mtmk.datasets import load_flights, load_mfeat, load_uci, load_yeast
+from mtmk.stats import paired_difference
 
 KINDS = {"binary": "accuracy", "multiclass": "accuracy", "multilabel": "f1_micro",
          "regression": "r2"}
@@ -236,11 +237,10 @@ def run_methods(name, kind, X_tr, X_te, y_tr, y_te, groups, seed, args):
     rows = []
 
     def record(method, fit, predict):
-        start = time.perf_counter()
-        with warnings.catch_warnings(record=True) as caught:
+        with timer() as watch, warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", ConvergenceWarning)
             extra = fit()
-        seconds = time.perf_counter() - start
+        seconds = watch.seconds
         value = score(kind, y_te, predict())
         rows.append({"set": name, "kind": kind, "split": seed, "method": method,
                      "n_train": X_tr.shape[0], "n_test": X_te.shape[0],
@@ -423,8 +423,7 @@ def run_study(name, kind, X_tr, X_te, y_tr, y_te, groups, seed, args):
     for variant, kernels, how, options in study_variants(args.short):
         kernels_arg, A_tr, A_te = inputs(kernels)
         loss = {} if regression else {"loss": options.get("loss", "logistic")}
-        start = time.perf_counter()
-        with warnings.catch_warnings():
+        with timer() as watch, warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             if how == "cv":
                 model = cv_class(kernels=kernels_arg, lam_groups=k, cv=folds, scoring=scoring,
@@ -435,7 +434,7 @@ def run_study(name, kind, X_tr, X_te, y_tr, y_te, groups, seed, args):
                 lam = options["f"] * top if "f" in options else 1e-3
                 model = single(kernels=kernels_arg, lam_group=lam,
                                lam_ridge=options.get("ratio", 0.0) * lam, **loss).fit(A_tr, y_tr)
-        seconds = time.perf_counter() - start
+        seconds = watch.seconds
         value = score(kind, y_te, model.predict(A_te))
         rows.append({"set": name, "kind": kind, "split": seed, "method": variant,
                      "n_train": X_tr.shape[0], "n_test": X_te.shape[0], "score": value,
@@ -478,24 +477,8 @@ def study_markdown(summary, header, wall):
                       "splits, 95 % corrected t interval).", "", *lines, ""])
 
 
-def read_rows(names):
-    """Rows of earlier runs (row CSVs in results/), numbers parsed."""
-    import csv
-
-    rows = []
-    for name in names:
-        with open(RESULTS / name, newline="") as fh:
-            for row in csv.DictReader(fh):
-                for key in ("score", "fit_seconds"):
-                    row[key] = float(row[key])
-                for key in ("split", "n_train", "n_test"):
-                    row[key] = int(row[key])
-                rows.append(row)
-    return rows
-
-
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argument_parser(__spec__.name, __doc__, resume=True)
     parser.add_argument("--splits", type=int, default=10, help="random outer splits")
     parser.add_argument("--grid", type=int, default=6,
                         help="candidate settings per method (even; same for every method)")
@@ -510,7 +493,7 @@ def parse_args(argv=None):
     parser.add_argument("--tag", default="",
                         help="suffix of the row CSV (bench_real<tag>.csv), to run sets apart")
     parser.add_argument("--merge", nargs="*", default=None, metavar="CSV",
-                        help="summarise these row CSVs of results/ instead of running")
+                        help="summarise these row CSVs of the --out directory instead of running")
     parser.add_argument("--quick", action="store_true", help="2 splits, k = 2, 120 rows")
     args = parser.parse_args(argv)
     if args.sets is None:
@@ -524,26 +507,31 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    wall = time.perf_counter()
-    header = machine_header(__file__)
+    header = machine_header(__spec__.name, argv)
     header.append(f"configuration: {args.splits} splits, {args.n_train} training / "
                   f"{args.n_test} test rows per split (subsampled), grid k = {args.grid}, "
                   "3 inner folds, sets " + ", ".join(args.sets))
     suffix = ("_study" if args.study else "") + ("_quick" if args.quick else "")
-    rows = [] if args.merge is None else read_rows(args.merge)
     if args.merge is not None:
+        rows = [row for name in args.merge for row in read_csv(args.out / name)]
         header[-1] = (f"merged rows of {', '.join(args.merge)} (each set's training / test "
                       "rows are in the table)")
-    for name in args.sets if args.merge is None else ():
-        X, y, kind, groups = load_set(name)
-        for seed in range(args.splits):
-            X_tr, X_te, y_tr, y_te = split(X, y, kind, seed, args.n_train, args.n_test)
-            run = run_study if args.study else run_methods
-            rows += run(name, kind, X_tr, X_te, y_tr, y_te, groups, seed, args)
-            write_csv(f"bench_real{suffix}{args.tag}.csv", rows)
+    else:
+        results = ResultsCsv(args.out / f"bench_real{suffix}{args.tag}.csv",
+                             key=("set", "split"), resume=args.resume)
+        rows = results.rows
+    with timer() as wall:
+        for name in args.sets if args.merge is None else ():
+            X, y, kind, groups = load_set(name)
+            for seed in range(args.splits):
+                if results.done({"set": name, "split": seed}):
+                    continue
+                X_tr, X_te, y_tr, y_te = split(X, y, kind, seed, args.n_train, args.n_test)
+                run = run_study if args.study else run_methods
+                results.extend(run(name, kind, X_tr, X_te, y_tr, y_te, groups, seed, args))
     if args.tag:
         return
-    wall = None if args.merge is not None else time.perf_counter() - wall
+    wall = None if args.merge is not None else wall.seconds
     if args.study:
         summary = summarise_study(rows)
         print_table(summary, list(summary[0]))
@@ -554,10 +542,8 @@ def main(argv=None):
                               "baseline score", "tuned - best baseline", "default - tuned",
                               "time ratio"])
         text = markdown(summary, header, wall)
-    write_csv(f"bench_real{suffix}_summary.csv", summary)
-    path = RESULTS / f"bench_real{suffix}.md"
-    path.write_text(text)
-    print(f"wrote {path}")
+    write_csv(args.out / f"bench_real{suffix}_summary.csv", summary)
+    write_text(args.out / f"bench_real{suffix}.md", text)
 
 
 if __name__ == "__main__":

@@ -52,36 +52,37 @@ Protocol
 
 Run from the repository root (one BLAS thread)::
 
-    OMP_NUM_THREADS=1 PYTHONPATH=. python benchmarks/bench_regression.py
-    OMP_NUM_THREADS=1 PYTHONPATH=. python benchmarks/bench_regression.py --quick
+    python -m benchmarks.bench_regression
+    python -m benchmarks.bench_regression --quick
 
 Writes benchmarks/results/regression.csv and benchmarks/results/regression.md.
 """
 
-import argparse
-import sys
-import time
 import warnings
 import zipfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import RESULTS, limit_threads, machine_header, print_table, write_csv  # noqa: E402
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.kernel_ridge import KernelRidge
+from sklearn.metrics import r2_score
+from sklearn.model_selection import GridSearchCV, KFold, train_test_split
 
-limit_threads()
-
-import numpy as np  # noqa: E402
-from sklearn.exceptions import ConvergenceWarning  # noqa: E402
-from sklearn.kernel_ridge import KernelRidge  # noqa: E402
-from sklearn.metrics import r2_score  # noqa: E402
-from sklearn.model_selection import GridSearchCV, KFold, train_test_split  # noqa: E402
-
-from mtmk import KernelDictionary, MTMKRegressor, lam_group_grid, mtmk_path  # noqa: E402
-from mtmk.stats import mean_interval  # noqa: E402
+from benchmarks._harness import (
+    argument_parser,
+    command,
+    machine_header,
+    print_table,
+    timer,
+    write_csv,
+    write_text,
+)
+from mtmk import KernelDictionary, MTMKRegressor, lam_group_grid, mtmk_path
+from mtmk.stats import mean_interval
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argument_parser(__spec__.name, __doc__)
     parser.add_argument("--n-train", type=int, default=2000, help="simulated training rows")
     parser.add_argument("--n-test", type=int, default=1000, help="simulated test rows")
     parser.add_argument("--real-splits", type=int, default=5, help="Solar Flare splits")
@@ -194,11 +195,11 @@ def fit_kernel_ridge(G, Y, folds, args, names):
 
 def run(dataset, split, X_train, X_test, Y_train, Y_test, args, seed):
     dictionary = KernelDictionary()
-    start = time.perf_counter()
-    dictionary.fit(X_train)
-    G = dictionary.gram()
-    G_test = dictionary.gram(X_test)
-    gram_seconds = time.perf_counter() - start
+    with timer() as gram:
+        dictionary.fit(X_train)
+        G = dictionary.gram()
+        G_test = dictionary.gram(X_test)
+    gram_seconds = gram.seconds
     names = list(dictionary.names_)
     folds = list(KFold(3, shuffle=True, random_state=seed).split(X_train))
     rows = []
@@ -213,25 +214,21 @@ def run(dataset, split, X_train, X_test, Y_train, Y_test, args, seed):
         print(f"{dataset} split {split}  {method:12s} mean R2 {row['mean_r2']:.4f}  "
               f"({' '.join(f'{v:.3f}' for v in r2)})  fit {seconds:6.1f} s  {note}", flush=True)
 
-    start = time.perf_counter()
-    with warnings.catch_warnings(record=True) as caught:
+    with timer() as fit, warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConvergenceWarning)
         model, note = fit_mtmk(G, Y_train, folds, args)
-    seconds = time.perf_counter() - start
     n_warn = sum(issubclass(w.category, ConvergenceWarning) for w in caught)
     weights = " ".join(f"{names[m]}:{w:.2f}" for m, w in enumerate(model.kernel_weights_) if w > 0)
-    record("MTMK", seconds, predict_mtmk(model, G_test),
+    record("MTMK", fit.seconds, predict_mtmk(model, G_test),
            f"{note}; kernel weights {weights}; {n_warn} convergence warnings")
 
-    start = time.perf_counter()
-    model, note = fit_himalaya(G, Y_train, folds, args, seed, names)
-    seconds = time.perf_counter() - start
-    record("himalaya", seconds, np.asarray(model.predict(G_test)), note)
+    with timer() as fit:
+        model, note = fit_himalaya(G, Y_train, folds, args, seed, names)
+    record("himalaya", fit.seconds, np.asarray(model.predict(G_test)), note)
 
-    start = time.perf_counter()
-    (ridge, m, mean), note = fit_kernel_ridge(G, Y_train, folds, args, names)
-    seconds = time.perf_counter() - start
-    record("KernelRidge", seconds, ridge.predict(G_test[m]) + mean, note)
+    with timer() as fit:
+        (ridge, m, mean), note = fit_kernel_ridge(G, Y_train, folds, args, names)
+    record("KernelRidge", fit.seconds, ridge.predict(G_test[m]) + mean, note)
     return rows
 
 
@@ -247,17 +244,17 @@ def md_table(records, columns):
 
 def main(argv=None):
     args = parse_args(argv)
-    wall = time.perf_counter()
-    header = machine_header(__file__)
+    header = machine_header(__spec__.name, argv)
     rows = []
-    X_train, X_test, Y_train, Y_test, active = simulated(args.n_train, args.n_test)
-    rows += run("simulated", 0, X_train, X_test, Y_train, Y_test, args, seed=0)
-    X, Y, targets = solar_flare()
-    for split in range(args.real_splits):
-        parts = train_test_split(X, Y, test_size=1 / 3, random_state=split)
-        rows += run("solar_flare", split, *parts, args, seed=split)
-    write_csv("regression.csv", rows)
-    wall = time.perf_counter() - wall
+    with timer() as run_time:
+        X_train, X_test, Y_train, Y_test, active = simulated(args.n_train, args.n_test)
+        rows += run("simulated", 0, X_train, X_test, Y_train, Y_test, args, seed=0)
+        X, Y, targets = solar_flare()
+        for split in range(args.real_splits):
+            parts = train_test_split(X, Y, test_size=1 / 3, random_state=split)
+            rows += run("solar_flare", split, *parts, args, seed=split)
+        write_csv(args.out / "regression.csv", rows)
+    wall = run_time.seconds
 
     sim = [r for r in rows if r["dataset"] == "simulated"]
     sim_cols = ["method", "mean_r2", *[f"r2_output{t}" for t in range(Y_train.shape[1])],
@@ -292,8 +289,6 @@ def main(argv=None):
                           "95% interval": f"[{low:+.4f}, {high:+.4f}]"})
     print_table(diffs, list(diffs[0]))
 
-    command = ("OMP_NUM_THREADS=1 PYTHONPATH=. python benchmarks/bench_regression.py "
-               + " ".join(argv if argv is not None else sys.argv[1:])).rstrip()
     lines = [
         "# Multi-output kernel regression: MTMK, himalaya, KernelRidge", "",
         "Same exact Gram matrices (KernelDictionary(): 7 RBF widths, linear, polynomial "
@@ -336,13 +331,13 @@ def main(argv=None):
         "Paired differences over the splits (95 % Student t interval):", "",
         *md_table(diffs, list(diffs[0])), "",
         "## Run", "",
-        f"Command (from the repository root, after `pip install -e .[bench,yeast]`): `{command}`",
+        "Command (from the repository root, after `pip install -e .[bench,yeast]`): "
+        f"`{command(__spec__.name, argv)}`",
         "", f"Wall time of the whole run: {wall:.0f} s.", "",
         *[f"{line}  " for line in header],
     ]
-    (RESULTS / "regression.md").write_text("\n".join(lines) + "\n")
     print(f"wall time {wall:.0f} s")
-    print(f"wrote {RESULTS / 'regression.md'}")
+    write_text(args.out / "regression.md", "\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":

@@ -8,16 +8,19 @@ logistic loss, group penalty.
 
 3. Low rank (Nystroem, r = min(200, n) landmarks shared by all kernels) at
    n = 1,000 / 10,000 (default --sizes; n = 100,000 no longer fits the time
-   budget of one run, its row is carried over from the earlier committed run,
-   made with the previous engine, and marked so): fit time, sweeps,
+   budget of one run: the rows of sizes not run are carried over from the
+   results file already in the output directory, the committed earlier run,
+   and marked so): fit time, sweeps,
    certificate and peak resident memory, each fit in a fresh subprocess (so
    the memory is the whole process's peak) with a time limit (--timeout),
-   for this engine and the previous one at the same certificate.
+   for this engine and, with --old-engine, the previous one at the same
+   certificate.
 1. Exact kernels at n = 2000: fit time divided by the time to compute the M
    Gram matrices alone (medians of 3, same run), before and after the engine
-   rewrite.  "before" is the previous engine (commit a192089) run from a
-   separate checkout (``--old-engine PATH``, default /tmp/old_engine, made
-   with ``git worktree add /tmp/old_engine a192089``) in a subprocess of this
+   rewrite.  "before" is the previous engine (the block solver as it was
+   before the rewrite, whose tol was an absolute certificate) run from a
+   separate checkout of that version (``--old-engine DIR``, the checkout's
+   root; without it only this engine runs) in a subprocess of this
    run, on the same data; its Gram time is measured in that process too.  Both
    stop at the same certificate: this engine's tol is relative to the penalty
    level (1e-4), the previous engine's tol was absolute, so it gets
@@ -47,35 +50,36 @@ logistic loss, group penalty.
 Times are wall-clock on a shared 2-core machine (other jobs running), with
 one BLAS thread; expect a few tens of percent of noise.
 
-Run from the repository root:  python benchmarks/bench_scale.py [--sizes ...]
-(part 4 alone: python benchmarks/bench_scale.py --large)
+Run from the repository root:  python -m benchmarks.bench_scale [--sizes ...]
+[--old-engine DIR]  (part 4 alone: python -m benchmarks.bench_scale --large)
 """
 
 import argparse
-import json
 import os
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import limit_threads  # noqa: E402
+import numpy as np
 
-limit_threads()
-
-import numpy as np  # noqa: E402
-from _common import machine_header, measure, print_table, write_csv  # noqa: E402
+from benchmarks._harness import (
+    ResultsCsv,
+    argument_parser,
+    emit,
+    machine_header,
+    measure,
+    peak_rss_mib,
+    print_table,
+    read_csv,
+    run_isolated,
+    timer,
+    write_csv,
+)
 
 LAM_GROUP = 1e-3
 TOL_RELATIVE = 1e-4
-
-
-def peak_rss_mib():
-    """This process's peak resident memory (VmHWM; unlike ru_maxrss, not inherited)."""
-    with open("/proc/self/status") as fh:
-        return next(int(line.split()[1]) for line in fh if line.startswith("VmHWM")) / 1024
+#: Label of the previous engine's rows.
+BEFORE = "before (previous engine)"
 
 
 def make_data(n, n_features=20, n_tasks=5, seed=0):
@@ -96,15 +100,14 @@ def one_low_rank_fit(n, rank, tol):
     X_test, Y_test = make_data(2000, seed=1)
     clf = MTMKClassifier(kernels=KernelDictionary(n_components=rank, random_state=0),
                          lam_group=LAM_GROUP, tol=tol)
-    start = time.perf_counter()
-    clf.fit(X, Y)
-    seconds = time.perf_counter() - start
-    print(json.dumps(dict(
-        n=n, rank=rank, tol_given=tol, fit_seconds=seconds, sweeps=int(clf.n_iter_),
+    with timer() as fit:
+        clf.fit(X, Y)
+    emit(dict(
+        n=n, rank=rank, tol_given=tol, fit_seconds=fit.seconds, sweeps=int(clf.n_iter_),
         own_certificate=float(clf.optimality_violation_),
         peak_rss_mib=peak_rss_mib(),
         test_hamming=float(np.mean(clf.predict(X_test) != Y_test)),
-        package=str(Path(mtmk.__file__).parent))))
+        package=str(Path(mtmk.__file__).resolve().parent)))
 
 
 def _held_out(clf_proba, Y_test):
@@ -138,9 +141,9 @@ def one_large_fit(name, n, rank, dtype):
     original = mtmk._multitask.solve_rows
 
     def timed(*args, **kwargs):
-        start = time.perf_counter()
-        result = original(*args, **kwargs)
-        solver["seconds"] = time.perf_counter() - start
+        with timer() as watch:
+            result = original(*args, **kwargs)
+        solver["seconds"] = watch.seconds
         solver["factor_bytes"] = sum(P.nbytes for block in args[0].blocks for P in block.factors)
         return result
 
@@ -149,11 +152,11 @@ def one_large_fit(name, n, rank, dtype):
     clf = MTMKClassifier(kernels=KernelDictionary(n_components=rank, random_state=0,
                                                   dtype=dtype, max_memory=20 * 2**30),
                          lam_group=LAM_GROUP, tol=TOL_RELATIVE)
-    start = time.perf_counter()
-    clf.fit(X, Y)
-    seconds = time.perf_counter() - start
+    with timer() as fit:
+        clf.fit(X, Y)
+    seconds = fit.seconds
     loss, hamming = _held_out(clf.predict_proba(X_test), Y_test)
-    print(json.dumps(dict(
+    emit(dict(
         data=name, method="MTMK (M = 10 kernels, learned combination)", n=X.shape[0],
         tasks=Y.shape[1], rank=rank, dtype=dtype, fit_seconds=seconds,
         feature_seconds=seconds - solver["seconds"], solver_seconds=solver["seconds"],
@@ -162,7 +165,7 @@ def one_large_fit(name, n, rank, dtype):
         factor_gib=solver["factor_bytes"] / 2**30, peak_rss_gib=peak_rss_mib() / 1024,
         held_out_log_loss=loss, held_out_hamming=hamming,
         kernels_selected=int(np.sum(clf.kernel_weights_ > 0)),
-        load_before=load_before, load_after=os.getloadavg()[0])))
+        load_before=load_before, load_after=os.getloadavg()[0]))
 
 
 def one_sklearn_fit(name, n, rank):
@@ -175,18 +178,18 @@ def one_sklearn_fit(name, n, rank):
     from mtmk.contrastive import median_gamma
     X, Y, X_test, Y_test = _large_data(name, n)
     load_before = os.getloadavg()[0]
-    start = time.perf_counter()
-    model = make_pipeline(
-        Nystroem(gamma=median_gamma(X[:20_000]), n_components=rank, random_state=0),
-        MultiOutputClassifier(LogisticRegression(max_iter=1000))).fit(X, Y)
-    seconds = time.perf_counter() - start
+    with timer() as fit:
+        model = make_pipeline(
+            Nystroem(gamma=median_gamma(X[:20_000]), n_components=rank, random_state=0),
+            MultiOutputClassifier(LogisticRegression(max_iter=1000))).fit(X, Y)
     P = np.column_stack([p[:, 1] for p in model.predict_proba(X_test)])
     loss, hamming = _held_out(P, Y_test)
-    print(json.dumps(dict(
+    emit(dict(
         data=name, method="Nystroem (1 RBF) + LogisticRegression per task", n=X.shape[0],
-        tasks=Y.shape[1], rank=rank, fit_seconds=seconds, peak_rss_gib=peak_rss_mib() / 1024,
+        tasks=Y.shape[1], rank=rank, fit_seconds=fit.seconds,
+        peak_rss_gib=peak_rss_mib() / 1024,
         held_out_log_loss=loss, held_out_hamming=hamming, load_before=load_before,
-        load_after=os.getloadavg()[0])))
+        load_after=os.getloadavg()[0]))
 
 
 def free_gib():
@@ -201,7 +204,8 @@ def large_part(args):
     # the real data before the largest simulated size, which may have to wait for memory
     runs = ([("simulated", n) for n in args.large_sizes if n < 1_000_000] + [("flights", 0)]
             + [("simulated", n) for n in args.large_sizes if n >= 1_000_000])
-    rows, columns = [], ["data", "method", "n", "fit_seconds", "feature_seconds",
+    results = ResultsCsv(args.out / "bench_scale_large.csv")
+    columns = ["data", "method", "n", "fit_seconds", "feature_seconds",
                          "solver_seconds", "sweeps", "seconds_per_sweep", "certificate",
                          "peak_rss_gib", "held_out_log_loss", "held_out_hamming",
                          "time_ratio_vs_sklearn", "load_before", "load_after"]
@@ -214,29 +218,27 @@ def large_part(args):
                       f"{args.min_free_gib} GiB", flush=True)
                 time.sleep(60)
             else:
-                rows.append(dict(data=name, n=n, fit_seconds="not run (memory)"))
+                results.add(dict(data=name, n=n, fit_seconds="not run (memory)"))
                 continue
         pair = []
-        for child in (["--one-large", name, str(n), str(args.rank), args.dtype],
-                      ["--one-sklearn", name, str(n), str(args.rank)]):
-            try:
-                out = subprocess.run([sys.executable, __file__, *child], check=True,
-                                     capture_output=True, text=True, timeout=args.large_timeout,
-                                     cwd=Path(__file__).resolve().parents[1]).stdout
-                pair.append(json.loads(out.strip().splitlines()[-1]))
-            except subprocess.TimeoutExpired:
-                pair.append(dict(data=name, n=n, method=child[0],
-                                 fit_seconds=f"timed out (> {args.large_timeout:g} s)"))
+        for child in (["--one-large", name, n, args.rank, args.dtype],
+                      ["--one-sklearn", name, n, args.rank]):
+            out = run_isolated(__spec__.name, *child, timeout=args.large_timeout)
+            if out.get("timed_out"):
+                out = dict(data=name, n=n, method=child[0],
+                           fit_seconds=f"timed out (> {args.large_timeout:g} s)")
+            pair.append(out)
         if all(isinstance(r.get("fit_seconds"), float) for r in pair):
             pair[0]["time_ratio_vs_sklearn"] = pair[0]["fit_seconds"] / pair[1]["fit_seconds"]
         for r in pair:
             r.update(p=20 if name == "simulated" else 10, M=10, r=args.rank,
                      lam_group=LAM_GROUP, tol=TOL_RELATIVE)
-        rows += pair
+        results.extend(pair)
         shown = [c for c in columns if any(c in r for r in pair)]
         print_table([{c: r.get(c, "") for c in shown} for r in pair], shown)
         print(flush=True)
-        write_csv("bench_scale_large.csv", rows)
+    rows = results.rows
+    print(f"wrote {results.path}")
     sim = [r for r in rows if r.get("data") == "simulated" and "seconds_per_sweep" in r]
     if len(sim) >= 2:
         first, last = sim[0], sim[-1]
@@ -263,10 +265,18 @@ def exact_fit(n, tol, out):
         clf, fit_time, peak = measure(
             lambda: MTMKClassifier(lam_group=LAM_GROUP, tol=tol).fit(X, Y), repeats=3)
     np.savez(out, alpha=clf.dual_coef_, intercept=clf.intercept_)
-    print(json.dumps(dict(gram_seconds=gram_time, fit_seconds=fit_time, sweeps=int(clf.n_iter_),
-                          own_certificate=float(clf.optimality_violation_),
-                          objective=float(clf.objective_), fit_peak_mib=peak,
-                          warnings=len(caught), package=str(Path(mtmk.__file__).parent))))
+    emit(dict(gram_seconds=gram_time, fit_seconds=fit_time, sweeps=int(clf.n_iter_),
+              own_certificate=float(clf.optimality_violation_),
+              objective=float(clf.objective_), fit_peak_mib=peak,
+              warnings=len(caught), package=str(Path(mtmk.__file__).resolve().parent)))
+
+
+def engines(old_engine):
+    """(label, checkout or None for this one, tol) of the engines compared."""
+    runs = [("after (this engine)", None, TOL_RELATIVE)]
+    if old_engine is not None:
+        runs.insert(0, (BEFORE, old_engine, TOL_RELATIVE * LAM_GROUP))
+    return runs
 
 
 def exact_before_after(old_engine, n=2000):
@@ -280,18 +290,10 @@ def exact_before_after(old_engine, n=2000):
     datafit, penalty = Logistic(), GroupPenalty(LAM_GROUP, 0.0)
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        runs = [("after (this engine)", str(Path(__file__).resolve().parents[1]), TOL_RELATIVE)]
-        if old_engine and Path(old_engine, "mtmk").is_dir():
-            runs.insert(0, ("before (a192089)", old_engine, TOL_RELATIVE * LAM_GROUP))
-        else:
-            print(f"no previous-engine checkout at {old_engine}: only the current engine")
-        for label, root, tol in runs:
+        for label, root, tol in engines(old_engine):
             out = Path(tmp, f"{len(rows)}.npz")
-            env = dict(os.environ, PYTHONPATH=root)
-            stdout = subprocess.run(
-                [sys.executable, __file__, "--exact-child", str(n), repr(tol), str(out)],
-                check=True, capture_output=True, text=True, env=env, cwd=root).stdout
-            row = dict(engine=label, n=n, tol_given=tol, **json.loads(stdout.splitlines()[-1]))
+            record = run_isolated(__spec__.name, "--exact-child", n, repr(tol), out, engine=root)
+            row = dict(engine=label, n=n, tol_given=tol, **record)
             saved = np.load(out)
             alpha, b = saved["alpha"], saved["intercept"]
             row["certificate"] = optimality_violation(operator, alpha, b, tasks.signs,
@@ -313,14 +315,15 @@ def exact_before_after(old_engine, n=2000):
 def path_versus_fit(n=2000, n_lams=20):
     from mtmk import MTMKClassifier, mtmk_path
     X, Y = make_data(n)
-    path, path_time, _ = measure(lambda: mtmk_path(X, Y, lam_groups=n_lams, eps=1e-3,
-                                                   tol=TOL_RELATIVE), repeats=1)
+    with timer() as path_time:
+        path = mtmk_path(X, Y, lam_groups=n_lams, eps=1e-3, tol=TOL_RELATIVE)
     smallest = float(path.lam_groups[-1])
-    clf, fit_time, _ = measure(
-        lambda: MTMKClassifier(lam_group=smallest, tol=TOL_RELATIVE).fit(X, Y), repeats=1)
+    with timer() as fit_time:
+        clf = MTMKClassifier(lam_group=smallest, tol=TOL_RELATIVE).fit(X, Y)
     return dict(n=n, n_lams=n_lams, lam_max=path.lam_max, smallest=smallest,
-                path_seconds=path_time, path_sweeps=int(np.sum(path.n_iter)),
-                fit_seconds=fit_time, fit_sweeps=int(clf.n_iter_), ratio=path_time / fit_time,
+                path_seconds=path_time.seconds, path_sweeps=int(np.sum(path.n_iter)),
+                fit_seconds=fit_time.seconds, fit_sweeps=int(clf.n_iter_),
+                ratio=path_time.seconds / fit_time.seconds,
                 fit_certificate=float(clf.optimality_violation_))
 
 
@@ -331,24 +334,19 @@ def low_rank_scaling(sizes, max_rank, old_engine, timeout):
     certificate column is each engine's own (the previous engine's absolute
     one divided by lam_group, so both are relative to the penalty level).
     """
-    engines = [("after (this engine)", str(Path(__file__).resolve().parents[1]), TOL_RELATIVE)]
-    if old_engine and Path(old_engine, "mtmk").is_dir():
-        engines.append(("before (a192089)", old_engine, TOL_RELATIVE * LAM_GROUP))
     rows = []
     for n in sizes:
-        for label, root, tol in engines:
+        for label, root, tol in reversed(engines(old_engine)):
             rank = min(max_rank, n)
-            try:
-                out = subprocess.run(
-                    [sys.executable, __file__, "--one", str(n), str(rank), repr(tol)],
-                    check=True, capture_output=True, text=True, timeout=timeout, cwd=root,
-                    env=dict(os.environ, PYTHONPATH=root)).stdout
-                row = dict(engine=label, **json.loads(out.strip().splitlines()[-1]))
-                row["certificate"] = row["own_certificate"] * (1.0 if tol == TOL_RELATIVE
-                                                               else 1.0 / LAM_GROUP)
-            except subprocess.TimeoutExpired:
+            out = run_isolated(__spec__.name, "--one", n, rank, repr(tol), timeout=timeout,
+                               engine=root)
+            if out.get("timed_out"):
                 row = dict(engine=label, n=n, rank=rank, tol_given=tol,
                            fit_seconds=f"timed out (> {timeout:g} s)")
+            else:
+                row = dict(engine=label, **out)
+                row["certificate"] = row["own_certificate"] * (1.0 if tol == TOL_RELATIVE
+                                                               else 1.0 / LAM_GROUP)
             rows.append(row)
             print_table(rows[-1:], [c for c in ("engine", "n", "rank", "fit_seconds", "sweeps",
                                                 "certificate", "peak_rss_mib", "test_hamming")
@@ -357,29 +355,23 @@ def low_rank_scaling(sizes, max_rank, old_engine, timeout):
     return rows
 
 
-def earlier_rows():
-    """The low-rank rows committed before this run (n = 100,000 among them), relabelled."""
-    try:
-        source = "6fc9107:benchmarks/results/bench_scale_low_rank.csv"
-        text = subprocess.run(["git", "show", source],
-                              check=True, capture_output=True, text=True,
-                              cwd=Path(__file__).resolve().parents[1]).stdout
-    except (subprocess.CalledProcessError, OSError):
+def earlier_rows(path, sizes):
+    """The rows of ``path`` (an earlier run's results) for the sizes not run here."""
+    if not path.is_file():
         return []
-    lines = text.strip().splitlines()
-    header = lines[0].split(",")
-    return [dict(zip(header, line.split(",")), engine="earlier run (engine a192089, quiet machine)")
-            for line in lines[1:]]
+    return [{k: v for k, v in r.items() if k != "source"} for r in read_csv(path)
+            if r["n"] not in sizes]
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argument_parser(__spec__.name, __doc__)
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10_000])
     parser.add_argument("--timeout", type=float, default=150.0,
                         help="seconds allowed to each low-rank fit")
     parser.add_argument("--rank", type=int, default=200)
-    parser.add_argument("--old-engine", default="/tmp/old_engine",
-                        help="checkout of the previous engine (commit a192089)")
+    parser.add_argument("--old-engine", type=Path, metavar="DIR",
+                        help="root of a checkout of the previous engine, run beside this one "
+                             "(default: this engine only)")
     parser.add_argument("--low-rank-only", action="store_true",
                         help="run part 3 only (keeps the exact/path CSV)")
     parser.add_argument("--large", action="store_true",
@@ -405,9 +397,11 @@ def main(argv=None):
     if args.exact_child:
         n, tol, out = args.exact_child
         return exact_fit(int(n), float(tol), out)
-    machine_header(__file__)
-    print("shared machine: other jobs ran on the 2 cores during this run (load average "
-          f"{os.getloadavg()[0]:.1f} at the start); one BLAS thread")
+    if args.old_engine is not None and not (args.old_engine / "mtmk" / "__init__.py").is_file():
+        parser.error(f"--old-engine {args.old_engine}: no mtmk package there "
+                     "(give a checkout's root)")
+    machine_header(__spec__.name, argv)
+    print("shared machine: other jobs ran on the 2 cores during this run; one BLAS thread")
 
     if args.low_rank_only:
         return low_rank_part(args)
@@ -423,7 +417,7 @@ def main(argv=None):
     print("\n2. warm-started path of 20 values / one fit at the smallest")
     path = path_versus_fit()
     print_table([path], list(path))
-    write_csv("bench_scale_exact_and_path.csv",
+    write_csv(args.out / "bench_scale_exact_and_path.csv",
               [dict(part="exact_vs_gram", **r) for r in exact] + [dict(part="path_vs_fit", **path)])
 
     low_rank_part(args)
@@ -431,12 +425,13 @@ def main(argv=None):
 
 def low_rank_part(args):
     print(f"\n3. low-rank fits (each in a fresh process, at most {args.timeout:g} s each)")
+    path = args.out / "bench_scale_low_rank.csv"
     rows = low_rank_scaling(args.sizes, args.rank, args.old_engine, args.timeout)
-    earlier = [r for r in earlier_rows() if int(r["n"]) not in args.sizes]
+    earlier = earlier_rows(path, args.sizes)
     if earlier:
-        print("rows not run here, from the earlier committed run (previous engine):")
+        print(f"rows not run here, from the earlier run in {path}:")
         print_table(earlier, ["engine", "n", "rank", "fit_seconds", "sweeps", "peak_rss_mib"])
-    write_csv("bench_scale_low_rank.csv", [dict(source="this run", **r) for r in rows]
+    write_csv(path, [dict(source="this run", **r) for r in rows]
               + [dict(source="earlier run, not re-run", **r) for r in earlier])
 
 if __name__ == "__main__":

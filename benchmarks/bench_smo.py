@@ -10,32 +10,24 @@
    violation reached; "capped" rows did not converge): the time per step is
    the figure that grows with M and n, the number of steps is data dependent.
 
-Rows are appended to benchmarks/results/bench_smo.csv as they are measured.
+Rows are written to benchmarks/results/bench_smo.csv as they are measured.
 
 Run (from the repository root):
-    OMP_NUM_THREADS=1 PYTHONPATH=. python benchmarks/bench_smo.py [--quick]
+    python -m benchmarks.bench_smo [--quick]
         [--cvxpy-only | --growth-only]   (part 1 only | part 2 only, to
                                           bench_smo_growth.csv)
 """
 
-import os
+import warnings
 
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
+import numpy as np
+from sklearn.datasets import load_digits
+from sklearn.preprocessing import StandardScaler
 
-import csv  # noqa: E402
-import platform  # noqa: E402
-import sys  # noqa: E402
-import time  # noqa: E402
-import warnings  # noqa: E402
-
-import numpy as np  # noqa: E402
-from sklearn.datasets import load_digits  # noqa: E402
-from sklearn.preprocessing import StandardScaler  # noqa: E402
-
-from mtmk import KernelDictionary  # noqa: E402
-from mtmk.solvers._mkl_reference import lp_mkl_cvxpy  # noqa: E402
-from mtmk.solvers._smo import DenseColumns, RBFColumns, solve_smo  # noqa: E402
+from benchmarks._harness import ResultsCsv, argument_parser, machine_header, timer
+from mtmk import KernelDictionary
+from mtmk.solvers._mkl_reference import lp_mkl_cvxpy
+from mtmk.solvers._smo import DenseColumns, RBFColumns, solve_smo
 
 
 def versus_cvxpy(n=1000):
@@ -48,13 +40,13 @@ def versus_cvxpy(n=1000):
     c = np.ones(n)
     times = []
     for _ in range(3):  # median of 3 (cheap); cvxpy once (minutes)
-        start = time.perf_counter()
-        r = solve_smo(DenseColumns(K), s, c, p=2.0, C=1.0, lam=1.0, tol=1e-6)
-        times.append(time.perf_counter() - start)
+        with timer() as watch:
+            r = solve_smo(DenseColumns(K), s, c, p=2.0, C=1.0, lam=1.0, tol=1e-6)
+        times.append(watch.seconds)
     t_smo = float(np.median(times))
-    start = time.perf_counter()
-    ref, d_ref = lp_mkl_cvxpy(K, s, c, p=2.0, C=1.0, lam=1.0)
-    t_cvx = time.perf_counter() - start
+    with timer() as watch:
+        ref, d_ref = lp_mkl_cvxpy(K, s, c, p=2.0, C=1.0, lam=1.0)
+    t_cvx = watch.seconds
     rel = abs(r.objective - ref) / abs(ref)
     print(f"n={n} M={K.shape[0]}: SMO {t_smo:.3f}s ({r.n_iter} steps, "
           f"objective {r.objective:.8f}); "
@@ -73,11 +65,10 @@ def growth(n, M, max_iter, seed=0):
     s = np.where(X[:, 0] * X[:, 1] + 0.5 * X[:, 2] + 0.3 * rng.normal(size=n) > 0, 1.0, -1.0)
     gammas = np.geomspace(1e-3, 1.0, M) / 10
     columns = RBFColumns(X, gammas)
-    start = time.perf_counter()
-    with warnings.catch_warnings():
+    with timer() as watch, warnings.catch_warnings():
         warnings.simplefilter("ignore")
         r = solve_smo(columns, s, np.ones(n), p=2.0, C=1.0, lam=1.0, tol=1e-3, max_iter=max_iter)
-    elapsed = time.perf_counter() - start
+    elapsed = watch.seconds
     print(f"n={n:6d} M={M:5d}: {elapsed:8.2f}s  {r.n_iter:7d} steps  "
           f"{1e3 * elapsed / r.n_iter:.3f} ms/step  KKT violation {r.violation:.2e}  "
           f"{'converged' if r.converged else 'capped at max_iter'}", flush=True)
@@ -86,39 +77,29 @@ def growth(n, M, max_iter, seed=0):
                 violation=f"{r.violation:.3e}", converged=r.converged)
 
 
-FIELDS = ["case", "n", "M", "smo_s", "cvxpy_s", "steps", "ms_per_step", "rel_objective_diff",
-          "violation", "converged"]
-OUT = "benchmarks/results/bench_smo.csv"
-
-
-def _append(row):
-    with open(OUT, "a", newline="") as fh:
-        csv.DictWriter(fh, fieldnames=FIELDS).writerow(row)
-
-
-def main():
-    global OUT
-    quick = "--quick" in sys.argv
-    growth_only = "--growth-only" in sys.argv
-    cvxpy_only = "--cvxpy-only" in sys.argv
-    if growth_only:
-        OUT = "benchmarks/results/bench_smo_growth.csv"
-    print("command (from the repository root): OMP_NUM_THREADS=1 PYTHONPATH=. python "
-          "benchmarks/bench_smo.py " + " ".join(sys.argv[1:]))
-    print(f"machine: {platform.platform()}, {os.cpu_count()} cores, numpy {np.__version__}, "
-          f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS')}", flush=True)
-    with open(OUT, "w", newline="") as fh:
-        csv.DictWriter(fh, fieldnames=FIELDS).writeheader()
-    if not growth_only:
-        _append(versus_cvxpy(300 if quick else 1000))
-    if cvxpy_only:
+def main(argv=None):
+    parser = argument_parser(__spec__.name, __doc__, resume=True)
+    parser.add_argument("--quick", action="store_true", help="smaller sizes and step caps")
+    parts = parser.add_mutually_exclusive_group()
+    parts.add_argument("--cvxpy-only", action="store_true", help="part 1 only")
+    parts.add_argument("--growth-only", action="store_true",
+                       help="part 2 only, to bench_smo_growth.csv")
+    args = parser.parse_args(argv)
+    machine_header(__spec__.name, argv)
+    name = "bench_smo_growth.csv" if args.growth_only else "bench_smo.csv"
+    results = ResultsCsv(args.out / name, key=("case", "n", "M"), resume=args.resume)
+    n_cvxpy = 300 if args.quick else 1000
+    if not args.growth_only and not results.done({"case": "vs_cvxpy", "n": n_cvxpy, "M": 10}):
+        results.add(versus_cvxpy(n_cvxpy))
+    if args.cvxpy_only:
         return
     # (n, M, step cap): bounded run time; the cap is printed with the result.
-    runs = ([(2000, 10, 20000), (2000, 100, 3000), (5000, 10, 5000)] if quick else
+    runs = ([(2000, 10, 20000), (2000, 100, 3000), (5000, 10, 5000)] if args.quick else
             [(2000, 10, 60000), (2000, 100, 10000), (2000, 1000, 1000),
              (5000, 10, 30000), (20000, 10, 8000)])
     for n, M, cap in runs:
-        _append(growth(n, M, cap))
+        if not results.done({"case": "growth", "n": n, "M": M}):
+            results.add(growth(n, M, cap))
 
 
 if __name__ == "__main__":

@@ -16,34 +16,34 @@ Problems (the same Gram matrices for every solver, written once to a file):
 Solvers: ``solve_newton`` (Newton steps on the kernel weights; its steps are
 counted) and ``solve_bcd`` (block coordinate descent; sweeps are counted); the
 estimators' ``solver="auto"`` takes the first for least squares, the second
-otherwise.  With ``--previous DIR`` (a checkout of an earlier mtmk) its
-``solve_bcd`` runs on the same files in the same run.  Every fit runs in its
+otherwise.  With ``--previous DIR`` (the root of a checkout of an earlier
+mtmk) that version's ``solve_bcd`` runs on the same files in the same run (its
+child processes import ``mtmk`` from DIR).  Every fit runs in its
 own process with one BLAS thread, at tol 1e-4 and 1e-6 on the scale-free
 certificate, with a step cap (--max-iter) and a time limit (--timeout): a fit
 over either is reported as not converged.  The machine is shared: times carry
 tens of percent of noise; the load average is printed.
 
 Run from the repository root:
-    python benchmarks/bench_solvers.py --previous ../mtmk-previous
+    python -m benchmarks.bench_solvers [--previous DIR]
 """
 
 import argparse
-import json
-import os
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import limit_threads  # noqa: E402
+import numpy as np
 
-limit_threads()
+from benchmarks._harness import (
+    ResultsCsv,
+    argument_parser,
+    emit,
+    machine_header,
+    print_table,
+    run_isolated,
+    timer,
+)
 
-import numpy as np  # noqa: E402
-from _common import machine_header, print_table, write_csv  # noqa: E402
-
-REPO = Path(__file__).resolve().parent.parent
 TOLS = (1e-4, 1e-6)
 AIMS = [
     ("guide", "quadratic", "group", "newton", 1e-6, 30, 2.0),
@@ -105,8 +105,7 @@ def problems():
 
 # ------------------------------------------------------------- one fit (worker)
 def worker(path, datafit, penalty, lam, solver, tol, max_iter):
-    """Fit one problem with the mtmk on ``sys.path``; print a JSON line."""
-    import time
+    """Fit one problem with the ``mtmk`` this process imports; emit a JSON record."""
     import warnings
 
     import mtmk.solvers as engine
@@ -116,40 +115,35 @@ def worker(path, datafit, penalty, lam, solver, tol, max_iter):
              "quadratic": "Quadratic", "huber": "Huber"}
     if not hasattr(engine, names[datafit]) or (solver == "newton"
                                                and not hasattr(engine, "solve_newton")):
-        print(json.dumps({"missing": True}))
+        emit({"missing": True})
         return
     fit = getattr(engine, names[datafit])()
     pen = (engine.GroupPenalty if penalty == "group" else engine.TaskGroupPenalty)(lam)
     solve = engine.solve_newton if solver == "newton" else engine.solve_bcd
     operator = engine.GramStack(data["K"])
-    start = time.perf_counter()
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), timer() as watch:
         warnings.simplefilter("ignore")
         result = solve(operator, data["Y"], data["W"], fit, pen, tol=tol, max_iter=max_iter)
-    print(json.dumps(dict(seconds=time.perf_counter() - start, steps=int(result.n_iter),
-                          objective=float(result.objective),
-                          certificate=float(result.violation),
-                          converged=bool(result.converged), solver=solver)))
+    emit(dict(seconds=watch.seconds, steps=int(result.n_iter),
+              objective=float(result.objective), certificate=float(result.violation),
+              converged=bool(result.converged), solver=solver))
 
 
-def run_worker(root, path, case, solver, tol, max_iter, timeout):
+def run_worker(engine, path, case, solver, tol, max_iter, timeout):
+    """One fit in a fresh process, importing ``mtmk`` from ``engine`` (None: this checkout)."""
     _, datafit, penalty, lam = case
-    command = [sys.executable, str(Path(__file__).resolve()), "--worker", str(path), datafit,
-               penalty, repr(lam), solver, repr(tol), str(max_iter)]
-    env = dict(os.environ, PYTHONPATH=str(root))
-    try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
-                              env=env, cwd=root, check=True)
-    except subprocess.TimeoutExpired:
+    out = run_isolated(__spec__.name, "--worker", path, datafit, penalty, repr(lam), solver,
+                       repr(tol), max_iter, timeout=timeout, engine=engine)
+    if out.get("timed_out"):
         return dict(seconds=float(timeout), converged=False, timed_out=True)
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return out
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argument_parser(__spec__.name, __doc__, resume=True)
     parser.add_argument("--worker", nargs=7, help=argparse.SUPPRESS)
-    parser.add_argument("--previous", type=Path,
-                        help="checkout of an earlier mtmk whose solve_bcd runs beside")
+    parser.add_argument("--previous", type=Path, metavar="DIR",
+                        help="root of a checkout of an earlier mtmk whose solve_bcd runs beside")
     parser.add_argument("--max-iter", type=int, default=5000)
     parser.add_argument("--timeout", type=float, default=300.0)
     parser.add_argument("--only", nargs="+", help="problem names to run (default: all)")
@@ -159,14 +153,16 @@ def main(argv=None):
         path, datafit, penalty, lam, solver, tol, max_iter = args.worker
         worker(path, datafit, penalty, float(lam), solver, float(tol), int(max_iter))
         return
-    header = machine_header(__file__)
-    header.append(f"load average at start: {os.getloadavg()}")
-    print(header[-1])
-    engines = [("current", REPO, s) for s in ("newton", "bcd")]
+    if args.previous is not None and not (args.previous / "mtmk" / "__init__.py").is_file():
+        parser.error(f"--previous {args.previous}: no mtmk package there (give a checkout's root)")
+    machine_header(__spec__.name, argv)
+    engines = [("current", None, s) for s in ("newton", "bcd")]
     if args.previous is not None:
-        engines.append(("previous", args.previous.resolve(), "bcd"))
+        engines.append(("previous", args.previous, "bcd"))
     builders = {"synthetic": None, "guide": guide, "digits": digits}
-    rows, files = [], {}
+    results = ResultsCsv(args.out / args.csv, resume=args.resume,
+                         key=("problem", "datafit", "penalty", "engine", "solver", "tol"))
+    files = {}
     columns = ["problem", "datafit", "penalty", "engine", "solver", "tol", "steps", "seconds",
                "certificate", "converged"]
     with tempfile.TemporaryDirectory() as scratch:
@@ -175,13 +171,16 @@ def main(argv=None):
             if args.only and name not in args.only:
                 continue
             key = (name, datafit == "quadratic" or datafit == "huber")
-            if key not in files:
-                K, Y, W = (synthetic(400, regression=key[1]) if name == "synthetic"
-                           else builders[name]())
-                files[key] = Path(scratch) / f"{name}_{len(files)}.npz"
-                np.savez(files[key], K=K, Y=Y, W=W)
             for engine, root, solver in engines:
                 for tol in TOLS:
+                    if results.done(dict(problem=name, datafit=datafit, penalty=penalty,
+                                         engine=engine, solver=solver, tol=tol)):
+                        continue
+                    if key not in files:
+                        K, Y, W = (synthetic(400, regression=key[1]) if name == "synthetic"
+                                   else builders[name]())
+                        files[key] = Path(scratch) / f"{name}_{len(files)}.npz"
+                        np.savez(files[key], K=K, Y=Y, W=W)
                     out = run_worker(root, files[key], case, solver, tol, args.max_iter,
                                      args.timeout)
                     if out.get("missing"):
@@ -193,9 +192,9 @@ def main(argv=None):
                                certificate=out.get("certificate", ""),
                                converged=out["converged"],
                                timed_out=out.get("timed_out", False))
-                    rows.append(row)
+                    results.add(row)
                     print_table([row], columns)
-                    sys.stdout.flush()
+    rows = results.rows
     print("\nsummary")
     print_table(rows, columns)
     print("\naims")
@@ -209,7 +208,7 @@ def main(argv=None):
             limit = f"<= {max_steps} steps" + (f", <= {max_seconds} s" if max_seconds else "")
             print(f"{name} {datafit} {penalty} tol {tol:g}: {r['steps']} steps, "
                   f"{r['seconds']:.2f} s ({limit}): {'met' if met else 'not met'}")
-    write_csv(args.csv, rows)
+    print(f"wrote {results.path}")
 
 
 if __name__ == "__main__":

@@ -13,51 +13,40 @@ library, loads the data, computes the kernels, then fits 3 times:
   including the validation of the precomputed stack, reported separately as
   ``validate_s``: the symmetry and shifted-Cholesky PSD check of
   the kernel stack check of ``kernels="precomputed"``, timed once in the same subprocess);
-- peak memory: the subprocess's peak RSS (``getrusage(RUSAGE_SELF).ru_maxrss``
-  read at its end, the figure ``RUSAGE_CHILDREN`` gives the parent) minus the
-  peak RSS of a baseline subprocess of the same library that does the imports,
-  the data loading and the kernels only.  This sees every allocation (numpy,
-  torch, libsvm), unlike tracemalloc.  RSS granularity is a page; differences
-  below about 1 MiB are noise.
+- peak memory: the subprocess's peak RSS (``VmHWM``, read at its end) minus
+  the peak RSS of a baseline subprocess of the same library that does the
+  imports, the data loading and the kernels only.  This sees every allocation
+  (numpy, torch, libsvm), unlike tracemalloc.  RSS granularity is a page;
+  differences below about 1 MiB are noise.
 - accuracy on the 30% test part.
 
 MKLpy runs with OMP_NUM_THREADS=1 and torch.set_num_threads(1) (its default
-threading is several times slower on two cores); mtmk too.  Rows are appended
+threading is several times slower on two cores); mtmk too.  Rows are written
 to the CSV as soon as they are measured.
 
 Run (from the repository root):
-    OMP_NUM_THREADS=1 PYTHONPATH=. python benchmarks/bench_vs_mklpy.py [--datasets=iris,wine]
-        [--out=benchmarks/results/other.csv]
+    python -m benchmarks.bench_vs_mklpy [--datasets iris wine] [--csv other.csv]
 Needs: pip install torch==2.13.0 (CPU) && pip install -e .[bench]
 """
 
-import os
+import argparse
+import statistics
 
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
-
-import csv  # noqa: E402
-import json  # noqa: E402
-import platform  # noqa: E402
-import resource  # noqa: E402
-import statistics  # noqa: E402
-import subprocess  # noqa: E402
-import sys  # noqa: E402
-import time  # noqa: E402
-from pathlib import Path  # noqa: E402
+from benchmarks._harness import (
+    ResultsCsv,
+    argument_parser,
+    emit,
+    machine_header,
+    peak_rss_mib,
+    run_isolated,
+    timer,
+)
 
 C = 1.0
 REPEATS = 3
 DATASETS = ("breast_cancer", "wine", "iris", "digits")
 MTMK_METHODS = ("average", "easymkl", "alignf", "simplemkl", "lpmkl_p2")
 MKLPY_METHODS = ("average", "easymkl", "alignf")
-OUT = Path(__file__).resolve().parent / "results" / "bench_vs_mklpy.csv"
-FIELDS = ["dataset", "n_train", "n_classes", "method", "library", "accuracy", "fit_s",
-          "fit_s_runs", "validate_s", "peak_mib", "rss_mib", "baseline_rss_mib"]
-
-
-def _max_rss_mib():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KiB on Linux
 
 
 # ---------------------------------------------------------------- child side
@@ -128,70 +117,58 @@ def child(dataset, library, method):
     Ktr, Kte, ytr, yte = _load(dataset)
     out = {"rss_mib": None, "n_train": int(len(ytr)), "n_classes": int(len(set(ytr)))}
     if method == "baseline":
-        out["rss_mib"] = _max_rss_mib()
-        print(json.dumps(out))
+        out["rss_mib"] = peak_rss_mib()
+        emit(out)
         return
     import numpy as np
     fit = make(method)
     times, accuracy = [], None
     for _ in range(REPEATS):
-        start = time.perf_counter()
-        predict = fit(Ktr, ytr)
-        times.append(time.perf_counter() - start)
+        with timer() as watch:
+            predict = fit(Ktr, ytr)
+        times.append(watch.seconds)
         accuracy = float(np.mean(predict(Kte) == yte))
         del predict
-    out["rss_mib"] = _max_rss_mib()
+    out["rss_mib"] = peak_rss_mib()
     validate = ""
     if library == "mtmk":
         from mtmk._validation import check_gram_stack
-        start = time.perf_counter()
-        check_gram_stack(Ktr)
-        validate = time.perf_counter() - start
+        with timer() as watch:
+            check_gram_stack(Ktr)
+        validate = watch.seconds
     out.update(accuracy=accuracy, fit_s=statistics.median(times),
                fit_s_runs=" ".join(f"{t:.4f}" for t in times), validate_s=validate)
-    print(json.dumps(out))
+    emit(out)
 
 
 # --------------------------------------------------------------- parent side
-def _run_child(dataset, library, method):
-    cmd = [sys.executable, __file__, "--child", dataset, library, method]
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=os.environ.copy())
-    if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd[2:])} failed:\n{proc.stderr[-2000:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
-
-
-def main(argv):
-    global OUT
-    datasets = DATASETS
-    for a in argv:
-        if a.startswith("--datasets="):
-            datasets = tuple(a.split("=", 1)[1].split(","))
-        if a.startswith("--out="):
-            OUT = Path(a.split("=", 1)[1]).resolve()
+def main(argv=None):
+    parser = argument_parser(__spec__.name, __doc__, resume=True)
+    parser.add_argument("--datasets", nargs="+", default=list(DATASETS), choices=DATASETS)
+    parser.add_argument("--csv", default="bench_vs_mklpy.csv", help="results file name")
+    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        return child(*args.child)
     try:
         import MKLpy  # noqa: F401
         have_mklpy = True
     except ImportError:
         have_mklpy = False
-    import numpy as np
-    import sklearn
-    print("command (from the repository root): OMP_NUM_THREADS=1 PYTHONPATH=. "
-          "python benchmarks/bench_vs_mklpy.py " + " ".join(argv))
-    print(f"machine: {platform.platform()}, {os.cpu_count()} cores, python "
-          f"{platform.python_version()}, numpy {np.__version__}, scikit-learn "
-          f"{sklearn.__version__}, OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS')}, "
-          f"MKLpy {'yes' if have_mklpy else 'absent'}", flush=True)
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    with open(OUT, "w", newline="") as fh:
-        csv.DictWriter(fh, fieldnames=FIELDS).writeheader()
-    rows = []
-    for dataset in datasets:
+    machine_header(__spec__.name, argv)
+    print(f"MKLpy {'yes' if have_mklpy else 'absent'}", flush=True)
+    results = ResultsCsv(args.out / args.csv, key=("dataset", "library", "method"),
+                         resume=args.resume)
+    for dataset in args.datasets:
         libraries = [("mtmk", MTMK_METHODS)] + ([("MKLpy", MKLPY_METHODS)] if have_mklpy else [])
         for library, methods in libraries:
-            base = _run_child(dataset, library, "baseline")
-            for method in methods:
-                r = _run_child(dataset, library, method)
+            todo = [m for m in methods
+                    if not results.done(dict(dataset=dataset, library=library, method=m))]
+            if not todo:
+                continue
+            base = run_isolated(__spec__.name, "--child", dataset, library, "baseline")
+            for method in todo:
+                r = run_isolated(__spec__.name, "--child", dataset, library, method)
                 row = dict(dataset=dataset, n_train=r["n_train"], n_classes=r["n_classes"],
                            method=method, library=library, accuracy=round(r["accuracy"], 4),
                            fit_s=round(r["fit_s"], 4), fit_s_runs=r["fit_s_runs"],
@@ -200,14 +177,13 @@ def main(argv):
                            peak_mib=round(r["rss_mib"] - base["rss_mib"], 1),
                            rss_mib=round(r["rss_mib"], 1),
                            baseline_rss_mib=round(base["rss_mib"], 1))
-                rows.append(row)
-                with open(OUT, "a", newline="") as fh:
-                    csv.DictWriter(fh, fieldnames=FIELDS).writerow(row)
+                results.add(row)
                 print(f"{dataset:14s} {method:10s} {library:6s} acc={row['accuracy']:.4f} "
                       f"fit={row['fit_s']:8.3f}s (runs {row['fit_s_runs']}; validation "
                       f"{row['validate_s'] if row['validate_s'] != '' else '-'}) "
                       f"peak={row['peak_mib']:7.1f}MiB", flush=True)
-    print(f"wrote {OUT}")
+    rows = results.rows
+    print(f"wrote {results.path}")
     print("\nratios mtmk / MKLpy (targets: accuracy >=, time <= 1/3, memory <= 1/4)")
     for r in rows:
         if r["library"] != "mtmk":
@@ -229,7 +205,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 1 and sys.argv[1] == "--child":
-        child(*sys.argv[2:5])
-    else:
-        main(sys.argv[1:])
+    main()

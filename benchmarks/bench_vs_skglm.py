@@ -21,34 +21,32 @@ rows that compiles its numba code.  Every objective is evaluated with the same
 formula from the returned coefficients; one timed run each, one BLAS thread.
 
 Run from the repository root (skglm from the bench extra):
-    pip install -e .[bench]; python benchmarks/bench_vs_skglm.py
+    pip install -e .[bench]; python -m benchmarks.bench_vs_skglm
 """
 
-import argparse
-import os
-import sys
 import warnings
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import limit_threads  # noqa: E402
+import numpy as np
+from sklearn.datasets import load_breast_cancer
+from sklearn.preprocessing import StandardScaler
 
-limit_threads()
-
-import numpy as np  # noqa: E402
-from _common import machine_header, measure, print_table, write_csv  # noqa: E402
-from sklearn.datasets import load_breast_cancer  # noqa: E402
-from sklearn.preprocessing import StandardScaler  # noqa: E402
-
-from mtmk import KernelDictionary  # noqa: E402
-from mtmk.solvers import (  # noqa: E402
+from benchmarks._harness import (
+    argument_parser,
+    load_average,
+    machine_header,
+    print_table,
+    timer,
+    write_csv,
+)
+from mtmk import KernelDictionary
+from mtmk.solvers import (
     FactorStack,
     GroupPenalty,
     Logistic,
     solve_newton,
     solve_rows,
 )
-from mtmk.solvers._rows import LocalBlocks  # noqa: E402
+from mtmk.solvers._rows import LocalBlocks
 
 LAM = 1e-3
 
@@ -69,7 +67,7 @@ def objective(Phi, s, coef, intercept, groups):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argument_parser(__spec__.name, __doc__)
     parser.add_argument("--n-components", type=int, default=100)
     parser.add_argument("--sets", nargs="+", default=["breast_cancer", "simulated"])
     args = parser.parse_args(argv)
@@ -77,8 +75,7 @@ def main(argv=None):
     from skglm.penalties import WeightedGroupL2
     from skglm.solvers import GroupBCD, GroupProxNewton
 
-    machine_header(__file__)
-    print(f"load average at start: {os.getloadavg()}")
+    machine_header(__spec__.name, argv)
     rows = []
     for name, X, y in problems(args.n_components):
         if name not in args.sets:
@@ -124,7 +121,9 @@ def main(argv=None):
                 warnings.simplefilter("ignore")
                 if method.startswith("skglm"):
                     fit(slice(0, 50))  # compiles skglm's numba code
-                (coef, b, steps), seconds, _ = measure(fit, repeats=1)
+                with timer() as watch:
+                    coef, b, steps = fit()
+                seconds = watch.seconds
             if method.startswith("skglm"):
                 steps = f"{steps} outer"
             rows.append(dict(data=name, n=X.shape[0], groups=len(groups), width=Phi.shape[1],
@@ -140,8 +139,8 @@ def main(argv=None):
                "objective_minus_best", "active_groups"]
     print()
     print_table(rows, columns)
-    print(f"load average at end: {os.getloadavg()}")
-    write_csv("bench_vs_skglm.csv", rows)
+    print(f"load average at the end: {load_average()}")
+    write_csv(args.out / "bench_vs_skglm.csv", rows)
 
 
 if __name__ == "__main__":

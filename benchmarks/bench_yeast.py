@@ -29,37 +29,37 @@ Protocol
 
 Run from the repository root (one BLAS thread)::
 
-    OMP_NUM_THREADS=1 PYTHONPATH=. python benchmarks/bench_yeast.py
-    OMP_NUM_THREADS=1 PYTHONPATH=. python benchmarks/bench_yeast.py --quick   # 2 splits, k = 2
+    python -m benchmarks.bench_yeast
+    python -m benchmarks.bench_yeast --quick   # 2 splits, k = 2
 
 Writes benchmarks/results/yeast.csv (one row per split and method) and
 benchmarks/results/yeast.md (the summary).
 """
 
-import argparse
-import sys
-import time
 import warnings
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import RESULTS, limit_threads, machine_header, print_table, write_csv  # noqa: E402
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import accuracy_score, f1_score, hamming_loss
+from sklearn.model_selection import GridSearchCV, KFold, train_test_split
+from sklearn.multiclass import OneVsRestClassifier
+from sklearn.multioutput import ClassifierChain
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC
 
-limit_threads()
-
-import numpy as np  # noqa: E402
-from sklearn.exceptions import ConvergenceWarning  # noqa: E402
-from sklearn.linear_model import LogisticRegression  # noqa: E402
-from sklearn.metrics import accuracy_score, f1_score, hamming_loss  # noqa: E402
-from sklearn.model_selection import GridSearchCV, KFold, train_test_split  # noqa: E402
-from sklearn.multiclass import OneVsRestClassifier  # noqa: E402
-from sklearn.multioutput import ClassifierChain  # noqa: E402
-from sklearn.preprocessing import StandardScaler  # noqa: E402
-from sklearn.svm import SVC  # noqa: E402
-
-from mtmk import KernelDictionary, MTMKClassifier, lam_group_grid, mtmk_path  # noqa: E402
-from mtmk.datasets import load_yeast  # noqa: E402
-from mtmk.stats import mean_interval  # noqa: E402
+from benchmarks._harness import (
+    ResultsCsv,
+    argument_parser,
+    command,
+    machine_header,
+    print_table,
+    timer,
+    write_text,
+)
+from mtmk import KernelDictionary, MTMKClassifier, lam_group_grid, mtmk_path
+from mtmk.datasets import load_yeast
+from mtmk.stats import mean_interval
 
 METRICS = {  # name: (label, higher is better)
     "hamming_loss": ("Hamming loss", False),
@@ -71,7 +71,7 @@ METRICS = {  # name: (label, higher is better)
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argument_parser(__spec__.name, __doc__, resume=True)
     parser.add_argument("--splits", type=int, default=10, help="random train/test splits")
     parser.add_argument("--grid", type=int, default=4,
                         help="candidate settings per method (even; same for every method)")
@@ -122,28 +122,26 @@ def verdict(low, high, higher_better):
     return "MTMK better" if better else "MTMK worse"
 
 
-def main(argv=None):
-    args = parse_args(argv)
-    wall = time.perf_counter()
-    header = machine_header(__file__)
+def run_splits(args, results):
+    """Fit and score every method on every split not yet in ``results``."""
     X, Y = load_yeast(return_X_y=True)
-    rows = []
     for seed in range(args.splits):
+        if results.done({"split": seed}):
+            continue
         X_train, X_test, Y_train, Y_test = train_test_split(X, Y, train_size=1500,
                                                             random_state=seed)
         scaler = StandardScaler().fit(X_train)
         X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
         folds = KFold(3, shuffle=True, random_state=seed)
-        start_lam = time.perf_counter()
-        candidates = methods(args, X_train, Y_train, seed)
-        lam_max_seconds = time.perf_counter() - start_lam
+        with timer() as lam_max:
+            candidates = methods(args, X_train, Y_train, seed)
+        rows = []
         for name, estimator, grid in candidates:
-            start = time.perf_counter()
-            with warnings.catch_warnings(record=True) as caught:
+            with timer() as fit, warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always", ConvergenceWarning)
                 search = GridSearchCV(estimator, grid, scoring="f1_micro", cv=folds,
                                       error_score="raise").fit(X_train, Y_train)
-            seconds = time.perf_counter() - start + (lam_max_seconds if name == "MTMK" else 0)
+            seconds = fit.seconds + (lam_max.seconds if name == "MTMK" else 0)
             n_warn = sum(issubclass(w.category, ConvergenceWarning) for w in caught)
             P = np.asarray(search.predict(X_test)).astype(int)
             rows.append({
@@ -160,8 +158,18 @@ def main(argv=None):
             print(f"split {seed}  {name:40s} micro-F1 {rows[-1]['micro_f1']:.4f}  "
                   f"Hamming {rows[-1]['hamming_loss']:.4f}  {seconds:6.1f} s  "
                   f"{rows[-1]['best_params']}  ({n_warn} convergence warnings)", flush=True)
-    write_csv("yeast.csv", rows)
-    wall = time.perf_counter() - wall
+        results.extend(rows)
+    print(f"wrote {results.path}")
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    header = machine_header(__spec__.name, argv)
+    results = ResultsCsv(args.out / "yeast.csv", key=("split",), resume=args.resume)
+    rows = results.rows
+    with timer() as run_time:
+        run_splits(args, results)
+    wall = run_time.seconds
 
     names = list(dict.fromkeys(r["method"] for r in rows))
     values = {(n, m): np.array([r[m] for r in rows if r["method"] == n])
@@ -232,14 +240,12 @@ def main(argv=None):
         f"all splits, folds and grid values: {n_warn}.", "",
         "## Run", "",
         "Command (from the repository root, after `pip install -e .[yeast]`): "
-        f"`OMP_NUM_THREADS=1 PYTHONPATH=. python benchmarks/bench_yeast.py "
-        f"{' '.join(argv if argv is not None else sys.argv[1:])}`".rstrip() + "", "",
+        f"`{command(__spec__.name, argv)}`", "",
         f"Wall time of the whole run: {wall:.0f} s.", "",
         *[f"{line}  " for line in header],
     ]
-    (RESULTS / "yeast.md").write_text("\n".join(lines) + "\n")
     print(f"wall time {wall:.0f} s")
-    print(f"wrote {RESULTS / 'yeast.md'}")
+    write_text(args.out / "yeast.md", "\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":

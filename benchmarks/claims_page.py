@@ -11,21 +11,16 @@ rows use the bootstrap intervals of ``mtmk.theory.summarize``.  Verdicts:
 * not reproduced: the interval lies on the other side (the claim is contradicted);
 * not distinguishable: the interval contains 0.
 
-Run from the repository root: PYTHONPATH=. python benchmarks/claims_page.py
+Run from the repository root: python -m benchmarks.claims_page
 """
 
-import csv
 import json
 import re
-import sys
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import RESULTS  # noqa: E402
-
-from mtmk.stats import paired_difference  # noqa: E402
+from benchmarks._harness import argument_parser, read_csv, write_text
+from mtmk.stats import paired_difference
 
 MTMK = "MTMK paper (CLIP as multi-task multi-kernel learning)"
 CHEN = "Chen et al. (positive-pair regularised CLIP)"
@@ -33,12 +28,10 @@ MMCL = "Nakada et al. (MMCL)"
 CLOOB = "Fuerst et al. (CLOOB)"
 
 
-def _read(name):
-    path = RESULTS / name
-    if not path.is_file():
-        return None
-    with open(path, newline="") as fh:
-        return list(csv.DictReader(fh))
+def _read(results, name):
+    """Rows of the CSV ``name`` under ``results``, or None when it is missing."""
+    path = results / name
+    return read_csv(path) if path.is_file() else None
 
 
 def _verdict(low, high):
@@ -50,7 +43,10 @@ def _verdict(low, high):
 
 
 class Page:
-    def __init__(self):
+    """The rows of the claims table, from the results under ``results``."""
+
+    def __init__(self, results):
+        self.results = results
         self.rows = []
 
     def paired(self, paper, claim, evidence, source, a, b, test_train_ratio=None):
@@ -81,7 +77,7 @@ def _by(rows, key_fields, value_field, **match):
 
 
 def mtmk_claims(page):
-    sharing = _read("alignment_sharing.csv")
+    sharing = _read(page.results, "alignment_sharing.csv")
     if sharing:
         for protocol in dict.fromkeys(r["protocol"] for r in sharing):
             sub = [r for r in sharing if r["protocol"] == protocol]
@@ -89,7 +85,7 @@ def mtmk_claims(page):
                         f"text AUC, MTMK L1 - single-task MKL; simulated, {protocol}",
                         "alignment_sharing.csv",
                         _by(sub, ["seed"], "mtmk_text"), _by(sub, ["seed"], "single_text"))
-    rerun = RESULTS / "alignment_sharing_rerun_partial.txt"
+    rerun = page.results / "alignment_sharing_rerun_partial.txt"
     if rerun.is_file():
         # A rerun stopped by hand: its printed per-seed text AUCs, paper protocol.
         pairs = [(float(a), float(b)) for a, b in re.findall(
@@ -102,7 +98,7 @@ def mtmk_claims(page):
                         "rerun with the current solver (printed AUCs)",
                         "alignment_sharing_rerun_partial.txt", a, b)
     real = {"alignment_mfeat_rows.csv": "mfeat pix vs fou (pad)"}
-    views = RESULTS / "alignment_mfeat_views"
+    views = page.results / "alignment_mfeat_views"
     if views.is_dir():
         for path in sorted(views.glob("alignment_mfeat*_rows.csv")):
             stem = path.name[len("alignment_mfeat"):-len("_rows.csv")].strip("_")
@@ -110,7 +106,7 @@ def mtmk_claims(page):
             label = f"mfeat pix vs {view or 'fou'} ({embedding or 'pad'})"
             real[f"alignment_mfeat_views/{path.name}"] = label
     for name, label in real.items():
-        rows = _read(name)
+        rows = _read(page.results, name)
         if not rows:
             continue
         for tuning in dict.fromkeys(r["tuning"] for r in rows):
@@ -125,7 +121,7 @@ def mtmk_claims(page):
                 page.paired(MTMK, "L1 is the best MTMK variant",
                             f"AUC (all rows), MTMK L1 - {other}; {label}, {tuning} penalties",
                             name, vals("MTMK L1", "all"), vals(other, "all"))
-    path = RESULTS / "theory" / "fair" / "summary.json"
+    path = page.results / "theory" / "fair" / "summary.json"
     if path.is_file():
         summary = json.loads(path.read_text())
         reps = f"{summary.get('config', {}).get('n_reps', '-')} reps"
@@ -150,7 +146,7 @@ def mtmk_claims(page):
 
 
 def _retrieval(page, paper, claim, a, b, metric):
-    rows = _read("retrieval_mfeat.csv")
+    rows = _read(page.results, "retrieval_mfeat.csv")
     if not rows:
         return
     for pair in dict.fromkeys(r["pair"] for r in rows):
@@ -162,7 +158,7 @@ def _retrieval(page, paper, claim, a, b, metric):
 
 
 def chen_claims(page):
-    rows = _read("contrastive_clip_reg.csv")
+    rows = _read(page.results, "contrastive_clip_reg.csv")
     if rows:
         # The default weight 0.1 and the largest one measured, at every temperature.
         for tau in sorted({float(r["tau"]) for r in rows}):
@@ -177,7 +173,7 @@ def chen_claims(page):
 
 
 def mmcl_claims(page):
-    rows = _read("contrastive_mmcl_unpaired.csv")
+    rows = _read(page.results, "contrastive_mmcl_unpaired.csv")
     if rows:
         page.paired(MMCL, "unpaired data helps",
                     "top-1 retrieval, 300 pairs + 4000 unpaired - 300 pairs; simulated",
@@ -186,7 +182,7 @@ def mmcl_claims(page):
                     _by(rows, ["seed"], "mmcl_unpaired", n_unpaired=0))
     _retrieval(page, MMCL, "unpaired data helps", "MMCL rbf, 750 pairs + 750 unpaired",
                "MMCL rbf, 750 pairs", "recall@1")
-    rows = _read("contrastive_mmcl_vs_pca.csv")
+    rows = _read(page.results, "contrastive_mmcl_vs_pca.csv")
     if rows:
         for fraction in (1.0, 0.2):
             page.paired(MMCL, "contrastive beats PCA under noise",
@@ -203,7 +199,7 @@ def mmcl_claims(page):
 
 
 def cloob_claims(page):
-    rows = _read("contrastive_clip_vs_cloob.csv")
+    rows = _read(page.results, "contrastive_clip_vs_cloob.csv")
     if rows:
         for loss in ("infoloob", "cloob"):
             page.paired(CLOOB, "InfoLOOB avoids saturation",
@@ -221,8 +217,9 @@ def cloob_claims(page):
     _retrieval(page, CLOOB, "CLOOB beats CLIP", "CLOOB", "CLIP", "recall@1")
 
 
-def main():
-    page = Page()
+def main(argv=None):
+    args = argument_parser(__spec__.name, __doc__).parse_args(argv)
+    page = Page(args.out)
     for add in (mtmk_claims, chen_claims, mmcl_claims, cloob_claims):
         add(page)
     counts = {}
@@ -230,7 +227,7 @@ def main():
         counts[row[-1]] = counts.get(row[-1], 0) + 1
     text = "\n".join([
         "# The seed papers' claims as measured by mtmk", "",
-        "Generated by `PYTHONPATH=. python benchmarks/claims_page.py` from the results "
+        "Generated by `python -m benchmarks.claims_page` from the results "
         "under `benchmarks/results/` (each source names the benchmark's output; its "
         "command and machine are in the benchmark's docstring and Markdown). Each row is "
         "a paired difference A - B in the direction the paper claims, over that "
@@ -243,9 +240,8 @@ def main():
         "distinguishable' is no evidence of equality.", "",
         "Verdict counts: " + ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())), "",
         page.markdown(), ""])
-    (RESULTS / "claims.md").write_text(text)
     print(text)
-    print(f"wrote {RESULTS / 'claims.md'}")
+    write_text(args.out / "claims.md", text)
 
 
 if __name__ == "__main__":
