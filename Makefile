@@ -51,3 +51,19 @@ docs: $(DOCS_STAMP)
 
 clean:
 	rm -rf $(VENV) build *.egg-info docs/_build docs/auto_examples docs/generated
+
+# The oldest scikit-learn that setup.cfg allows (its lower bound, latest patch
+# release) in its own virtualenv: the compatibility tests and scikit-learn's
+# common estimator checks (pandas for the checks on pandas input). The newest
+# supported release is what `make test` installs.
+OLDEST := .venv-oldest
+SKLEARN_OLDEST := $(shell sed -n 's/^ *scikit-learn>=\([0-9.]*\),.*/\1/p' setup.cfg)
+
+$(OLDEST)/.installed: setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(OLDEST)
+	$(OLDEST)/bin/python -m pip install --quiet "scikit-learn==$(SKLEARN_OLDEST).*" -e . pytest "pandas>=2"
+	touch $@
+
+.PHONY: test-sklearn-oldest
+test-sklearn-oldest: $(OLDEST)/.installed
+	$(OLDEST)/bin/python -m pytest tests/test_sklearn_compat.py tests/estimators/test_common.py
