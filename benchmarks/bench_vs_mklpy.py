@@ -132,7 +132,7 @@ def child(dataset, library, method):
     out["rss_mib"] = peak_rss_mib()
     validate = ""
     if library == "mtmk":
-        from mtmk._kernels import check_gram_stack
+        from mtmk._validation import check_gram_stack
         with timer() as watch:
             check_gram_stack(Ktr)
         validate = watch.seconds

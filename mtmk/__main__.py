@@ -24,7 +24,7 @@ def main(argv=None):
     if args.command == "simulate":
         from .theory._cli import main as simulate
         return simulate(["simulate", *rest])
-    from .alignment import main as align
+    from ._alignment_cli import main as align
     return align(rest)
 
 

@@ -13,11 +13,12 @@ import numpy as np
 from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
 from sklearn.metrics import r2_score
-from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._kernels import KernelDictionary, check_gram_stack
+from ._kernels import KernelDictionary
+from ._sklearn_compat import StrOptions
 from ._targets import encode_outputs, encode_tasks
+from ._validation import check_gram_stack
 from .solvers._operators import GramStack
 
 # Test blocks are computed in row chunks of at most this many bytes.

@@ -8,7 +8,6 @@ for prediction.  Before allocating it estimates the memory it will need and
 refuses requests that would not fit.
 """
 
-import os
 from numbers import Integral, Real
 
 import numpy as np
@@ -16,92 +15,14 @@ from joblib import Parallel, delayed
 from scipy.spatial.distance import cdist
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import _check_sample_weight, check_array, check_is_fitted
+from sklearn.utils.validation import check_array, check_is_fitted
 
-from ._validation import check_kernel_scale, check_scale
+from ._memory import available_memory, format_bytes
+from ._sklearn_compat import Interval, StrOptions, _check_sample_weight
+from ._validation import check_gram_stack, check_scale
 from .solvers._operators import FactorStack, GramStack, psd_factor
 
 _BYTES = np.dtype(np.float64).itemsize
-
-
-def _meminfo_available():
-    """MemAvailable of /proc/meminfo in bytes, else the physical memory."""
-    try:
-        with open("/proc/meminfo") as fh:
-            for line in fh:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (OSError, ValueError, AttributeError):
-        return None
-
-
-def _read_number(path):
-    """The integer in a one-line file, or None if absent, unlimited or unreadable."""
-    try:
-        with open(path) as fh:
-            text = fh.read().strip()
-    except OSError:
-        return None
-    try:
-        return int(text)
-    except ValueError:      # "max": no limit (cgroup v2)
-        return None
-
-
-def _address_space_headroom():
-    """Bytes the soft RLIMIT_AS still allows this process to map, or None."""
-    try:
-        import resource
-        soft, _ = resource.getrlimit(resource.RLIMIT_AS)
-    except (ImportError, OSError, ValueError):
-        return None
-    if soft == resource.RLIM_INFINITY or soft < 0:
-        return None
-    used = 0
-    try:
-        with open("/proc/self/status") as fh:
-            for line in fh:
-                if line.startswith("VmSize:"):
-                    used = int(line.split()[1]) * 1024
-                    break
-    except (OSError, ValueError, IndexError):
-        pass
-    return max(soft - used, 0)
-
-
-#: Memory limit and usage files of the process's cgroup (v2, then v1).
-CGROUP_FILES = (("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
-                ("/sys/fs/cgroup/memory/memory.limit_in_bytes",
-                 "/sys/fs/cgroup/memory/memory.usage_in_bytes"))
-
-
-def _cgroup_headroom():
-    """Bytes left under the cgroup (container) memory limit, or None."""
-    for limit_file, usage_file in CGROUP_FILES:
-        limit = _read_number(limit_file)
-        # cgroup v1 reports "no limit" as a huge number (about 2**63).
-        if limit is None or limit >= 2**60:
-            continue
-        return max(limit - (_read_number(usage_file) or 0), 0)
-    return None
-
-
-def available_memory():
-    """Bytes of memory this process can still use.
-
-    The smallest of: MemAvailable (else the physical memory), what the
-    address-space limit (``RLIMIT_AS``, ``ulimit -v``) leaves, and what the
-    cgroup memory limit (a container's ``memory.max`` or
-    ``memory.limit_in_bytes``) leaves.
-    """
-    bounds = [b for b in (_meminfo_available(), _address_space_headroom(), _cgroup_headroom())
-              if b is not None]
-    return min(bounds) if bounds else 2**63
 
 
 def _squared_distances(A, B):
@@ -147,10 +68,6 @@ def _width_rows(weights, size=1000):
         return None
     rng = np.random.default_rng(0)
     return np.sort(rng.choice(weights.shape[0], size, replace=False, p=weights / weights.sum()))
-
-
-def _format_bytes(n):
-    return f"{n / 2**30:.2f} GiB" if n >= 2**30 else f"{n / 2**20:.2f} MiB"
 
 
 def median_gamma(X, sample_weight=None):
@@ -591,7 +508,7 @@ class KernelDictionary(BaseEstimator):
                     if self.n_components is None else "a smaller n_components")
             raise ValueError(
                 f"The kernel blocks of {n_kernels} kernels x {n_rows} x {n_cols} need "
-                f"about {_format_bytes(need)}, more than the {_format_bytes(limit)} "
+                f"about {format_bytes(need)}, more than the {format_bytes(limit)} "
                 f"allowed (max_memory). Use fewer kernels or samples, or {hint}.")
 
     def training_kernels(self, n_jobs=None):
@@ -818,59 +735,3 @@ class KernelDictionary(BaseEstimator):
             if not np.all(np.isfinite(block)):
                 raise ValueError(f"Kernel {recipe.name} returned NaN or infinite values.")
             out[...] = block
-
-
-def check_gram_stack(K, name="X"):
-    """Validate a stack of precomputed training Gram matrices.
-
-    Parameters
-    ----------
-    K : ndarray of shape (n_kernels, n_samples, n_samples)
-
-    Raises
-    ------
-    ValueError
-        If the stack holds no kernel, is all zero or of a magnitude float64
-        cannot handle, or a matrix is not square, not symmetric or not
-        positive semi-definite (an eigenvalue below ``-1e-6`` times its
-        largest).
-    """
-    if K.ndim != 3 or K.shape[1] != K.shape[2]:
-        raise ValueError(
-            f"{name} must hold square Gram matrices of shape (n_samples, n_samples, "
-            f"n_kernels); got a stack of {K.shape[1:]} blocks.")
-    check_kernel_scale(K, name)
-    from scipy.linalg import LinAlgError, cholesky
-
-    for m, Km in enumerate(K):
-        d = np.diag(Km)
-        scale = max(float(np.abs(d).max()), 1e-300)
-        if float(np.abs(Km - Km.T).max()) > 1e-8 * max(scale, float(np.abs(Km).max())):
-            raise ValueError(f"Precomputed kernel {m} is not symmetric.")
-        if Km.shape[0] <= 5000:
-            # A Cholesky factorisation of K + delta I exists iff no eigenvalue is
-            # below -delta; with delta = 1e-6 max diag <= 1e-6 top it costs a
-            # fraction of an eigendecomposition, and a failure is confirmed by
-            # the eigenvalues (against 1e-6 top) before anything is refused.
-            shifted = Km.copy()
-            shifted[np.diag_indices_from(shifted)] += 1e-6 * scale
-            try:
-                cholesky(shifted, lower=True, overwrite_a=True, check_finite=False)
-                continue
-            except LinAlgError:
-                eigenvalues = np.linalg.eigvalsh(Km)
-                low, top = float(eigenvalues[0]), float(eigenvalues[-1])
-                if low >= -1e-6 * max(abs(top), 1e-300):
-                    continue
-        else:
-            # Too large to factorise here: check the necessary conditions
-            # k(x, x) >= 0 and |k(x, z)| <= sqrt(k(x, x) k(z, z)).
-            low, top = float(d.min()), float(d.max())
-            if low >= 0 and np.any(np.abs(Km) > np.sqrt(np.outer(d, d)) * (1 + 1e-6) + 1e-12):
-                low = -np.inf
-            if low >= 0:
-                continue
-        raise ValueError(
-            f"Precomputed kernel {m} is not positive semi-definite (smallest "
-            f"eigenvalue {low:.3g}, largest {top:.3g}); pass a valid Gram matrix "
-            "or add a small multiple of the identity.")

@@ -20,10 +20,9 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import _fit_context
-from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import KernelTaskClassifier
+from ._sklearn_compat import Interval, StrOptions, _fit_context
 from .solvers._alignf import alignment_matrix, solve_alignf
 from .solvers._easymkl import solve_easymkl
 from .solvers._result import SolverResult

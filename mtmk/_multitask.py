@@ -9,13 +9,13 @@ objects, and fit every task (label or output) at once through
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import _fit_context, is_classifier
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.base import is_classifier
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import KernelTaskClassifier, KernelTaskModel, KernelTaskRegressor
 from ._distributed import is_dask_collection
 from ._fit import SOLVERS, check_penalty, fit_kernel_model
+from ._sklearn_compat import HasMethods, Interval, StrOptions, _fit_context
 from .solvers import (
     GroupPenalty,
     Huber,

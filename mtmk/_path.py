@@ -14,18 +14,17 @@ from numbers import Integral, Real
 
 import numpy as np
 from joblib import Parallel, delayed
-from sklearn.base import _fit_context, clone
+from sklearn.base import clone
 from sklearn.metrics import check_scoring, roc_auc_score
 from sklearn.model_selection import check_cv
 from sklearn.utils import Bunch
-from sklearn.utils._param_validation import Interval, StrOptions, validate_params
-from sklearn.utils.metaestimators import _safe_split
 from sklearn.utils.validation import check_array
 
 from ._base import KernelTaskModel, precomputed_operator, training_kernels
 from ._fit import fit_kernel_path
 from ._kernels import KernelDictionary
 from ._multitask import CLASSIFICATION_LOSSES, REGRESSION_LOSSES, MTMKClassifier, MTMKRegressor
+from ._sklearn_compat import Interval, StrOptions, _fit_context, _safe_split, validate_params
 from ._targets import _object_labels, encode_outputs, encode_tasks
 from .solvers import GroupPenalty, TaskGroupPenalty, lam_max
 

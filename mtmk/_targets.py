@@ -12,7 +12,9 @@ from numbers import Number
 
 import numpy as np
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
-from sklearn.utils.validation import _check_sample_weight, column_or_1d
+from sklearn.utils.validation import column_or_1d
+
+from ._sklearn_compat import _check_sample_weight
 
 
 @dataclass

@@ -3,10 +3,14 @@
 Kernels and standardisation square the inputs; float64 overflows above about
 1e308 and loses every digit below about 1e-308.  Inputs whose magnitude
 would leave that range are refused once, where they enter, with what to do.
+Precomputed Gram stacks are also checked for symmetry and positive
+semi-definiteness (:func:`check_gram_stack`).
 """
 
+import numpy as np
+from scipy.linalg import LinAlgError, cholesky
 
-__all__ = ["check_scale", "check_kernel_scale"]
+__all__ = ["check_scale", "check_kernel_scale", "check_gram_stack"]
 
 #: Largest and smallest non-zero magnitude accepted for inputs: their squares,
 #: sums of squares and products stay far inside float64's range.
@@ -74,3 +78,57 @@ def check_kernel_scale(K, name="X"):
             "kernels (e.g. divide each Gram matrix by its mean diagonal) or scale the "
             "features they are computed from.")
     return K
+
+
+def check_gram_stack(K, name="X"):
+    """Validate a stack of precomputed training Gram matrices.
+
+    Parameters
+    ----------
+    K : ndarray of shape (n_kernels, n_samples, n_samples)
+
+    Raises
+    ------
+    ValueError
+        If the stack holds no kernel, is all zero or of a magnitude float64
+        cannot handle, or a matrix is not square, not symmetric or not
+        positive semi-definite (an eigenvalue below ``-1e-6`` times its
+        largest).
+    """
+    if K.ndim != 3 or K.shape[1] != K.shape[2]:
+        raise ValueError(
+            f"{name} must hold square Gram matrices of shape (n_samples, n_samples, "
+            f"n_kernels); got a stack of {K.shape[1:]} blocks.")
+    check_kernel_scale(K, name)
+    for m, Km in enumerate(K):
+        d = np.diag(Km)
+        scale = max(float(np.abs(d).max()), 1e-300)
+        if float(np.abs(Km - Km.T).max()) > 1e-8 * max(scale, float(np.abs(Km).max())):
+            raise ValueError(f"Precomputed kernel {m} is not symmetric.")
+        if Km.shape[0] <= 5000:
+            # A Cholesky factorisation of K + delta I exists iff no eigenvalue is
+            # below -delta; with delta = 1e-6 max diag <= 1e-6 top it costs a
+            # fraction of an eigendecomposition, and a failure is confirmed by
+            # the eigenvalues (against 1e-6 top) before anything is refused.
+            shifted = Km.copy()
+            shifted[np.diag_indices_from(shifted)] += 1e-6 * scale
+            try:
+                cholesky(shifted, lower=True, overwrite_a=True, check_finite=False)
+                continue
+            except LinAlgError:
+                eigenvalues = np.linalg.eigvalsh(Km)
+                low, top = float(eigenvalues[0]), float(eigenvalues[-1])
+                if low >= -1e-6 * max(abs(top), 1e-300):
+                    continue
+        else:
+            # Too large to factorise here: check the necessary conditions
+            # k(x, x) >= 0 and |k(x, z)| <= sqrt(k(x, x) k(z, z)).
+            low, top = float(d.min()), float(d.max())
+            if low >= 0 and np.any(np.abs(Km) > np.sqrt(np.outer(d, d)) * (1 + 1e-6) + 1e-12):
+                low = -np.inf
+            if low >= 0:
+                continue
+        raise ValueError(
+            f"Precomputed kernel {m} is not positive semi-definite (smallest "
+            f"eigenvalue {low:.3g}, largest {top:.3g}); pass a valid Gram matrix "
+            "or add a small multiple of the identity.")

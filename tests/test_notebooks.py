@@ -41,6 +41,7 @@ def test_notebooks_exist():
             "04_alignment.ipynb"} <= names
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_runs(path, kernel_env):
     notebook = nbformat.read(path, as_version=4)

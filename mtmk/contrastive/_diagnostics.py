@@ -4,9 +4,9 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.validation import check_array
 
+from .._sklearn_compat import Interval, StrOptions, validate_params
 from ._objectives import _logsumexp, softmax
 
 _CHUNK = 1024

@@ -13,12 +13,12 @@ learned linear head ``W``.  The maps are
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._kernels import KernelDictionary, median_gamma
+from .._sklearn_compat import Interval, _fit_context
 from .._validation import check_scale
 
 

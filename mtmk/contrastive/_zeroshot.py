@@ -3,9 +3,9 @@
 from numbers import Integral
 
 import numpy as np
-from sklearn.utils._param_validation import Interval, validate_params
 from sklearn.utils.validation import check_array
 
+from .._sklearn_compat import Interval, validate_params
 from ._objectives import normalize_rows
 
 # Similarity blocks are computed in row chunks so that 10,000 x 10,000

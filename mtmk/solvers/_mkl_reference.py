@@ -9,7 +9,7 @@ minutes checking PSD-ness).
 
 import numpy as np
 
-from .._kernels import GramStack
+from ._operators import GramStack
 
 _TIGHT = dict(tol_gap_abs=1e-9, tol_gap_rel=1e-9, tol_feas=1e-9, max_iter=500)
 

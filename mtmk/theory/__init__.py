@@ -27,8 +27,9 @@ from ._plots import (
 )
 from ._rademacher import empirical_rademacher, rademacher_curve
 from ._rates import SlopeFit, fit_loglog_slope, fit_slope
+from ._store import load_results
 from ._summary import summarize
-from ._sweep import load_results, simulate
+from ._sweep import simulate
 
 __all__ = ["SparseKernelModel", "make_sparse_kernel_model", "excess_risks",
            "predicted_n_slope", "simulate", "load_results", "fit_slope",

@@ -27,9 +27,9 @@ from numbers import Integral, Real
 import numpy as np
 from scipy.special import expit, log_expit
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
 from .._kernels import KernelDictionary
+from .._sklearn_compat import Interval, StrOptions, validate_params
 
 #: Kernel families and their default parameter (degree or inverse width).
 FAMILIES = {"polynomial": 2, "linear": None, "rbf": 1.0, "laplacian": 1.0}

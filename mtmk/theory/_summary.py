@@ -23,8 +23,8 @@ import numpy as np
 
 from ..stats import paired_difference
 from ._data import predicted_n_slope
+from ._grid import SELECTING
 from ._rates import fit_loglog_slope, fit_slope
-from ._sweep import SELECTING
 
 #: Error metrics whose n-slopes are fitted.  The excess logistic risk behaves
 #: like the squared logit error (a local quadratic), so shares its

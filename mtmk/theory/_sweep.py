@@ -21,77 +21,34 @@ best one is kept (single-task MKL chooses per task).
 """
 
 import copy
-import csv
 import json
 import math
 import os
 import shutil
 import time
 import warnings
-import zlib
+from contextlib import nullcontext
 
 import numpy as np
 from joblib import Parallel, delayed, parallel_config
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import roc_auc_score
-from sklearn.model_selection import ParameterGrid
 
 from .. import MTMKClassifier
-from ._data import FAMILIES, excess_risks, make_sparse_kernel_model
-
-#: Methods a sweep can fit.
-#: ``mtmk_l1``: MTMK with the group penalty only (lam_ridge = 0);
-#: ``mtmk_l2``: MTMK with the ridge penalty only (lam_group = 0);
-#: ``mtmk_mix``: both penalties;
-#: ``stmkl``: single-task MKL, MTMK-L1 fitted separately on every task (T = 1);
-#: ``best_single``: one kernel, chosen by validation log-loss among the M
-#: one-kernel fits, refitted on all training data.
-METHODS = ("mtmk_l1", "mtmk_l2", "mtmk_mix", "stmkl", "best_single")
-
-#: Methods that can set kernel weights to exactly 0 (the L2 variant cannot:
-#: with lam_group = 0 it keeps every kernel), so support recovery compares these.
-SELECTING = ("mtmk_l1", "mtmk_mix", "stmkl")
+from ._data import excess_risks, make_sparse_kernel_model
+from ._grid import VALIDATION_FRACTION, cell_id, expand_grid, stable_hash
+from ._store import (
+    check_same_sweep,
+    complete_cells,
+    problem_report,
+    read_results,
+    roundtrip,
+    write_rows,
+)
 
 #: Multipliers of the schedule that form every method's candidates under
 #: ``tuning="validation"``: six values over a factor 32, for each method.
 TUNING_FACTORS = (0.125, 0.25, 0.5, 1.0, 2.0, 4.0)
-
-#: Configuration keys of a cell and their defaults.
-CONFIG_DEFAULTS = {
-    "experiment": "default",
-    "n": 200,
-    "n_features": 10,
-    "n_kernels": 16,
-    "n_tasks": 3,
-    "n_active": 2,
-    "family": "polynomial",
-    "design": "gaussian",
-    "signal": 1.0,
-    "c_group": 0.5,
-    "n_components": "auto",
-    "tol": 1e-3,
-    "methods": ("mtmk_l1", "mtmk_l2"),
-    "tuning": "schedule",
-}
-
-#: Columns of the results file, in order.
-RESULT_COLUMNS = (
-    ["cell_id", "experiment", "rep", "method"]
-    + [k for k in CONFIG_DEFAULTS if k not in ("experiment", "methods")]
-    + ["n_methods", "lam_group", "lam_ridge", "n_test", "random_state", "model_seed",
-       "data_seed", "estimation_error", "excess_logistic", "excess_zero_one",
-       "bayes_zero_one", "support_exact", "support_top", "n_selected", "auc",
-       "converged", "fit_time", "grid_edge", "status", "config"])
-
-# Smallest training and validation sets the best-single-kernel split accepts.
-_MIN_SPLIT = 10
-_VALIDATION_FRACTION = 0.3
-_NUMERIC = {"rep", "n", "n_features", "n_kernels", "n_tasks", "n_active", "signal",
-            "c_group", "tol", "n_methods", "lam_group", "lam_ridge", "n_test", "random_state",
-            "model_seed", "data_seed", "estimation_error", "excess_logistic",
-            "excess_zero_one", "bayes_zero_one", "support_exact", "support_top",
-            "n_selected", "auc", "fit_time", "grid_edge"}
-
 
 def regularisation(method, n, n_kernels, c_group):
     """Penalty strengths of a method: ``lam = c_group * sqrt(log M / n)``.
@@ -115,106 +72,6 @@ def regularisation(method, n, n_kernels, c_group):
     return lam, 0.0
 
 
-def _stable_hash(obj):
-    return zlib.crc32(json.dumps(obj, sort_keys=True, default=str).encode())
-
-
-def expand_grid(grid):
-    """Expand a grid into complete, validated cell configurations.
-
-    Parameters
-    ----------
-    grid : dict or list of dict
-        Like :class:`sklearn.model_selection.ParameterGrid`: every key of
-        ``CONFIG_DEFAULTS`` maps to a list of values (a scalar is a list of
-        one); a list of dicts is the union of their grids.  Missing keys take
-        their default.  ``methods`` is a list of method tuples.
-
-    Returns
-    -------
-    list of dict
-    """
-    grids = [grid] if isinstance(grid, dict) else list(grid)
-    if not grids:
-        raise ValueError("The grid is empty: give at least one configuration.")
-    configs = []
-    for g in grids:
-        if not isinstance(g, dict):
-            raise ValueError(f"Grid entries must be dicts, got {type(g).__name__}.")
-        unknown = set(g) - set(CONFIG_DEFAULTS)
-        if unknown:
-            raise ValueError(f"Unknown grid keys {sorted(unknown)}; known keys are "
-                             f"{sorted(CONFIG_DEFAULTS)}.")
-        lists = {}
-        for key, value in g.items():
-            if key == "methods":
-                value = [value] if value and isinstance(value[0], str) else value
-                lists[key] = [tuple(v) for v in value]
-            elif isinstance(value, (list, tuple, np.ndarray)):
-                lists[key] = list(value)
-            else:
-                lists[key] = [value]
-            if len(lists[key]) == 0:
-                raise ValueError(f"The grid is empty: key {key!r} has no values.")
-        for params in ParameterGrid(lists):
-            config = dict(CONFIG_DEFAULTS)
-            config.update(params)
-            _check_config(config)
-            configs.append(config)
-    return configs
-
-
-def _check_config(config):
-    for key in ("n", "n_features", "n_kernels", "n_tasks", "n_active"):
-        if int(config[key]) != config[key] or config[key] < 1:
-            raise ValueError(f"{key} must be a positive integer, got {config[key]!r}.")
-    if config["n_active"] > config["n_kernels"]:
-        raise ValueError(f"More active kernels ({config['n_active']}) than kernels "
-                         f"({config['n_kernels']}) in configuration {config}.")
-    methods = config["methods"]
-    if not methods:
-        raise ValueError("Every configuration needs at least one method.")
-    bad = [m for m in methods if m not in METHODS]
-    if bad:
-        raise ValueError(f"Unknown methods {bad}; choose among {list(METHODS)}.")
-    if config["family"] not in FAMILIES:
-        raise ValueError(f"family must be one of {sorted(FAMILIES)}, got {config['family']!r}.")
-    if config["design"] not in ("gaussian", "uniform"):
-        raise ValueError(f"design must be 'gaussian' or 'uniform', got {config['design']!r}.")
-    if not (isinstance(config["signal"], (int, float, np.number)) and config["signal"] > 0):
-        raise ValueError(f"signal must be a positive number, got {config['signal']!r}.")
-    r = config["n_components"]
-    if not (r in ("auto", "none", None) or (isinstance(r, (int, np.integer))
-                                             and not isinstance(r, bool) and r >= 1)):
-        raise ValueError(
-            f"n_components must be 'auto', None or a positive integer (Nystroem landmarks), "
-            f"got {r!r}.")
-    # The model's own checks (e.g. padding kernels need an inactive covariate),
-    # here rather than in every cell.
-    make_sparse_kernel_model(
-        n_features=config["n_features"], n_kernels=config["n_kernels"],
-        n_active=config["n_active"], n_tasks=config["n_tasks"], family=config["family"],
-        design=config["design"], signal=config["signal"], random_state=0)
-    if not config["c_group"] > 0:
-        raise ValueError(f"c_group must be positive, got {config['c_group']}.")
-    if not config["tol"] > 0:
-        raise ValueError(f"tol must be positive, got {config['tol']}.")
-    if config["tuning"] not in ("schedule", "validation"):
-        raise ValueError(f"tuning must be 'schedule' or 'validation', got "
-                         f"{config['tuning']!r}.")
-    if config["tuning"] == "validation" and "best_single" in methods:
-        raise ValueError("best_single selects its kernel on an internal validation split; "
-                         "it runs only with tuning='schedule'.")
-    n_val = int(round(_VALIDATION_FRACTION * config["n"]))
-    if config["n"] < 2 * _MIN_SPLIT or ("best_single" in methods and
-                                        min(n_val, config["n"] - n_val) < _MIN_SPLIT):
-        raise ValueError(
-            f"n={config['n']} is too small: fits need at least {2 * _MIN_SPLIT} samples "
-            f"and the best-single-kernel validation split ({_VALIDATION_FRACTION:.0%}) "
-            f"needs {_MIN_SPLIT} samples on each side "
-            f"(n >= {math.ceil(_MIN_SPLIT / _VALIDATION_FRACTION)}).")
-
-
 def _n_components(config):
     """Nystroem rank: exact for finite-rank families with 50 landmarks."""
     value = config["n_components"]
@@ -223,10 +80,6 @@ def _n_components(config):
     if value is None or value == "none":
         return None
     return int(min(int(value), config["n"]))
-
-
-def _cell_id(config, rep, n_test, random_state):
-    return format(_stable_hash([config, rep, n_test, random_state]), "08x")
 
 
 def _seeds(config, rep, random_state):
@@ -239,8 +92,8 @@ def _seeds(config, rep, random_state):
     solver_keys = ("methods", "c_group", "n_components", "tol", "experiment", "tuning")
     data_keys = {k: v for k, v in config.items() if k not in solver_keys}
     model_keys = {k: v for k, v in data_keys.items() if k != "n"}
-    model_seed = np.random.SeedSequence([random_state, _stable_hash(model_keys), rep])
-    data_seed = np.random.SeedSequence([random_state, _stable_hash(data_keys), rep, 1])
+    model_seed = np.random.SeedSequence([random_state, stable_hash(model_keys), rep])
+    data_seed = np.random.SeedSequence([random_state, stable_hash(data_keys), rep, 1])
     return (int(model_seed.generate_state(1)[0]), int(data_seed.generate_state(1)[0]))
 
 
@@ -333,7 +186,7 @@ def _fit_method(method, model, X, Y, config, seed, validation=None):
     # best_single: validation split, M one-kernel fits, refit of the winner.
     rng = np.random.default_rng(seed)
     order = rng.permutation(n)
-    n_val = int(round(_VALIDATION_FRACTION * n))
+    n_val = int(round(VALIDATION_FRACTION * n))
     val, tr = order[:n_val], order[n_val:]
     losses = []
     for m in range(M):
@@ -410,7 +263,7 @@ def _run_cell(config, rep, n_test, random_state):
     base = {k: v for k, v in config.items() if k != "methods"}
     base.update(rep=rep, n_methods=len(config["methods"]), n_test=n_test,
                 random_state=random_state, model_seed=model_seed, data_seed=data_seed,
-                cell_id=_cell_id(config, rep, n_test, random_state),
+                cell_id=cell_id(config, rep, n_test, random_state),
                 bayes_zero_one=bayes, config=json.dumps(
                     {k: (list(v) if isinstance(v, tuple) else v) for k, v in config.items()},
                     sort_keys=True))
@@ -442,174 +295,6 @@ def _run_cell(config, rep, n_test, random_state):
                    grid_edge=edge, status="ok")
         rows.append(row)
     return rows
-
-
-def _read_results(path):
-    """Parsed rows of a results file and the problems found in it.
-
-    Raises ``ValueError`` if the file is not a results file of :func:`simulate`
-    (not UTF-8 text, not CSV, or another header).  A row that is truncated, has
-    a value that does not parse or disagrees with its own configuration is a
-    problem: it is left out, and so are the other rows of its cell.
-
-    Returns
-    -------
-    rows : list of dict
-    problems : list of str
-    """
-    fix = (" Move the file away or choose another output folder (results_path / --out); "
-           "it was left as it is.")
-    try:
-        with open(path, newline="", encoding="utf-8") as fh:
-            reader = csv.reader(fh)
-            header = next(reader, None)
-            if header is None:          # empty: created, then interrupted at once
-                return [], []
-            if header != list(RESULT_COLUMNS):
-                raise ValueError(
-                    f"{path} is not a results file of simulate: its first line holds "
-                    f"{len(header)} field(s) starting {header[:3]!r}, not the columns "
-                    f"{list(RESULT_COLUMNS[:3])!r}... of simulate's results." + fix)
-            raw_rows = []
-            for fields in reader:
-                raw_rows.append((reader.line_num, fields))
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"{path} is not a results file of simulate: it is not UTF-8 text "
-                         f"({exc.reason} at byte {exc.start})." + fix) from None
-    except csv.Error as exc:
-        raise ValueError(f"{path} is not a results file of simulate: it is not valid CSV "
-                         f"({exc})." + fix) from None
-    rows, problems, bad_cells = [], [], set()
-    for line, fields in raw_rows:
-        if len(fields) != len(RESULT_COLUMNS):
-            problems.append(f"line {line}: {len(fields)} fields instead of "
-                            f"{len(RESULT_COLUMNS)} (a truncated row)")
-            if fields:
-                bad_cells.add(fields[0])
-            continue
-        raw = dict(zip(RESULT_COLUMNS, fields))
-        reason = _row_problem(raw)
-        if reason:
-            problems.append(f"line {line}: {reason}")
-            bad_cells.add(raw["cell_id"])
-            continue
-        rows.append(_parse(raw))
-    return [r for r in rows if r["cell_id"] not in bad_cells], problems
-
-
-def _row_problem(raw):
-    """Why a raw results row cannot be trusted, or None."""
-    try:
-        config = json.loads(raw["config"])
-    except ValueError:
-        return "its config field is not valid JSON (a truncated or garbled row)"
-    if not isinstance(config, dict) or set(config) != set(CONFIG_DEFAULTS):
-        return "its config field does not hold a sweep configuration"
-    ints = {}
-    for key in ("rep", "n_test", "random_state"):
-        try:
-            ints[key] = int(raw[key])
-        except ValueError:
-            return f"{key}={raw[key]!r} is not an integer"
-    if _cell_id(config, ints["rep"], ints["n_test"], ints["random_state"]) != raw["cell_id"]:
-        return (f"cell_id {raw['cell_id']!r} does not match its configuration, replication "
-                "and seed (a garbled value)")
-    for key, value in config.items():
-        if key == "methods":
-            continue
-        if key in _NUMERIC:
-            try:
-                same = float(raw[key]) == float(value)
-            except (TypeError, ValueError):
-                same = False
-        else:
-            same = raw[key] == ("" if value is None else str(value))
-        if not same:
-            return f"{key}={raw[key]!r} disagrees with its configuration ({value!r})"
-    if raw["method"] not in config["methods"]:
-        return f"method {raw['method']!r} is not among the configuration's methods"
-    if raw["status"] == "ok":
-        for key in _NUMERIC:
-            try:
-                float(raw[key])
-            except ValueError:
-                return f"{key}={raw[key]!r} is not a number (a garbled value)"
-        if raw["converged"] not in ("True", "False"):
-            return f"converged={raw['converged']!r} is not True or False"
-    return None
-
-
-def load_results(path):
-    """Read a results CSV into a list of dicts with numbers parsed.
-
-    Only complete cells (all their method rows present, every fit ``ok``) are
-    returned; ``simulate`` reruns the others.  Rows that are truncated,
-    garbled or inconsistent with their configuration are left out with a
-    warning (their cells count as unfinished).
-
-    Parameters
-    ----------
-    path : str or path-like
-        The ``results.csv`` written by :func:`simulate`.
-
-    Raises
-    ------
-    ValueError
-        If ``path`` is not a results file of :func:`simulate`.
-    """
-    rows, problems = _read_results(path)
-    if problems:
-        warnings.warn(_problem_report(path, problems), UserWarning, stacklevel=2)
-    return _complete(rows)
-
-
-def _problem_report(path, problems, action="their cells count as unfinished"):
-    shown = "; ".join(problems[:5]) + ("; ..." if len(problems) > 5 else "")
-    return f"{path}: {len(problems)} unreadable row(s), {action}: {shown}."
-
-
-def _parse(row):
-    out = {}
-    for key, value in row.items():
-        if key in _NUMERIC:
-            try:
-                value = float(value) if value not in ("", None) else float("nan")
-            except ValueError:
-                value = float("nan")
-            if key in ("rep", "n", "n_features", "n_kernels", "n_tasks", "n_active",
-                       "n_methods", "n_test", "random_state", "model_seed",
-                       "data_seed") and np.isfinite(value):
-                value = int(value)
-        elif key == "converged":
-            value = value == "True"
-        out[key] = value
-    return out
-
-
-def _complete(rows):
-    """Rows of the cells with all their method rows and no failed fit.
-
-    A cell with a failed fit counts as unfinished, so a rerun retries it
-    (after a fix, or when the failure was a resource problem).
-    """
-    counts, failed = {}, set()
-    for r in rows:
-        counts[r["cell_id"]] = counts.get(r["cell_id"], 0) + 1
-        if r.get("status") != "ok":
-            failed.add(r["cell_id"])
-    return [r for r in rows if r.get("n_methods") and r["cell_id"] not in failed
-            and counts[r["cell_id"]] == int(r["n_methods"])]
-
-
-def _write_rows(path, rows, mode):
-    with open(path, mode, newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=RESULT_COLUMNS, extrasaction="ignore")
-        if mode == "w":
-            writer.writeheader()
-        for row in rows:
-            writer.writerow({k: row.get(k, "") for k in RESULT_COLUMNS})
-        fh.flush()
-        os.fsync(fh.fileno())
 
 
 def simulate(grid, n_reps=5, n_test=2000, results_path=None, n_jobs=1, backend=None,
@@ -683,23 +368,23 @@ def simulate(grid, n_reps=5, n_test=2000, results_path=None, n_jobs=1, backend=N
     cells = [(c, rep) for rep in range(int(n_reps)) for c in configs]
     done_rows = []
     if results_path is not None and os.path.exists(results_path):
-        rows, problems = _read_results(results_path)
-        _check_same_sweep(results_path, rows, n_test, random_state)
+        rows, problems = read_results(results_path)
+        check_same_sweep(results_path, rows, n_test, random_state)
         if problems:
             kept = f"{results_path}.corrupt"
             shutil.copyfile(results_path, kept)
-            warnings.warn(_problem_report(
+            warnings.warn(problem_report(
                 results_path, problems,
                 f"their cells are recomputed (the file as found is kept as {kept})"),
                 UserWarning, stacklevel=2)
-        done_rows = _complete(rows)
+        done_rows = complete_cells(rows)
         # Rewrite the file without the rows of cells that were interrupted.
         tmp = f"{results_path}.tmp"
-        _write_rows(tmp, done_rows, "w")
+        write_rows(tmp, done_rows, "w")
         os.replace(tmp, results_path)
     elif results_path is not None:
-        _write_rows(results_path, [], "w")
-    wanted = {_cell_id(c, rep, n_test, random_state) for c, rep in cells}
+        write_rows(results_path, [], "w")
+    wanted = {cell_id(c, rep, n_test, random_state) for c, rep in cells}
     other = [r for r in done_rows if r["cell_id"] not in wanted]
     if other:
         warnings.warn(
@@ -709,7 +394,7 @@ def simulate(grid, n_reps=5, n_test=2000, results_path=None, n_jobs=1, backend=N
         done_rows = [r for r in done_rows if r["cell_id"] in wanted]
     done = {r["cell_id"] for r in done_rows}
     pending = [(c, rep) for c, rep in cells
-               if _cell_id(c, rep, n_test, random_state) not in done]
+               if cell_id(c, rep, n_test, random_state) not in done]
     inner = inner_threads if n_jobs not in (1, None) else None
     new_rows = []
     if pending:
@@ -717,48 +402,20 @@ def simulate(grid, n_reps=5, n_test=2000, results_path=None, n_jobs=1, backend=N
         if progress:
             from tqdm.auto import tqdm
             bar = tqdm(total=len(pending), desc="simulate", unit="cell")
-        config_ctx = parallel_config(backend=backend) if backend else _null_context()
+        config_ctx = parallel_config(backend=backend) if backend else nullcontext()
         with config_ctx:
             parallel = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
             for rows in parallel(delayed(run_cell)(c, rep, n_test, random_state, inner)
                                  for c, rep in pending):
-                rows = [_roundtrip(r) for r in rows]
+                rows = [roundtrip(r) for r in rows]
                 if results_path is not None:
-                    _write_rows(results_path, rows, "a")
+                    write_rows(results_path, rows, "a")
                 new_rows.extend(rows)
                 if bar is not None:
                     bar.update(1)
         if bar is not None:
             bar.close()
-    order = {_cell_id(c, rep, n_test, random_state): i for i, (c, rep) in enumerate(cells)}
+    order = {cell_id(c, rep, n_test, random_state): i for i, (c, rep) in enumerate(cells)}
     everything = done_rows + new_rows
     everything.sort(key=lambda r: (order.get(r["cell_id"], len(order)), r["method"]))
     return everything
-
-
-def _check_same_sweep(path, rows, n_test, random_state):
-    """Refuse to add rows of one seed (or test size) to a file holding another."""
-    found = sorted({(r["random_state"], r["n_test"]) for r in rows})
-    other = [f for f in found if f != (random_state, n_test)]
-    if other:
-        seeds = ", ".join(f"random_state={s}, n_test={t}" for s, t in other)
-        raise ValueError(
-            f"{path} holds rows of a sweep with {seeds}; this run asks for "
-            f"random_state={random_state}, n_test={n_test}. Rows of different seeds must "
-            "not be mixed in one summary: choose another output folder (results_path / "
-            "--out), or rerun with the same random_state and n_test to resume.")
-
-
-def _roundtrip(row):
-    """Normalise a fresh row to what reading it back from the CSV gives."""
-    flat = {k: row.get(k, "") for k in RESULT_COLUMNS}
-    return _parse({k: ("" if v is None else str(v) if not isinstance(v, float) else repr(v))
-                   for k, v in flat.items()})
-
-
-class _null_context:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False

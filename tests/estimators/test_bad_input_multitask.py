@@ -6,10 +6,10 @@ problem.  Public scikit-learn API only.
 
 import numpy as np
 import pytest
+from shared import two_class_problem
 from sklearn.exceptions import ConvergenceWarning
 
 from mtmk import (
-    KernelDictionary,
     MTMKClassifier,
     MTMKClassifierCV,
     MTMKRegressor,
@@ -18,12 +18,7 @@ from mtmk import (
     mtmk_path,
 )
 
-rng = np.random.default_rng(0)
-X = rng.normal(size=(40, 3))
-y = (X[:, 0] + 0.3 * rng.normal(size=40) > 0).astype(int)
-y_reg = X[:, 0] + 0.1 * rng.normal(size=40)
-KD = KernelDictionary(rbf=2, polynomial=(2,))
-STACK = KD.fit(X).gram().transpose(1, 2, 0).copy()
+X, y, y_reg, KD, STACK = two_class_problem()
 
 CLASSIFIERS = [MTMKClassifier, MTMKClassifierCV]
 ESTIMATORS = [(MTMKClassifier, y), (MTMKClassifierCV, y), (MTMKRegressor, y_reg),
@@ -39,21 +34,15 @@ def _small(Estimator, **params):
 
 
 @pytest.mark.parametrize("Estimator,target", ESTIMATORS, ids=IDS)
-@pytest.mark.parametrize("scale,match", [(1e300, "overflow"), (1e-300, "underflow")])
-def test_extreme_feature_scales(Estimator, target, scale, match):
+def test_extreme_feature_scales(Estimator, target, extreme_scale):
+    scale, match = extreme_scale
     with pytest.raises(ValueError, match=rf"X has .*{match}.*[Ss]cale the features"):
         _small(Estimator, kernels=KD).fit(X * scale, target)
 
 
 @pytest.mark.parametrize("Estimator,target", ESTIMATORS, ids=IDS)
-@pytest.mark.parametrize("stack,match", [
-    (STACK * 1e300, r"overflow.*Rescale the kernels"),
-    (STACK * 1e-300, r"underflow.*Rescale the kernels"),
-    (STACK[:, :, :0], r"no kernel"),
-    (STACK * 0.0, r"Every precomputed kernel"),
-    (STACK[:, :-1], r"square"),
-])
-def test_degenerate_precomputed_stacks(Estimator, target, stack, match):
+def test_degenerate_precomputed_stacks(Estimator, target, degenerate_stack):
+    stack, match = degenerate_stack
     with pytest.raises(ValueError, match=match):
         _small(Estimator, kernels="precomputed").fit(stack, target)
 
@@ -121,8 +110,8 @@ def test_path_parameters(kwargs, match):
         mtmk_path(X, y, kernels=KD, **kwargs)
 
 
-@pytest.mark.parametrize("scale,match", [(1e300, "overflow"), (1e-300, "underflow")])
-def test_path_extreme_scales(scale, match):
+def test_path_extreme_scales(extreme_scale):
+    scale, match = extreme_scale
     with pytest.raises(ValueError, match=rf"X has .*{match}"):
         mtmk_path(X * scale, y, kernels=KD, lam_groups=3)
 

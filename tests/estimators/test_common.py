@@ -6,6 +6,7 @@ shows the property the check is after, at a tolerance the check cannot ask for.
 
 import numpy as np
 import pytest
+from shared import small_kernels
 from sklearn.datasets import load_iris, make_multilabel_classification
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
@@ -32,7 +33,7 @@ from mtmk.solvers import GroupPenalty, Quadratic, SquaredHinge, TaskGroupPenalty
 
 # A 5-kernel dictionary keeps the checks fast; the code paths are those of the
 # default 10-kernel dictionary.
-SMALL = KernelDictionary(rbf=3, polynomial=(2,))
+SMALL = small_kernels()
 
 ESTIMATORS = [
     KernelDictionary(),

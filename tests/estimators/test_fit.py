@@ -5,13 +5,14 @@ import pickle
 
 import numpy as np
 import pytest
+from shared import small_kernels
 from sklearn.base import clone
 from sklearn.datasets import load_iris
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import StandardScaler
 
 import mtmk._fit as fit_module
-from mtmk import KernelDictionary, MTMKClassifier, MTMKRegressor, mtmk_path
+from mtmk import MTMKClassifier, MTMKRegressor, mtmk_path
 from mtmk._fit import fit_kernel_model, fit_kernel_path
 from mtmk.solvers import (
     FactorStack,
@@ -25,8 +26,8 @@ from mtmk.solvers import (
     lam_max,
 )
 
-SMALL = KernelDictionary(rbf=2, polynomial=(2,))
-LOW_RANK = KernelDictionary(rbf=2, polynomial=(2,), n_components=15, random_state=0)
+SMALL = small_kernels()
+LOW_RANK = small_kernels(n_components=15, random_state=0)
 
 
 @pytest.fixture(scope="module")
@@ -101,7 +102,7 @@ def test_the_solver_is_chosen_as_documented(problem, calls, low_rank, datafit, p
             for m, P in enumerate(operator.factors):
                 np.testing.assert_allclose(result.coef[m], P.T @ result.alpha[m])
     else:
-        assert result.coef is None and result.alpha.shape == (4, 60, 3)
+        assert result.coef is None and result.alpha.shape == (5, 60, 3)
 
 
 class _Blocks:
@@ -144,7 +145,7 @@ def test_warm_start_is_used_when_its_shapes_fit(problem, calls):
     fit_kernel_model(exact, signs, W, Logistic(), GroupPenalty(0.01),
                      start=(cold.alpha[:, :, :2], cold.intercept[:2]))
     fit_kernel_model(exact, signs, W, Logistic(), GroupPenalty(0.01),
-                     start=([np.zeros((15, 3))] * 4, cold.intercept))
+                     start=([np.zeros((15, 3))] * 5, cold.intercept))
     assert calls[2][1]["alpha0"] is None and calls[3][1]["alpha0"] is None
     low = fit_kernel_model(factors, signs, W, Logistic(), GroupPenalty(0.01))
     fit_kernel_model(factors, signs, W, Logistic(), GroupPenalty(0.01),
@@ -217,7 +218,7 @@ def test_low_rank_fits_store_primal_coefficients_only(problem):
         assert [c.shape[0] for c in model.feature_coef_] == model.kernel_dictionary_.ranks_
     # a refit on exact kernels drops them again
     model.set_params(kernels=SMALL, solver="auto").fit(X, y)
-    assert model.dual_coef_.shape == (4, 60, 3) and not hasattr(model, "feature_coef_")
+    assert model.dual_coef_.shape == (5, 60, 3) and not hasattr(model, "feature_coef_")
     path = mtmk_path(X, y, kernels=LOW_RANK, lam_groups=3)
     assert path.dual_coef is None and len(path.feature_coef) == 3
 

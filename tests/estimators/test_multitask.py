@@ -5,8 +5,9 @@ import warnings
 
 import numpy as np
 import pytest
+from shared import small_kernels
 from sklearn.base import clone
-from sklearn.datasets import load_iris, make_multilabel_classification
+from sklearn.datasets import make_multilabel_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import make_pipeline
@@ -14,7 +15,7 @@ from sklearn.preprocessing import StandardScaler
 
 from mtmk import KernelDictionary, MTMKClassifier
 
-SMALL = KernelDictionary(rbf=3, polynomial=(2,))
+SMALL = small_kernels()
 
 
 @pytest.fixture(scope="module")
@@ -22,12 +23,6 @@ def multilabel():
     X, Y = make_multilabel_classification(n_samples=120, n_features=6, n_classes=4,
                                           random_state=0)
     return StandardScaler().fit_transform(X), Y
-
-
-@pytest.fixture(scope="module")
-def iris():
-    X, y = load_iris(return_X_y=True)
-    return StandardScaler().fit_transform(X), y
 
 
 def test_multilabel_target_gives_one_task_per_column(multilabel):

@@ -3,13 +3,14 @@
 import numpy as np
 import pytest
 from joblib import parallel_config
+from shared import small_kernels
 from sklearn.datasets import load_iris, make_multilabel_classification
 from sklearn.model_selection import KFold
 from sklearn.preprocessing import StandardScaler
 
 from mtmk import KernelDictionary, MTMKClassifier, MTMKClassifierCV, mtmk_path
 
-SMALL = KernelDictionary(rbf=3, polynomial=(2,))
+SMALL = small_kernels()
 
 
 @pytest.fixture(scope="module")

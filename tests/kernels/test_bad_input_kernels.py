@@ -12,9 +12,11 @@ import numpy as np
 import pytest
 from scipy.spatial.distance import cdist
 
-import mtmk._kernels as kernels_module
+import mtmk._memory as memory_module
 from mtmk import KernelDictionary
-from mtmk._kernels import available_memory, check_gram_stack, median_gamma
+from mtmk._kernels import median_gamma
+from mtmk._memory import available_memory
+from mtmk._validation import check_gram_stack
 
 X = np.random.default_rng(0).normal(size=(30, 3))
 
@@ -69,8 +71,8 @@ def test_callable_kernels_are_checked_like_precomputed_ones(function, match, nor
         kd.fit(X)
 
 
-@pytest.mark.parametrize("scale,match", [(1e300, "overflow"), (1e-300, "underflow")])
-def test_extreme_scales_are_refused_with_the_fix(scale, match):
+def test_extreme_scales_are_refused_with_the_fix(extreme_scale):
+    scale, match = extreme_scale
     with pytest.raises(ValueError, match=rf"{match}.*[Ss]cale the features"):
         KernelDictionary().fit(X * scale)
     with pytest.raises(ValueError, match=rf"X has .*{match}"):
@@ -118,13 +120,13 @@ def test_gram_stack_degenerate(K, match):
 
 # ------------------------------------------------------------ memory guard
 def test_memory_guard_uses_the_smallest_limit(monkeypatch):
-    monkeypatch.setattr(kernels_module, "_meminfo_available", lambda: 64 * 2**30)
-    monkeypatch.setattr(kernels_module, "_cgroup_headroom", lambda: None)
-    monkeypatch.setattr(kernels_module, "_address_space_headroom", lambda: None)
+    monkeypatch.setattr(memory_module, "_meminfo_available", lambda: 64 * 2**30)
+    monkeypatch.setattr(memory_module, "_cgroup_headroom", lambda: None)
+    monkeypatch.setattr(memory_module, "_address_space_headroom", lambda: None)
     assert available_memory() == 64 * 2**30
-    monkeypatch.setattr(kernels_module, "_address_space_headroom", lambda: 3 * 2**20)
+    monkeypatch.setattr(memory_module, "_address_space_headroom", lambda: 3 * 2**20)
     assert available_memory() == 3 * 2**20
-    monkeypatch.setattr(kernels_module, "_cgroup_headroom", lambda: 2**20)
+    monkeypatch.setattr(memory_module, "_cgroup_headroom", lambda: 2**20)
     assert available_memory() == 2**20
     # 30 x 30 x (10 + 2) doubles = 84 KiB fit in half of 1 MiB; 300 rows do not
     kd = KernelDictionary().fit(X)
@@ -142,7 +144,7 @@ def test_address_space_limit_is_read(monkeypatch):
     limit = used + 200 * 2**20
     monkeypatch.setattr(resource, "getrlimit", lambda what: (limit, resource.RLIM_INFINITY)
                         if what == resource.RLIMIT_AS else (resource.RLIM_INFINITY,) * 2)
-    headroom = kernels_module._address_space_headroom()
+    headroom = memory_module._address_space_headroom()
     assert 150 * 2**20 < headroom <= 200 * 2**20
     assert available_memory() <= headroom
 
@@ -150,14 +152,14 @@ def test_address_space_limit_is_read(monkeypatch):
 @pytest.mark.parametrize("version", ["v2", "v1"])
 def test_cgroup_limits_are_read(tmp_path, monkeypatch, version):
     limit, usage = tmp_path / "limit", tmp_path / "usage"
-    monkeypatch.setattr(kernels_module, "CGROUP_FILES", ((str(limit), str(usage)),))
+    monkeypatch.setattr(memory_module, "CGROUP_FILES", ((str(limit), str(usage)),))
     limit.write_text("max\n" if version == "v2" else "9223372036854771712\n")
     usage.write_text("1000\n")
-    assert kernels_module._cgroup_headroom() is None      # no limit set
+    assert memory_module._cgroup_headroom() is None      # no limit set
     limit.write_text(f"{5 * 2**30}\n")
     usage.write_text(f"{2**30}\n")
-    assert kernels_module._cgroup_headroom() == 4 * 2**30
-    monkeypatch.setattr(kernels_module, "_meminfo_available", lambda: 64 * 2**30)
+    assert memory_module._cgroup_headroom() == 4 * 2**30
+    monkeypatch.setattr(memory_module, "_meminfo_available", lambda: 64 * 2**30)
     assert available_memory() <= 4 * 2**30
 
 

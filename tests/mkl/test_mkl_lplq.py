@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
+from shared import small_kernels
 from sklearn.exceptions import ConvergenceWarning
 
-from mtmk import KernelDictionary
 from mtmk.solvers import (
     GramStack,
     GroupPenalty,
@@ -27,7 +27,7 @@ def problem(seed, n=36, n_tasks=3):
     W = rng.uniform(0.5, 2.0, size=(n, n_tasks))
     W[:2, 0] = 0.0  # a missing label
     W /= W.sum(axis=0)
-    K = KernelDictionary(rbf=3, polynomial=(2,)).fit(X).gram()
+    K = small_kernels().fit(X).gram()
     return GramStack(K), S, W
 
 
@@ -95,7 +95,7 @@ from sklearn.preprocessing import StandardScaler  # noqa: E402
 
 from mtmk import MTMKClassifier  # noqa: E402
 
-SMALL = KernelDictionary(rbf=3, polynomial=(2,))
+SMALL = small_kernels()
 
 
 def test_estimator_lplq_p1_q2_equals_group_penalty():

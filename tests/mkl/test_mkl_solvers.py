@@ -3,9 +3,9 @@
 
 import numpy as np
 import pytest
+from shared import small_kernels
 from sklearn.exceptions import ConvergenceWarning
 
-from mtmk import KernelDictionary
 from mtmk.solvers._alignf import alignment_matrix, solve_alignf
 from mtmk.solvers._easymkl import solve_easymkl
 from mtmk.solvers._mkl_reference import alignf_cvxpy, easymkl_cvxpy, lp_mkl_cvxpy, simplemkl_cvxpy
@@ -17,7 +17,7 @@ def problem(seed, n=40):
     rng = np.random.default_rng(seed)
     X = rng.normal(size=(n, 3))
     s = np.where(X[:, 0] + 0.5 * X[:, 1] ** 2 + 0.3 * rng.normal(size=n) > 0.5, 1.0, -1.0)
-    K = KernelDictionary(rbf=3, polynomial=(2,)).fit(X).gram()
+    K = small_kernels().fit(X).gram()
     c = rng.uniform(0.5, 2.0, size=n)
     return X, K, s, c
 

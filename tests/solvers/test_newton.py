@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from test_solvers import PENALTIES, operators, targets
+from reference_problems import PENALTIES, targets
 
 from mtmk import KernelDictionary
 from mtmk.solvers import (
@@ -22,9 +22,10 @@ from mtmk.solvers._newton import solve_newton
 @pytest.mark.parametrize("penalty", ["group L1", "group mix", "group L2", "task"])
 @pytest.mark.parametrize("datafit", [Logistic(), SquaredHinge(), Quadratic()], ids=repr)
 @pytest.mark.parametrize("kind", ["exact", "nystroem"])
-def test_newton_matches_cvxpy(kind, datafit, penalty, intercept_and_mask):
+@pytest.mark.slow
+def test_newton_matches_cvxpy(kind, datafit, penalty, intercept_and_mask, reference_operators):
     fit_intercept, masked = intercept_and_mask
-    X, ops = operators(0, n=30)
+    X, ops = reference_operators
     operator, pen = ops[kind], PENALTIES[penalty]
     data = targets(X, datafit, 0, masked)
     args = (operator, data.values, data.weights, datafit, pen)

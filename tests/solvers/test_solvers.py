@@ -5,11 +5,11 @@ import warnings
 
 import numpy as np
 import pytest
+from reference_problems import PENALTIES, operators, targets
 from sklearn.exceptions import ConvergenceWarning
 
 from mtmk import KernelDictionary
-from mtmk._base import precomputed_operator
-from mtmk._targets import encode_outputs, encode_tasks
+from mtmk._targets import encode_tasks
 from mtmk.solvers import (
     FactorStack,
     GramStack,
@@ -50,51 +50,17 @@ def problem(seed, n=36, n_tasks=3, noise_kernel=False):
 LOGISTIC = Logistic()
 
 
-def operators(seed, n):
-    """The same data behind the three operators: exact, precomputed and Nystroem."""
-    rng = np.random.default_rng(seed)
-    X = rng.normal(size=(n, 3))
-    kd = KernelDictionary(rbf=[0.5], polynomial=(2,), linear=True)
-    exact = GramStack(kd.fit(X).gram())
-    precomputed, _ = precomputed_operator(np.moveaxis(exact.K, 0, 2).copy())
-    nystroem = FactorStack(KernelDictionary(rbf=[0.5], polynomial=(2,), linear=True,
-                                            n_components=12, random_state=seed).fit(X).features())
-    # Nystroem factors are not orthogonal: the reference must not assume it.
-    gram = nystroem.factors[0].T @ nystroem.factors[0]
-    assert np.abs(gram - np.diag(np.diag(gram))).max() > 1e-3
-    return X, {"exact": exact, "precomputed": precomputed, "nystroem": nystroem}
-
-
-def targets(X, datafit, seed, masked):
-    rng = np.random.default_rng(seed + 100)
-    signal = np.column_stack([X[:, 0] + 0.5 * t * X[:, 1] for t in range(3)])
-    weights = None
-    if masked:
-        weights = np.ones(signal.shape)
-        weights[rng.random(signal.shape) < 0.3] = 0.0   # labels a task does not observe
-    if not datafit.classification:
-        return encode_outputs(signal + 0.3 * rng.normal(size=signal.shape), weights)
-    return encode_tasks((signal + 0.5 * rng.normal(size=signal.shape) > 0).astype(int), weights)
-
-
-PENALTIES = {
-    "group L1": GroupPenalty(0.02),
-    "group mix": GroupPenalty(0.01, 0.01),
-    "group L2": GroupPenalty(0.0, 0.05),
-    "task": TaskGroupPenalty(0.02, 0.001),
-    "lplq q=1.5": LpLqPenalty(0.02, p=1.0, q=1.5),
-}
-
-
 @pytest.mark.parametrize("intercept_and_mask", [(True, True), (False, False)],
                          ids=["intercept-mask", "plain"])
 @pytest.mark.parametrize("penalty", list(PENALTIES), ids=list(PENALTIES))
 @pytest.mark.parametrize("datafit", [Logistic(), SquaredHinge(), Quadratic(), Huber(0.15)],
                          ids=repr)
 @pytest.mark.parametrize("kind", ["exact", "precomputed", "nystroem"])
-def test_native_solver_matches_cvxpy(kind, datafit, penalty, intercept_and_mask):
+@pytest.mark.slow
+def test_native_solver_matches_cvxpy(kind, datafit, penalty, intercept_and_mask,
+                                     reference_operators):
     fit_intercept, masked = intercept_and_mask
-    X, ops = operators(0, n=30)
+    X, ops = reference_operators
     operator, pen = ops[kind], PENALTIES[penalty]
     data = targets(X, datafit, 0, masked)
     args = (operator, data.values, data.weights, datafit, pen)
@@ -112,10 +78,12 @@ def test_native_solver_matches_cvxpy(kind, datafit, penalty, intercept_and_mask)
 @pytest.mark.parametrize("penalty", ["group L1", "group mix", "group L2", "task"])
 @pytest.mark.parametrize("datafit", [Logistic(), SquaredHinge(), Quadratic(), Huber(0.15)],
                          ids=repr)
-def test_row_block_solver_matches_cvxpy(datafit, penalty, intercept_and_mask):
+@pytest.mark.slow
+def test_row_block_solver_matches_cvxpy(datafit, penalty, intercept_and_mask,
+                                        reference_operators):
     # the primal row-block iteration, with the rows cut into uneven blocks
     fit_intercept, masked = intercept_and_mask
-    X, ops = operators(0, n=30)
+    X, ops = reference_operators
     factors, pen = ops["nystroem"].factors, PENALTIES[penalty]
     data = targets(X, datafit, 0, masked)
     blocks = LocalBlocks.split(factors, data.values, data.weights, datafit, block_rows=13)

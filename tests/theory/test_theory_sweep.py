@@ -9,6 +9,7 @@ import pytest
 import mtmk.theory._cli as cli
 import mtmk.theory._sweep as sweep
 from mtmk.theory import load_results, simulate
+from mtmk.theory._grid import METHODS
 
 TINY = dict(n=[60, 90], n_features=4, n_kernels=5, n_tasks=2, methods=[("mtmk_l1", "mtmk_l2")])
 METRICS = ("estimation_error", "excess_logistic", "excess_zero_one", "bayes_zero_one",
@@ -35,10 +36,10 @@ def _assert_same_rows(a, b):
 
 def test_every_method_runs_and_records_its_configuration(tmp_path):
     grid = dict(n=80, n_features=4, n_kernels=6, n_tasks=2, c_group=1.0,
-                methods=[sweep.METHODS])
+                methods=[METHODS])
     rows = simulate(grid, n_reps=1, n_test=300, results_path=str(tmp_path / "r.csv"),
                     progress=False, random_state=3)
-    assert [r["method"] for r in rows] == sorted(sweep.METHODS)
+    assert [r["method"] for r in rows] == sorted(METHODS)
     for r in rows:
         assert r["status"] == "ok"
         assert r["n"] == 80 and r["n_kernels"] == 6 and r["random_state"] == 3
