@@ -121,8 +121,16 @@ def lam_max(operator, Y, W, datafit, penalty, fit_intercept=True):
     check_contract(LAM_MAX, datafit, penalty)
     b = _start_intercept(Y, W, datafit, fit_intercept)
     R = datafit.gradient(np.broadcast_to(b, Y.shape), Y, W)
-    lams = [penalty.dual_norm(m, np.sqrt(np.maximum(np.sum(R * operator.dot(m, R), axis=0), 0)))
-            for m in range(operator.n_kernels)]
+    lams = []
+    for m in range(operator.n_kernels):
+        squares = np.sum(R * operator.dot(m, R), axis=0)
+        # R^T K_m R sums n^2 terms of magnitude at most |R_i| |R_j| sqrt(K_ii K_jj);
+        # a value within the rounding error of that sum is 0 (e.g. a constant
+        # kernel, where it is the square of the intercept's vanishing derivative),
+        # else constant features would give a grid of rounding-level values.
+        scale = np.sqrt(np.maximum(operator.diagonal(m), 0.0)) @ np.abs(R)
+        squares[squares <= R.shape[0] * np.finfo(float).eps * scale**2] = 0.0
+        lams.append(penalty.dual_norm(m, np.sqrt(squares)))
     return float(max(lams, default=0.0))
 
 
