@@ -174,6 +174,19 @@ def median_gamma(X, sample_weight=None):
     return _median_width(X, weights)
 
 
+def _polynomial_degrees(polynomial):
+    """The degrees of ``polynomial`` as ints: a flat sequence of integers >= 1 (or one)."""
+    degrees = np.atleast_1d(np.asarray(polynomial, dtype=object))
+    if degrees.ndim > 1 or not all(
+            isinstance(d, (Integral, np.integer)) and not isinstance(d, (bool, np.bool_))
+            and d >= 1 for d in degrees):
+        raise ValueError(
+            f"polynomial must hold integer degrees >= 1 in a flat sequence, one degree "
+            f"per polynomial kernel, got {polynomial!r}: pass e.g. polynomial=(2, 3), or () "
+            "for no polynomial kernel.")
+    return [int(d) for d in degrees]
+
+
 def _inverse_sqrt(d):
     """1 / sqrt(d) where d > 0, else 0."""
     out = np.zeros_like(d, dtype=float)
@@ -374,13 +387,7 @@ class KernelDictionary(BaseEstimator):
 
     def _check_options(self):
         """Checks across parameters that ``_parameter_constraints`` cannot express."""
-        degrees = list(np.atleast_1d(np.asarray(self.polynomial, dtype=object)).ravel())
-        for d in degrees:
-            if isinstance(d, (bool, np.bool_)) or not isinstance(d, (Integral, np.integer)) \
-                    or d < 1:
-                raise ValueError(
-                    f"polynomial must hold integer degrees >= 1, got {self.polynomial!r}: "
-                    "pass e.g. polynomial=(2, 3), or () for no polynomial kernel.")
+        _polynomial_degrees(self.polynomial)
         if self.feature_groups is not None:
             if not self.feature_groups:
                 raise ValueError(
@@ -489,7 +496,7 @@ class KernelDictionary(BaseEstimator):
         recipes += [_Recipe("laplacian", f"laplacian(gamma={g:.3g})", gamma=g) for g in lap_gammas]
         if self.linear:
             recipes.append(_Recipe("linear", "linear"))
-        degrees = [int(d) for d in np.atleast_1d(np.asarray(self.polynomial, dtype=object))]
+        degrees = _polynomial_degrees(self.polynomial)
         if degrees:
             if mean_sq is None:
                 mean_sq = float(np.average(np.einsum("ij,ij->i", X, X), weights=weights))
