@@ -29,6 +29,7 @@ import shutil
 import time
 import warnings
 import zlib
+from numbers import Real
 
 import numpy as np
 from joblib import Parallel, delayed, parallel_config
@@ -37,7 +38,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import ParameterGrid
 
 from .. import MTMKClassifier
-from ._data import FAMILIES, excess_risks, make_sparse_kernel_model
+from ._data import FAMILIES, check_seed, excess_risks, make_sparse_kernel_model
 
 #: Methods a sweep can fit.
 #: ``mtmk_l1``: MTMK with the group penalty only (lam_ridge = 0);
@@ -166,8 +167,10 @@ def expand_grid(grid):
 
 def _check_config(config):
     for key in ("n", "n_features", "n_kernels", "n_tasks", "n_active"):
-        if int(config[key]) != config[key] or config[key] < 1:
-            raise ValueError(f"{key} must be a positive integer, got {config[key]!r}.")
+        value = config[key]
+        if (isinstance(value, (bool, np.bool_)) or not isinstance(value, (Real, np.number))
+                or int(value) != value or value < 1):
+            raise ValueError(f"{key} must be a positive integer, got {value!r}.")
     if config["n_active"] > config["n_kernels"]:
         raise ValueError(f"More active kernels ({config['n_active']}) than kernels "
                          f"({config['n_kernels']}) in configuration {config}.")
@@ -195,10 +198,9 @@ def _check_config(config):
         n_features=config["n_features"], n_kernels=config["n_kernels"],
         n_active=config["n_active"], n_tasks=config["n_tasks"], family=config["family"],
         design=config["design"], signal=config["signal"], random_state=0)
-    if not config["c_group"] > 0:
-        raise ValueError(f"c_group must be positive, got {config['c_group']}.")
-    if not config["tol"] > 0:
-        raise ValueError(f"tol must be positive, got {config['tol']}.")
+    for key in ("c_group", "tol"):
+        if not (isinstance(config[key], (Real, np.number)) and config[key] > 0):
+            raise ValueError(f"{key} must be a positive number, got {config[key]!r}.")
     if config["tuning"] not in ("schedule", "validation"):
         raise ValueError(f"tuning must be 'schedule' or 'validation', got "
                          f"{config['tuning']!r}.")
@@ -674,10 +676,7 @@ def simulate(grid, n_reps=5, n_test=2000, results_path=None, n_jobs=1, backend=N
         raise ValueError(f"n_reps must be a positive integer, got {n_reps!r}.")
     if int(n_test) != n_test or n_test < 10:
         raise ValueError(f"n_test must be an integer >= 10, got {n_test!r}.")
-    if not isinstance(random_state, (int, np.integer)):
-        raise ValueError("random_state must be an int: cell seeds are derived from it "
-                         "so that every backend gives the same rows.")
-    random_state = int(random_state)
+    random_state = check_seed(random_state)
     # Replication-major order: an interrupted sweep covers the whole grid with
     # fewer replications rather than part of the grid with all of them.
     cells = [(c, rep) for rep in range(int(n_reps)) for c in configs]
