@@ -122,7 +122,10 @@ def _median_width(X, weights, metric="sqeuclidean", size=1000):
     samples a fixed, weight-proportional subsample of ``size`` rows is used.
     """
     keep = weights > 0
-    X, weights = X[keep], weights[keep]
+    if not keep.any():
+        return 1.0
+    # Only ratios matter; a largest weight of 1 keeps w_i w_j finite.
+    X, weights = X[keep], weights[keep] / weights[keep].max()
     rows = _width_rows(weights, size)
     if rows is not None:
         X, weights = X[rows], np.ones(size)
@@ -362,8 +365,12 @@ class KernelDictionary(BaseEstimator):
         self._check_options()
         X = check_scale(check_array(X, dtype=np.float64))
         weights = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
-        if not weights.sum() > 0:
+        if not weights.max(initial=0.0) > 0:
             raise ValueError("sample_weight must have a positive sum.")
+        # The statistics are weighted means and medians, so only ratios of the
+        # weights matter; a largest weight of 1 keeps products and sums finite
+        # (pair weights w_i w_j of 1e300 overflowed).
+        weights = weights / weights.max()
         self.X_fit_ = X
         self.n_features_in_ = X.shape[1]
         self._recipes = self._build_recipes(X, weights)
