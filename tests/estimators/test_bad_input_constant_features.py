@@ -1,5 +1,6 @@
-"""Constant features: the CV estimators and the path refuse at once, the plain
-estimators fit the intercept-only model at once.
+"""Constant features (or constant regression targets): the CV estimators and
+the path refuse at once, the plain estimators fit the intercept-only model at
+once.
 
 With every feature constant every kernel is constant, so the gradient of every
 kernel block vanishes at the intercept-only model (lam_max = 0) and no
@@ -48,6 +49,15 @@ def test_cv_estimators_refuse_constant_features_at_once(Estimator, target, param
     with pytest.raises(ValueError, match=REFUSAL):
         Estimator(**params).fit(CONSTANT, target)
     assert time.perf_counter() - start < 30       # was more than a minute
+
+
+@pytest.mark.parametrize("value", [3.0, -2.5])
+def test_regressor_cv_refuses_constant_targets_at_once(value):
+    X = rng.normal(size=(N, 4))
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match=r"lam_max = 0.*targets carry no signal"):
+        MTMKRegressorCV().fit(X, np.full(N, value))
+    assert time.perf_counter() - start < 30       # was a minute at 200 rows
 
 
 def test_path_refuses_constant_features():

@@ -1,4 +1,4 @@
-"""lam_max is exactly 0 when every kernel is constant (no rounding-level grid)."""
+"""lam_max is exactly 0 when every kernel or the target is constant (no rounding-level grid)."""
 
 import numpy as np
 import pytest
@@ -30,3 +30,21 @@ def test_a_tiny_real_signal_is_kept():
     X = rng.normal(size=(N, 2))
     K = GramStack(np.stack([np.ones((N, N)) + 1e-6 * X @ X.T]))
     assert lam_max(K, SIGNS, W, Logistic(), GroupPenalty(1.0)) > 0
+
+
+@pytest.mark.parametrize("value", [3.0, -2.5, 1e6 + 0.1])
+def test_constant_targets_give_lam_max_zero(value):
+    X = rng.normal(size=(N, 2))
+    K = GramStack(np.stack([np.exp(-((X[:, None] - X[None]) ** 2).sum(-1)), X @ X.T]))
+    Y = np.full((N, 1), value)
+    assert lam_max(K, Y, W[:, :1], Quadratic(), GroupPenalty(1.0)) == 0.0
+
+
+def test_a_small_signal_on_a_large_offset_is_kept():
+    # Targets 1e6 + 1e-3 z carry seven significant digits of signal.
+    X = rng.normal(size=(N, 2))
+    K = GramStack(np.stack([X @ X.T]))
+    Y = 1e6 + 1e-3 * X[:, :1]
+    top = lam_max(K, Y, W[:, :1], Quadratic(), GroupPenalty(1.0))
+    exact = lam_max(K, Y - 1e6, W[:, :1], Quadratic(), GroupPenalty(1.0))
+    assert top == pytest.approx(exact, rel=1e-6)
