@@ -50,8 +50,9 @@ def training_kernels(kernels, X, sample_weight=None, n_jobs=None, exact=False):
     dictionary = clone(kernels) if kernels is not None else KernelDictionary()
     row_weight = None
     if sample_weight is not None:
-        row_weight = np.asarray(sample_weight, dtype=float)
-        row_weight = row_weight.reshape(X.shape[0], -1).mean(axis=1)
+        row_weight = np.asarray(sample_weight, dtype=float).reshape(X.shape[0], -1)
+        # Only ratios matter to the dictionary; scaled to at most 1, the mean stays finite.
+        row_weight = (row_weight / max(row_weight.max(), 1e-300)).mean(axis=1)
     dictionary.fit(X, sample_weight=row_weight)
     operator = (GramStack(dictionary.gram(n_jobs=n_jobs)) if exact
                 else dictionary.training_kernels(n_jobs=n_jobs))

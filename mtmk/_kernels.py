@@ -43,7 +43,10 @@ def _median_width(X, weights, metric="sqeuclidean", size=1000):
     samples a fixed, weight-proportional subsample of ``size`` rows is used.
     """
     keep = weights > 0
-    X, weights = X[keep], weights[keep]
+    if not keep.any():
+        return 1.0
+    # Only ratios matter; a largest weight of 1 keeps w_i w_j finite.
+    X, weights = X[keep], weights[keep] / weights[keep].max()
     rows = _width_rows(weights, size)
     if rows is not None:
         X, weights = X[rows], np.ones(size)
@@ -89,6 +92,19 @@ def median_gamma(X, sample_weight=None):
     X = check_scale(check_array(X, dtype=np.float64))
     weights = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
     return _median_width(X, weights)
+
+
+def _polynomial_degrees(polynomial):
+    """The degrees of ``polynomial`` as ints: a flat sequence of integers >= 1 (or one)."""
+    degrees = np.atleast_1d(np.asarray(polynomial, dtype=object))
+    if degrees.ndim > 1 or not all(
+            isinstance(d, (Integral, np.integer)) and not isinstance(d, (bool, np.bool_))
+            and d >= 1 for d in degrees):
+        raise ValueError(
+            f"polynomial must hold integer degrees >= 1 in a flat sequence, one degree "
+            f"per polynomial kernel, got {polynomial!r}: pass e.g. polynomial=(2, 3), or () "
+            "for no polynomial kernel.")
+    return [int(d) for d in degrees]
 
 
 def _inverse_sqrt(d):
@@ -266,8 +282,12 @@ class KernelDictionary(BaseEstimator):
         self._check_options()
         X = check_scale(check_array(X, dtype=np.float64))
         weights = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
-        if not weights.sum() > 0:
+        if not weights.max(initial=0.0) > 0:
             raise ValueError("sample_weight must have a positive sum.")
+        # The statistics are weighted means and medians, so only ratios of the
+        # weights matter; a largest weight of 1 keeps products and sums finite
+        # (pair weights w_i w_j of 1e300 overflowed).
+        weights = weights / weights.max()
         self.X_fit_ = X
         self.n_features_in_ = X.shape[1]
         self._recipes = self._build_recipes(X, weights)
@@ -291,13 +311,7 @@ class KernelDictionary(BaseEstimator):
 
     def _check_options(self):
         """Checks across parameters that ``_parameter_constraints`` cannot express."""
-        degrees = list(np.atleast_1d(np.asarray(self.polynomial, dtype=object)).ravel())
-        for d in degrees:
-            if isinstance(d, (bool, np.bool_)) or not isinstance(d, (Integral, np.integer)) \
-                    or d < 1:
-                raise ValueError(
-                    f"polynomial must hold integer degrees >= 1, got {self.polynomial!r}: "
-                    "pass e.g. polynomial=(2, 3), or () for no polynomial kernel.")
+        _polynomial_degrees(self.polynomial)
         if self.feature_groups is not None:
             if not self.feature_groups:
                 raise ValueError(
@@ -406,7 +420,7 @@ class KernelDictionary(BaseEstimator):
         recipes += [_Recipe("laplacian", f"laplacian(gamma={g:.3g})", gamma=g) for g in lap_gammas]
         if self.linear:
             recipes.append(_Recipe("linear", "linear"))
-        degrees = [int(d) for d in np.atleast_1d(np.asarray(self.polynomial, dtype=object))]
+        degrees = _polynomial_degrees(self.polynomial)
         if degrees:
             if mean_sq is None:
                 mean_sq = float(np.average(np.einsum("ij,ij->i", X, X), weights=weights))

@@ -103,19 +103,17 @@ class _BaseMKL(KernelTaskClassifier):
         gram, names, dictionary = self._training_kernels(X, sample_weight, exact=True)
         K = gram.K
         n, n_tasks = tasks.signs.shape
-        # encode_tasks normalises each task's weights to sum 1; scale them back
-        # to the raw weights so that C multiplies the same sum as in SVC.
-        totals = (np.full(n_tasks, float(n)) if sample_weight is None else
-                  np.broadcast_to(np.asarray(sample_weight, float).reshape(n, -1),
-                                  (n, n_tasks)).sum(axis=0))
+        # C multiplies the raw sample weights, as in SVC.
+        raw = (np.ones((n, n_tasks)) if sample_weight is None else
+               np.broadcast_to(np.asarray(sample_weight, float).reshape(n, -1), (n, n_tasks)))
+        self._check_weights(raw)
         context = self._prepare(K)
         weights = np.zeros((n_tasks, K.shape[0]))
         coef = np.zeros((K.shape[0], n, n_tasks))
         intercept = np.zeros(n_tasks)
         results = []
         for t in range(n_tasks):
-            result = self._fit_task(K, tasks.signs[:, t], tasks.weights[:, t] * totals[t],
-                                    context)
+            result = self._fit_task(K, tasks.signs[:, t], raw[:, t], context)
             weights[t] = result.weights
             coef[:, :, t] = result.weights[:, None] * result.beta[None, :]
             intercept[t] = result.intercept
@@ -129,6 +127,15 @@ class _BaseMKL(KernelTaskClassifier):
                                        axis=0)
         self._store_results(results)
         return self
+
+    def _check_weights(self, c):
+        """Refuse sample weights whose box ``C * c`` is not a float64 number."""
+        top = float(c.max())
+        if not np.isfinite(self.C * top):
+            raise ValueError(
+                f"C * sample_weight overflows float64 (C={self.C:g}, largest weight "
+                f"{top:.3g}): the SVM's per-sample bound C * w_i is infinite. Rescale the "
+                "sample weights (e.g. divide them by their largest value) and C together.")
 
     def _store_results(self, results):
         self.objective_ = np.array([r.objective for r in results])
@@ -269,6 +276,18 @@ class EasyMKLClassifier(_BaseMKL):
     def _prepare(self, K):
         return K.sum(axis=0)
 
+    def _check_weights(self, c):
+        super()._check_weights(c)
+        for column in c.T:
+            positive = column[column > 0]
+            if self.lam > 0 and positive.min() < np.finfo(float).eps * positive.max():
+                raise ValueError(
+                    f"sample_weight spans {positive.min():.3g} to {positive.max():.3g}: "
+                    "EasyMKL's QP divides lam by each weight (the ridge lam gamma_i^2 / c_i), "
+                    "and weights more than 1 / (float64 epsilon) = 4.5e15 apart make it too "
+                    "ill-conditioned to solve. Narrow the range of the weights, or set the "
+                    "negligible ones to 0 (a weight of 0 removes a sample).")
+
     def _fit_task(self, K, s, c, K_sum):
         gamma, weights, objective, gap = solve_easymkl(
             K, s, c, lam=self.lam, K_sum=K_sum, tol=self.tol, max_iter=self.max_iter)
@@ -288,7 +307,8 @@ class AlignfMKLClassifier(_BaseMKL):
     Per task, ``v = argmin_{{v >= 0}} v^T A v - 2 v^T a`` with
     ``A_kl = <K_k,c, K_l,c>_F`` and ``a_k = y^T K_k,c y`` (``K_c = H K H`` the
     centred kernels, ``y`` the signed labels; sample weights weigh the
-    centring and the inner products like repeated samples), solved exactly as a
+    centring and the inner products like repeated samples, and are divided by
+    their largest value, which leaves ``v`` unchanged), solved exactly as a
     non-negative least-squares problem; the
     weights are ``v`` normalised to sum 1 (the paper's ``v / ||v||`` only
     rescales the combined kernel, which ``C`` absorbs).  Unlike MKLpy's CKA
@@ -311,7 +331,7 @@ class AlignfMKLClassifier(_BaseMKL):
     alignment_weights_ : ndarray of shape (n_tasks, n_kernels)
         The unnormalised minimisers ``v`` (non-negative).
     objective_ : ndarray of shape (n_tasks,)
-        ``v^T A v - 2 v^T a`` per task.
+        ``v^T A v - 2 v^T a`` per task (weights divided by their largest value).
     n_iter_ : ndarray of shape (n_tasks,)
 
     Examples
@@ -342,11 +362,15 @@ class AlignfMKLClassifier(_BaseMKL):
         return {}
 
     def _fit_task(self, K, s, c, cache):
+        # v does not change when the weights are scaled (A and a scale by the
+        # square); weights of largest value 1 keep w_i w_j inside float64
+        # (weights of 1e300 overflowed).
+        w = c / c.max()
         # A depends on the sample weights only: tasks with the same weights share it.
-        key = c.tobytes()
+        key = w.tobytes()
         if key not in cache:
-            cache[key] = alignment_matrix(K, c)
-        v, objective = solve_alignf(K, s, c, cache[key])
+            cache[key] = alignment_matrix(K, w)
+        v, objective = solve_alignf(K, s, w, cache[key])
         total = v.sum()
         if total > 0:
             weights = v / total

@@ -64,8 +64,10 @@ def _checked_lam_max(top):
     if not top > 0:
         raise ValueError(
             "Every kernel's gradient is zero at the intercept-only model (lam_max = 0), "
-            "so every lam_group gives the same model: the kernels are constant on the "
-            "training data or the targets carry no signal. Check the kernels and targets.")
+            "so every lam_group gives that same model and there is no grid to choose "
+            "from: the kernels are constant on the training data (e.g. every feature "
+            "is constant) or the targets carry no signal. Drop the constant features, "
+            "or pass explicit lam_groups values to fit the intercept-only model.")
     return top
 
 

@@ -121,9 +121,13 @@ def _task_weights(sample_weight, n, n_tasks):
                 f"x {n_tasks} tasks; pass shape ({n},) or ({n}, {n_tasks}).")
         if not np.all(np.isfinite(sw)) or np.any(sw < 0):
             raise ValueError("sample_weight must be finite and non-negative.")
-        return sw.copy()
-    sw = _check_sample_weight(sw, np.empty((n, 0)), ensure_non_negative=True)
-    return np.repeat(sw[:, None], n_tasks, axis=1)
+    else:
+        sw = _check_sample_weight(sw, np.empty((n, 0)), ensure_non_negative=True)
+        sw = np.repeat(sw[:, None], n_tasks, axis=1)
+    # The encodings normalise each column to sum 1, so only ratios matter; a
+    # largest weight of 1 keeps the sums finite (weights of 1e307 overflowed).
+    top = sw.max(initial=0.0)
+    return sw / top if top > 0 else sw.copy()
 
 
 @dataclass

@@ -73,11 +73,13 @@ def default_methods(lam_group=0.04, lam_ridge=0.01, tol=1e-3):
 def _check_inputs(X, Y, modality, task_mask, n_splits):
     X = np.asarray(X, dtype=np.float64)
     Y = np.asarray(Y)
-    if X.ndim != 2:
-        raise ValueError(f"X must be 2-D (n_samples, n_features), got shape {X.shape}.")
-    if Y.ndim != 2 or Y.shape[0] != X.shape[0]:
+    if X.ndim != 2 or X.shape[0] == 0:
+        raise ValueError(f"X must be 2-D (n_samples, n_features) with at least one row, got "
+                         f"shape {X.shape}.")
+    if Y.ndim != 2 or Y.shape[0] != X.shape[0] or Y.shape[1] == 0:
         raise ValueError(
-            f"Y must be a 0/1 indicator of shape ({X.shape[0]}, n_tasks), got {Y.shape}.")
+            f"Y must be a 0/1 indicator of shape ({X.shape[0]}, n_tasks) with at least one "
+            f"task, got {Y.shape}.")
     if not np.isin(Y, (0, 1)).all():
         raise ValueError("Y must contain only 0 and 1 (one column per task).")
     Y = Y.astype(int)
@@ -100,6 +102,11 @@ def _check_inputs(X, Y, modality, task_mask, n_splits):
     # each fold has both classes of both modalities to train and test on.
     for t in range(Y.shape[1]):
         rows = task_mask[:, t] > 0
+        if not rows.any():
+            raise ValueError(
+                f"Task {t} has no rows: task_mask[:, {t}] is 0 everywhere, so there is "
+                "nothing to train or test it on. Mark the rows of that task in task_mask, "
+                f"or drop column {t} of Y and task_mask.")
         for label in (0, 1):
             for kind in MODALITIES:
                 count = int(np.sum(rows & (Y[:, t] == label) & (modality == kind)))
@@ -186,8 +193,8 @@ def alignment_table(X=None, Y=None, modality=None, task_mask=None, methods=None,
     Raises
     ------
     ValueError
-        For an unknown modality, mismatched shapes, or a task with fewer than
-        ``n_splits`` rows of some class and modality.
+        For an unknown modality, mismatched shapes, a task without rows, or a
+        task with fewer than ``n_splits`` rows of some class and modality.
 
     Examples
     --------
@@ -200,7 +207,11 @@ def alignment_table(X=None, Y=None, modality=None, task_mask=None, methods=None,
     >>> [row["method"] for row in res.summary]
     ['LR']
     """
-    rng = check_random_state(random_state)
+    try:
+        rng = check_random_state(random_state)
+    except ValueError:
+        raise ValueError(f"random_state must be None, an int in [0, 2**32 - 1] or a "
+                         f"numpy RandomState, got {random_state!r}.") from None
     if X is None:
         params = dict(data_params or {})
         params.setdefault("random_state", rng.randint(np.iinfo(np.int32).max))

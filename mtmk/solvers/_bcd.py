@@ -119,10 +119,27 @@ def lam_max(operator, Y, W, datafit, penalty, fit_intercept=True):
     0.0
     """
     check_contract(LAM_MAX, datafit, penalty)
+    eps = np.finfo(float).eps
     b = _start_intercept(Y, W, datafit, fit_intercept)
-    R = datafit.gradient(np.broadcast_to(b, Y.shape), Y, W)
-    lams = [penalty.dual_norm(m, np.sqrt(np.maximum(np.sum(R * operator.dot(m, R), axis=0), 0)))
-            for m in range(operator.n_kernels)]
+    F = np.broadcast_to(b, Y.shape)
+    R = datafit.gradient(F, Y, W)
+    # The gradient's rounding error: how far it moves when the intercept moves
+    # by its own rounding (a few ulps of the values it is computed from).
+    shift = 4 * eps * (np.abs(b) + np.abs(Y).max(axis=0, initial=0.0)) if fit_intercept else 0
+    R_shift = np.abs(datafit.gradient(F + shift, Y, W) - R)
+    lams = []
+    for m in range(operator.n_kernels):
+        squares = np.sum(R * operator.dot(m, R), axis=0)
+        # R^T K_m R sums n^2 terms of magnitude at most |R_i| |R_j| sqrt(K_ii K_jj).
+        # A value within its rounding error (that of the sum, and that of R) is 0:
+        # constant features (a constant kernel: R^T K R is the square of the
+        # intercept's vanishing derivative) or constant targets (R is rounding
+        # noise) would otherwise give a grid of rounding-level values.
+        root = np.sqrt(np.maximum(operator.diagonal(m), 0.0))
+        scale, noise = root @ np.abs(R), root @ R_shift
+        floor = R.shape[0] * eps * scale**2 + noise * (2 * scale + noise)
+        squares[squares <= floor] = 0.0
+        lams.append(penalty.dual_norm(m, np.sqrt(squares)))
     return float(max(lams, default=0.0))
 
 

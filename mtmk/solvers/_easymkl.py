@@ -125,6 +125,13 @@ def _hard_margin(Ks, s, inv_c, lam, svm_tol):
     """The QP's minimiser from a hard-margin SVM on ``(1 - lam) K + lam diag(1/c)``."""
     Kp = (1.0 - lam) * Ks
     Kp[np.diag_indices_from(Kp)] += lam * inv_c
+    # The minimiser does not change when Kp is scaled; a unit smallest diagonal
+    # keeps libsvm's numbers O(1) whatever the scale of the sample weights
+    # (weights of 1e-40 put 1e39 on the diagonal, and libsvm failed).
+    diagonal = Kp.diagonal()
+    positive = diagonal[diagonal > 0]
+    if positive.size:
+        Kp /= positive.min()
     alpha = svm_dual(Kp, s, np.ones(s.shape[0]), C=1e12, tol=svm_tol).dual
     alpha = np.maximum(alpha, 0.0)
     x = np.empty_like(alpha)

@@ -3,8 +3,9 @@
 Solvers only multiply by a kernel, ask for its largest eigenvalue (exact, or
 an estimate for large low-rank factors: a step size that backtracking keeps
 safe), for a factor ``L`` with ``K = L L^T`` (the cvxpy references), for the
-dense Gram matrices (solvers that need them, e.g. the lp-lq alternation) and
-for the coefficients that act on test blocks at prediction.
+dense Gram matrices (solvers that need them, e.g. the lp-lq alternation), for
+the diagonal (the rounding level of a quadratic form) and for the
+coefficients that act on test blocks at prediction.
 :class:`GramStack` holds exact Gram matrices (from a kernel dictionary or
 precomputed by the user), :class:`FactorStack` low-rank Nystroem factors.
 """
@@ -61,6 +62,10 @@ class GramStack:
         """``K_m @ A``."""
         return self.K[m] @ A
 
+    def diagonal(self, m):
+        """The diagonal of ``K_m``."""
+        return self.K[m].diagonal()
+
     def top_eigenvalue(self, m):
         """An upper bound of the largest eigenvalue of ``K_m`` (a safe step size).
 
@@ -115,6 +120,11 @@ class FactorStack:
         """``K_m @ A`` through the factor."""
         Phi = self.factors[m]
         return Phi @ (Phi.T @ A)
+
+    def diagonal(self, m):
+        """The diagonal of ``Phi_m Phi_m^T``: the squared row norms of the factor."""
+        Phi = self.factors[m]
+        return np.einsum("ij,ij->i", Phi, Phi, dtype=float)
 
     def top_eigenvalue(self, m):
         """The largest eigenvalue of ``Phi_m Phi_m^T``: exact, or an estimate for large factors.

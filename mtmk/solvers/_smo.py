@@ -274,9 +274,10 @@ def solve_smo(columns, s, c, p=2.0, C=1.0, lam=1.0, tol=1e-3, max_iter=None, ver
         reach = np.float64(upper.sum()) ** 2 * np.float64(top)
     if not reach < 1e300:
         raise ValueError(
-            f"C={C:g} is too large for these kernels: the quadratic forms beta^T K_m beta "
-            f"can reach {float(reach):.3g} and overflow float64. Lower C (or rescale the "
-            "kernels).")
+            f"C={C:g} is too large for these kernels and sample weights (largest weight "
+            f"{float(np.max(c, initial=0.0)):.3g}): the quadratic forms beta^T K_m beta can "
+            f"reach {float(reach):.3g} and overflow float64. Lower C or the sample weights "
+            "(or rescale the kernels).")
     # Unit-diagonal kernels (RBF, normalised stacks): sum_k d_k K_k(x, x) is the
     # same for every sample and costs O(M) instead of O(M n) per step.
     constant_diag = bool(np.all(diag == diag[:, :1]))

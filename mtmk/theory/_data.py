@@ -35,6 +35,24 @@ from .._sklearn_compat import Interval, StrOptions, validate_params
 FAMILIES = {"polynomial": 2, "linear": None, "rbf": 1.0, "laplacian": 1.0}
 
 
+def check_seed(random_state, name="random_state"):
+    """An int seed in [0, 2**32 - 1]: sweeps and their summaries replay from it.
+
+    Raises
+    ------
+    ValueError
+        For anything else (None, a negative or too large int, a float, a
+        random generator).
+    """
+    if (isinstance(random_state, (bool, np.bool_))
+            or not isinstance(random_state, (Integral, np.integer))
+            or not 0 <= random_state < 2**32):
+        raise ValueError(f"{name} must be an int in [0, 2**32 - 1], got {random_state!r}: "
+                         "results are replayed from it (None or a generator could not be), "
+                         "e.g. random_state=0.")
+    return int(random_state)
+
+
 def predicted_n_slope(family):
     """Log-log slope of the squared estimation error in n that theory predicts.
 
@@ -145,6 +163,8 @@ class SparseKernelModel:
         """Number of candidate kernels M."""
         return len(self.kernels)
 
+    @validate_params({"n": [Interval(Integral, 1, None, closed="left")],
+                      "random_state": ["random_state"]}, prefer_skip_nested_validation=True)
     def sample_X(self, n, random_state=None):
         """Draw ``n`` covariate vectors from the design distribution.
 
@@ -169,11 +189,16 @@ class SparseKernelModel:
             Covariates.
         """
         X = np.asarray(X, dtype=float)
+        if X.ndim != 2 or X.shape[1] != self.n_features:
+            raise ValueError(f"X must have shape (n_samples, {self.n_features}) (one column "
+                             f"per covariate of the model), got {X.shape}.")
         F = np.zeros((X.shape[0], self.n_tasks))
         for k, m in enumerate(self.active_set):
             F += self.kernels[m](X, self.centers) @ self.coef[k]
         return F
 
+    @validate_params({"n": [Interval(Integral, 1, None, closed="left")],
+                      "random_state": ["random_state"]}, prefer_skip_nested_validation=True)
     def sample(self, n, random_state=None):
         """Draw a data set.
 
@@ -197,6 +222,8 @@ class SparseKernelModel:
         Y = (rng.uniform(size=F.shape) < expit(F)).astype(int)
         return X, Y, F
 
+    @validate_params({"n_mc": [Interval(Integral, 1, None, closed="left")],
+                      "random_state": ["random_state"]}, prefer_skip_nested_validation=True)
     def bayes_risk(self, n_mc=200_000, random_state=None):
         """Bayes 0/1 and logistic risks, averaged over tasks, by Monte Carlo over x.
 
@@ -276,6 +303,9 @@ def excess_risks(F_true, F_hat):
     """
     F_true = np.asarray(F_true, dtype=float)
     F_hat = np.asarray(F_hat, dtype=float)
+    if F_true.shape != F_hat.shape:
+        raise ValueError(f"F_true and F_hat must have the same shape (n_samples, n_tasks), "
+                         f"got {F_true.shape} and {F_hat.shape}.")
     disagree = np.sign(F_hat) != np.sign(F_true)
     return {
         "estimation_error": float(np.mean((F_hat - F_true) ** 2)),

@@ -8,6 +8,7 @@ results file.
 import json
 import math
 import zlib
+from numbers import Real
 
 import numpy as np
 from sklearn.model_selection import ParameterGrid
@@ -102,8 +103,10 @@ def expand_grid(grid):
 
 def check_config(config):
     for key in ("n", "n_features", "n_kernels", "n_tasks", "n_active"):
-        if int(config[key]) != config[key] or config[key] < 1:
-            raise ValueError(f"{key} must be a positive integer, got {config[key]!r}.")
+        value = config[key]
+        if (isinstance(value, (bool, np.bool_)) or not isinstance(value, (Real, np.number))
+                or int(value) != value or value < 1):
+            raise ValueError(f"{key} must be a positive integer, got {value!r}.")
     if config["n_active"] > config["n_kernels"]:
         raise ValueError(f"More active kernels ({config['n_active']}) than kernels "
                          f"({config['n_kernels']}) in configuration {config}.")
@@ -131,10 +134,9 @@ def check_config(config):
         n_features=config["n_features"], n_kernels=config["n_kernels"],
         n_active=config["n_active"], n_tasks=config["n_tasks"], family=config["family"],
         design=config["design"], signal=config["signal"], random_state=0)
-    if not config["c_group"] > 0:
-        raise ValueError(f"c_group must be positive, got {config['c_group']}.")
-    if not config["tol"] > 0:
-        raise ValueError(f"tol must be positive, got {config['tol']}.")
+    for key in ("c_group", "tol"):
+        if not (isinstance(config[key], (Real, np.number)) and config[key] > 0):
+            raise ValueError(f"{key} must be a positive number, got {config[key]!r}.")
     if config["tuning"] not in ("schedule", "validation"):
         raise ValueError(f"tuning must be 'schedule' or 'validation', got "
                          f"{config['tuning']!r}.")

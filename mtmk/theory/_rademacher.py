@@ -147,9 +147,15 @@ def rademacher_curve(kernel_counts, n=200, family="polynomial", q=2.0, n_draws=5
         is ``M^{1/(2r)}``): :class:`~mtmk.theory.SlopeFit` as dicts
         (slope, interval, R^2).
     """
-    counts = sorted({int(m) for m in kernel_counts})
+    counts = list(np.ravel(np.asarray(kernel_counts, dtype=object)))
+    if not all(isinstance(m, (Integral, np.integer)) and not isinstance(m, (bool, np.bool_))
+               for m in counts):
+        raise ValueError(f"kernel_counts must hold integer dictionary sizes, got "
+                         f"{kernel_counts!r}.")
+    counts = sorted({int(m) for m in counts})
     if len(counts) < 2 or counts[0] < 1:
-        raise ValueError("kernel_counts needs at least two distinct positive sizes.")
+        raise ValueError("kernel_counts needs at least two distinct positive sizes, got "
+                         f"{kernel_counts!r}.")
     rng = check_random_state(random_state)
     M = counts[-1]
     model = make_sparse_kernel_model(n_features=M, n_kernels=M, n_active=1, n_tasks=1,

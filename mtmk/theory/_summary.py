@@ -19,10 +19,13 @@ The MTMK rate these predictions come from is a reconstruction: the theorem
 text of the MTMK paper was not available.
 """
 
+from numbers import Integral
+
 import numpy as np
+from sklearn.utils import check_scalar
 
 from ..stats import paired_difference
-from ._data import predicted_n_slope
+from ._data import check_seed, predicted_n_slope
 from ._grid import SELECTING
 from ._rates import fit_loglog_slope, fit_slope
 
@@ -260,6 +263,8 @@ def summarize(rows, rademacher=None, n_boot=2000, random_state=0):
         ``support``, ``support_comparison``, ``rademacher``, ``failed_fits`` and
         ``checks`` (the checked statements, True or False as measured).
     """
+    check_scalar(n_boot, "n_boot", Integral, min_val=1)
+    random_state = check_seed(random_state)
     ok = _ok(rows)
     def by_prefix(p):
         return [r for r in ok if str(r["experiment"]).startswith(p)]

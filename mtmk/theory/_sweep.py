@@ -35,7 +35,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import roc_auc_score
 
 from .. import MTMKClassifier
-from ._data import excess_risks, make_sparse_kernel_model
+from ._data import check_seed, excess_risks, make_sparse_kernel_model
 from ._grid import VALIDATION_FRACTION, cell_id, expand_grid, stable_hash
 from ._store import (
     check_same_sweep,
@@ -359,10 +359,7 @@ def simulate(grid, n_reps=5, n_test=2000, results_path=None, n_jobs=1, backend=N
         raise ValueError(f"n_reps must be a positive integer, got {n_reps!r}.")
     if int(n_test) != n_test or n_test < 10:
         raise ValueError(f"n_test must be an integer >= 10, got {n_test!r}.")
-    if not isinstance(random_state, (int, np.integer)):
-        raise ValueError("random_state must be an int: cell seeds are derived from it "
-                         "so that every backend gives the same rows.")
-    random_state = int(random_state)
+    random_state = check_seed(random_state)
     # Replication-major order: an interrupted sweep covers the whole grid with
     # fewer replications rather than part of the grid with all of them.
     cells = [(c, rep) for rep in range(int(n_reps)) for c in configs]
