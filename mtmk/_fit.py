@@ -17,13 +17,16 @@ from .solvers import (
     FactorStack,
     LpLqPenalty,
     Quadratic,
+    SolverResult,
     solve_bcd,
     solve_cvxpy,
     solve_lplq,
     solve_newton,
     solve_rows,
 )
+from .solvers._contract import SCREENING, satisfies
 from .solvers._rows import LocalBlocks
+from .solvers._screening import Screening, restrict_operator, restrict_penalty
 
 SOLVERS = ("auto", "bcd", "newton", "cvxpy")
 
@@ -130,8 +133,15 @@ def fit_kernel_model(kernels, Y, W, datafit, penalty, *, solver="auto", fit_inte
     return result
 
 
-def fit_kernel_path(kernels, Y, W, datafit, penalty, lams, **options):
+def fit_kernel_path(kernels, Y, W, datafit, penalty, lams, *, screening=True, **options):
     """:func:`fit_kernel_model` at decreasing ``lams``, each fit starting from the previous one.
+
+    With ``screening``, each value is fitted on the kernels that the strong
+    and gap safe rules keep (see :mod:`mtmk.solvers._screening`), then every
+    discarded kernel's optimality is checked on the full problem and the fit
+    repeated with the violators until none is left: the solutions are those
+    of the full problem, and each result's ``violation`` is the full
+    problem's certificate.
 
     Parameters
     ----------
@@ -141,6 +151,9 @@ def fit_kernel_path(kernels, Y, W, datafit, penalty, lams, **options):
         Its ``with_lam(lam)`` sets each level.
     lams : array-like of shape (n_lams,)
         Decreasing penalty levels.
+    screening : bool, default=True
+        Screen kernels out of each fit.  Ignored for row blocks held elsewhere
+        and for penalties without a dual norm per kernel (the lp-lq penalty).
     **options
         ``solver``, ``fit_intercept``, ``tol``, ``max_iter``, ``verbose`` of
         :func:`fit_kernel_model`, at every level.
@@ -148,9 +161,13 @@ def fit_kernel_path(kernels, Y, W, datafit, penalty, lams, **options):
     Returns
     -------
     list of SolverResult
+        ``n_iter`` sums the iterations of the fits at a value.
     """
     lams = [float(lam) for lam in lams]
     check_penalty(penalty.with_lam(min(lams)))
+    if (screening and not hasattr(kernels, "map") and not isinstance(penalty, LpLqPenalty)
+            and satisfies(SCREENING, datafit, penalty)):
+        return _screened_path(kernels, Y, W, datafit, penalty, lams, **options)
     results, start = [], None
     for lam in lams:
         result = fit_kernel_model(kernels, Y, W, datafit, penalty.with_lam(lam), start=start,
@@ -158,6 +175,74 @@ def fit_kernel_path(kernels, Y, W, datafit, penalty, lams, **options):
         start = (result.alpha if result.alpha is not None else result.coef, result.intercept)
         results.append(result)
     return results
+
+
+def _screened_path(kernels, Y, W, datafit, penalty, lams, **options):
+    """The path with screening: fits on the kept kernels, checked on all of them."""
+    fit_intercept, tol = options.get("fit_intercept", True), options.get("tol", 1e-4)
+    verbose = options.get("verbose", 0)
+    low_rank = isinstance(kernels, FactorStack)
+    n_kernels, n_tasks = kernels.n_kernels, Y.shape[1]
+    screen = Screening(kernels, Y, W, datafit, penalty, fit_intercept)
+    intercept = (datafit.initial_intercept(Y, W) if fit_intercept else np.zeros(n_tasks))
+    point = screen.point(None, intercept)
+    lam_old = float(np.max(point.dual_norms(penalty.with_lam(1.0)), initial=0.0))
+    results, alpha, coef = [], None, None
+    for lam in lams:
+        level = penalty.with_lam(lam)
+        strong, safe = screen.discard(point, level, lam_old)
+        keep = ~(strong | safe)
+        n_iter, fits = 0, 0
+        while True:
+            kept = np.flatnonzero(keep)
+            if kept.size:
+                start = None if not results and fits == 0 else (
+                    _restricted(alpha if alpha is not None else coef, kept), intercept)
+                result = fit_kernel_model(restrict_operator(kernels, kept), Y, W, datafit,
+                                          restrict_penalty(level, kept), start=start, **options)
+                n_iter += result.n_iter
+                intercept = result.intercept
+                alpha = None if result.alpha is None else _embedded(
+                    result.alpha, kept, np.zeros((n_kernels,) + Y.shape))
+                coef = None if result.coef is None else _embedded(
+                    result.coef, kept, [np.zeros((P.shape[1], n_tasks))
+                                        for P in kernels.factors])
+            else:  # every kernel discarded: the intercept-only model
+                alpha = None if low_rank else np.zeros((n_kernels,) + Y.shape)
+                coef = [np.zeros((P.shape[1], n_tasks)) for P in kernels.factors] \
+                    if low_rank else None
+            fits += 1
+            point = screen.point(coef if low_rank else alpha, intercept)
+            late = ~keep & (point.violations(level) >= tol)
+            if not late.any():
+                break
+            keep |= late
+        violation = point.certificate(level, fit_intercept)
+        if verbose:
+            print(f"[mtmk path] lam {lam:.4g}: {int(keep.sum())} of {n_kernels} kernels fitted "
+                  f"({int(strong.sum())} strong, {int(safe.sum())} safe discards, "
+                  f"{fits} fits), certificate {violation:.3e}")
+        results.append(SolverResult(
+            alpha=alpha, coef=coef, intercept=intercept, task_norms=point.task_norms,
+            block_norms=level.kernel_norms(point.task_norms),
+            objective=point.objective(level), violation=violation, n_iter=n_iter,
+            converged=violation < tol))
+        lam_old = lam
+    return results
+
+
+def _restricted(coef, kept):
+    """Dual (array) or primal (list) coefficients of the kept kernels."""
+    if isinstance(coef, np.ndarray):
+        return coef[kept]
+    return [coef[m] for m in kept]
+
+
+def _embedded(part, kept, full):
+    """``full`` with the kept kernels' coefficients set from ``part``."""
+    for k, m in enumerate(kept):
+        full[m] = part[k]
+    return full
 
 
 def check_row_blocks_problem(solver, penalty):

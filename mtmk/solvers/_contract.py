@@ -10,7 +10,7 @@ typing), and a method the base class only declares is not an implementation.
 
 from dataclasses import dataclass
 
-__all__ = ["BaseDatafit", "BasePenalty", "Requirements", "check_contract"]
+__all__ = ["BaseDatafit", "BasePenalty", "Requirements", "check_contract", "satisfies"]
 
 
 class BaseDatafit:
@@ -119,6 +119,27 @@ class BaseDatafit:
         Returns
         -------
         ndarray of shape (n_tasks,)
+        """
+        raise NotImplementedError
+
+    def conjugate(self, U, Y, W):
+        """The convex conjugate ``sum_it W_it l*(Y_it, U_it / W_it)`` at a dual point ``U``.
+
+        Optional: it gives the duality gap of the safe screening on a path
+        (:mod:`mtmk.solvers._screening`); without it the path screens by the
+        strong rule alone.
+
+        Parameters
+        ----------
+        U : ndarray of shape (n_samples, n_tasks)
+            The dual point (a datafit gradient, rescaled); 0 where ``W`` is.
+        Y, W : ndarray of shape (n_samples, n_tasks)
+            Targets and weights.
+
+        Returns
+        -------
+        float
+            ``inf`` outside the conjugate's domain.
         """
         raise NotImplementedError
 
@@ -284,6 +305,26 @@ class BasePenalty:
         """
         raise NotImplementedError
 
+    def conjugate(self, m, g_norms):
+        """The convex conjugate of block m's penalty at a gradient with task norms ``g_norms``.
+
+        Optional, for the safe screening on a path, with :meth:`datafit.conjugate
+        <BaseDatafit.conjugate>`.
+
+        Parameters
+        ----------
+        m : int
+            The block (kernel).
+        g_norms : ndarray of shape (n_tasks,)
+            ``||g_t||`` in the block's metric.
+
+        Returns
+        -------
+        float
+            ``inf`` outside the conjugate's domain.
+        """
+        raise NotImplementedError
+
     def cvxpy(self, m, V):
         """Block m's penalty as a cvxpy expression (the reference solver).
 
@@ -356,6 +397,12 @@ SOLVE_CVXPY = Requirements(
     penalty=("cvxpy", "value", "kernel_norms", "level", "violation"))
 LAM_MAX = Requirements("lam_max", datafit=("initial_intercept", "gradient"),
                        penalty=("dual_norm",))
+SCREENING = Requirements(
+    "screening", datafit=("value", "gradient", "initial_intercept"),
+    penalty=("value", "kernel_norms", "level", "violation", "dual_norm"))
+GAP_SAFE = Requirements(
+    "gap safe screening", datafit=SCREENING.datafit + ("conjugate", "curvature"),
+    penalty=SCREENING.penalty + ("conjugate",))
 
 
 def _missing(obj, names, base):
@@ -371,6 +418,24 @@ def _missing(obj, names, base):
                                     and getattr(type(obj), name, None) is declared):
             missing.append(name)
     return missing
+
+
+def satisfies(requirements, datafit, penalty):
+    """Whether a datafit and a penalty have everything ``requirements`` lists (no error).
+
+    Parameters
+    ----------
+    requirements : Requirements
+        The declaration.
+    datafit, penalty : object
+        The building blocks.
+
+    Returns
+    -------
+    bool
+    """
+    return not (_missing(datafit, requirements.datafit, BaseDatafit)
+                or _missing(penalty, requirements.penalty, BasePenalty))
 
 
 def check_contract(requirements, datafit, penalty):

@@ -3,15 +3,28 @@
 Every datafit here is a :class:`~mtmk.solvers.BaseDatafit`: a loss ``l(y, f)``
 summed with weights over samples and tasks, ``sum_it W_it l(Y_it, F_it)``, with
 the methods the solvers use (value, accurate differences, gradient, Hessian
-diagonal, curvature bound, optimal intercepts without kernels, cvxpy form).
+diagonal, curvature bound, optimal intercepts without kernels, convex
+conjugate for the dual points of screening, cvxpy form).
 """
 
 from numbers import Real
 
 import numpy as np
-from scipy.special import expit
+from scipy.special import expit, xlogy
 
 from ._contract import BaseDatafit
+
+# Rounding slack at the edges of a conjugate's domain (dual points built from gradients).
+_SLACK = 1e-9
+
+
+def _ratio(U, W):
+    """``U / W`` where ``W > 0`` and 0 elsewhere, or None if ``U`` is not 0 where ``W`` is
+    (outside every conjugate's domain)."""
+    U, W = np.asarray(U, dtype=float), np.asarray(W, dtype=float)
+    if np.any((W <= 0) & (U != 0)):
+        return None
+    return np.divide(U, W, out=np.zeros(U.shape), where=W > 0)
 
 
 class Logistic(BaseDatafit):
@@ -41,6 +54,17 @@ class Logistic(BaseDatafit):
         positive = np.sum(W * (Y > 0), axis=0) / np.maximum(W.sum(axis=0), 1e-300)
         positive = np.clip(positive, 1e-12, 1 - 1e-12)
         return np.log(positive / (1.0 - positive))
+
+    def conjugate(self, U, Y, W):
+        # l*(y, u) = p log p + (1 - p) log(1 - p) for p = -y u in [0, 1]
+        v = _ratio(U, W)
+        if v is None:
+            return np.inf
+        p = -Y * v
+        if np.any((p < -_SLACK) | (p > 1 + _SLACK)):
+            return np.inf
+        p = np.clip(p, 0.0, 1.0)
+        return float(np.sum(W * (xlogy(p, p) + xlogy(1.0 - p, 1.0 - p))))
 
     def cvxpy(self, F, Y, W):
         import cvxpy as cp
@@ -77,6 +101,17 @@ class SquaredHinge(BaseDatafit):
         negative = np.sum(W * (Y < 0), axis=0)
         return (positive - negative) / np.maximum(positive + negative, 1e-300)
 
+    def conjugate(self, U, Y, W):
+        # l*(y, u) = v + v^2 / 4 for v = y u <= 0
+        v = _ratio(U, W)
+        if v is None:
+            return np.inf
+        v = Y * v
+        if np.any(v > _SLACK):
+            return np.inf
+        v = np.minimum(v, 0.0)
+        return float(np.sum(W * (v + 0.25 * v * v)))
+
     def cvxpy(self, F, Y, W):
         import cvxpy as cp
 
@@ -104,6 +139,13 @@ class Quadratic(BaseDatafit):
 
     def initial_intercept(self, Y, W):
         return np.sum(W * Y, axis=0) / np.maximum(W.sum(axis=0), 1e-300)
+
+    def conjugate(self, U, Y, W):
+        # l*(y, u) = u^2 / 2 + y u
+        v = _ratio(U, W)
+        if v is None:
+            return np.inf
+        return float(np.sum(W * (0.5 * v * v + Y * v)))
 
     def cvxpy(self, F, Y, W):
         import cvxpy as cp
@@ -210,6 +252,16 @@ class Huber(BaseDatafit):
         polished = b - g_b / np.where(h_b > 0, h_b, 1.0)
         better = (h_b > 0) & (np.abs(self.gradient(polished, Y, W).sum(axis=0)) <= np.abs(g_b))
         return np.where(total > 0, np.where(better, polished, b), 0.0)
+
+    def conjugate(self, U, Y, W):
+        # l*(y, u) = u^2 / 2 + y u for |u| <= epsilon
+        v = _ratio(U, W)
+        if v is None:
+            return np.inf
+        if np.any(np.abs(v) > self.epsilon * (1 + _SLACK)):
+            return np.inf
+        v = np.clip(v, -self.epsilon, self.epsilon)
+        return float(np.sum(W * (0.5 * v * v + Y * v)))
 
     def cvxpy(self, F, Y, W):
         import cvxpy as cp

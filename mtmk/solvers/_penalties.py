@@ -63,6 +63,16 @@ class _BlockPenalty(BasePenalty):
         top = float(np.max(self.kernel_norms(task_norms), initial=0.0))
         return self.lam + 2.0 * self.lam_ridge * top
 
+    def _conjugate(self, m, excess):
+        """Block m's conjugate from the distance ``excess`` of a gradient to the dual ball.
+
+        ``lam_m Omega + lam_ridge ||.||^2`` has the conjugate
+        ``excess^2 / (4 lam_ridge)`` (the dual ball's indicator without a ridge).
+        """
+        if self.lam_ridge > 0:
+            return excess * excess / (4.0 * self.lam_ridge)
+        return 0.0 if excess <= 1e-9 * max(self._mu(m), 1e-300) else np.inf
+
     def _ridge_cvxpy(self, V):
         import cvxpy as cp
 
@@ -110,6 +120,15 @@ class GroupPenalty(_BlockPenalty):
 
     def _dual(self, g):
         return float(np.sqrt(np.sum(g * g)))
+
+    def conjugate(self, m, g_norms):
+        """Conjugate of block m's penalty at a gradient with task norms ``g_norms``.
+
+        ``(||g|| - lam_m)_+^2 / (4 lam_ridge)``; without a ridge, 0 inside the
+        ball ``||g|| <= lam_m`` and infinite outside.
+        """
+        norm = float(np.sqrt(np.sum(np.square(g_norms))))
+        return self._conjugate(m, max(norm - self._mu(m), 0.0))
 
     def prox_scale(self, m, z_norms, step):
         norm = float(np.sqrt(np.sum(np.square(z_norms))))
@@ -175,6 +194,15 @@ class TaskGroupPenalty(_BlockPenalty):
 
     def _dual(self, g):
         return float(np.max(g, initial=0.0))
+
+    def conjugate(self, m, g_norms):
+        """Conjugate of block m's penalty at a gradient with task norms ``g_norms``.
+
+        ``sum_t (||g_t|| - lam_m)_+^2 / (4 lam_ridge)``; without a ridge, 0
+        inside the box ``max_t ||g_t|| <= lam_m`` and infinite outside.
+        """
+        excess = np.maximum(np.asarray(g_norms, dtype=float) - self._mu(m), 0.0)
+        return self._conjugate(m, float(np.sqrt(np.sum(excess * excess))))
 
     def prox_scale(self, m, z_norms, step):
         z = np.asarray(z_norms, dtype=float)

@@ -174,7 +174,7 @@ def test_path_warm_starts_every_level(problem, calls):
     exact = _operators(X)[0]
     top = lam_max(exact, signs, W, Logistic(), GroupPenalty(1.0))
     results = fit_kernel_path(exact, signs, W, Logistic(), GroupPenalty(0.0),
-                              top * np.array([1.0, 0.3, 0.1]))
+                              top * np.array([1.0, 0.3, 0.1]), screening=False)
     assert [name for name, _ in calls] == ["solve_bcd"] * 3
     assert calls[0][1]["alpha0"] is None
     assert calls[1][1]["alpha0"] is results[0].alpha
