@@ -141,7 +141,11 @@ def fit_kernel_path(kernels, Y, W, datafit, penalty, lams, *, screening=True, **
     discarded kernel's optimality is checked on the full problem and the fit
     repeated with the violators until none is left: the solutions are those
     of the full problem, and each result's ``violation`` is the full
-    problem's certificate.
+    problem's certificate.  Screening costs about one product with every
+    kernel per value, about what it saves per discarded kernel (a
+    warm-started fit sweeps all kernels about once, its working sets do the
+    rest): once the rules discard fewer than half of the kernels, the rest
+    of the path takes plain warm-started fits.
 
     Parameters
     ----------
@@ -152,8 +156,11 @@ def fit_kernel_path(kernels, Y, W, datafit, penalty, lams, *, screening=True, **
     lams : array-like of shape (n_lams,)
         Decreasing penalty levels.
     screening : bool, default=True
-        Screen kernels out of each fit.  Ignored for row blocks held elsewhere
-        and for penalties without a dual norm per kernel (the lp-lq penalty).
+        Screen kernels out of each fit.  Ignored for row blocks held elsewhere,
+        for penalties without a dual norm per kernel (the lp-lq penalty) and
+        where the fits take Newton steps on the kernel weights (whose working
+        set already starts from the previous solution's kernels and whose
+        factorisations involve the active kernels only).
     **options
         ``solver``, ``fit_intercept``, ``tol``, ``max_iter``, ``verbose`` of
         :func:`fit_kernel_model`, at every level.
@@ -165,70 +172,81 @@ def fit_kernel_path(kernels, Y, W, datafit, penalty, lams, *, screening=True, **
     """
     lams = [float(lam) for lam in lams]
     check_penalty(penalty.with_lam(min(lams)))
-    if (screening and not hasattr(kernels, "map") and not isinstance(penalty, LpLqPenalty)
-            and satisfies(SCREENING, datafit, penalty)):
-        return _screened_path(kernels, Y, W, datafit, penalty, lams, **options)
+    screen = point = None
+    solver = options.get("solver", "auto")
+    newton = not hasattr(kernels, "map") and (solver == "newton" or (
+        solver == "auto" and _newton_pays(kernels, Y.shape[1], datafit, penalty)))
+    # Newton steps need no screening: they start from the kernels of the previous
+    # solution, add the worst violators, and factor the active kernels only.
+    if (screening and not newton and not hasattr(kernels, "map")
+            and not isinstance(penalty, LpLqPenalty) and satisfies(SCREENING, datafit, penalty)):
+        fit_intercept = options.get("fit_intercept", True)
+        screen = Screening(kernels, Y, W, datafit, penalty, fit_intercept)
+        point = screen.point(None, _intercept_only(datafit, Y, W, fit_intercept))
+        lam_old = float(np.max(point.dual_norms(penalty.with_lam(1.0)), initial=0.0))
     results, start = [], None
     for lam in lams:
-        result = fit_kernel_model(kernels, Y, W, datafit, penalty.with_lam(lam), start=start,
-                                  **options)
+        level = penalty.with_lam(lam)
+        if point is not None:
+            strong, safe = screen.discard(point, level, lam_old)
+            if 2 * np.count_nonzero(strong | safe) < kernels.n_kernels:
+                # Screening no longer pays: a warm-started fit sweeps all kernels about
+                # once (its working sets do the rest), which is what a point costs.
+                point = None
+        if point is None:
+            result = fit_kernel_model(kernels, Y, W, datafit, level, start=start, **options)
+        else:
+            result, point = _screened_fit(screen, kernels, Y, W, datafit, level,
+                                          ~(strong | safe), start, options)
+            if options.get("verbose"):
+                print(f"[mtmk path] lam {lam:.4g}: {int(strong.sum())} kernels discarded by "
+                      f"the strong rule, {int(safe.sum())} by the gap safe rule; certificate "
+                      f"{result.violation:.3e}")
         start = (result.alpha if result.alpha is not None else result.coef, result.intercept)
         results.append(result)
-    return results
-
-
-def _screened_path(kernels, Y, W, datafit, penalty, lams, **options):
-    """The path with screening: fits on the kept kernels, checked on all of them."""
-    fit_intercept, tol = options.get("fit_intercept", True), options.get("tol", 1e-4)
-    verbose = options.get("verbose", 0)
-    low_rank = isinstance(kernels, FactorStack)
-    n_kernels, n_tasks = kernels.n_kernels, Y.shape[1]
-    screen = Screening(kernels, Y, W, datafit, penalty, fit_intercept)
-    intercept = (datafit.initial_intercept(Y, W) if fit_intercept else np.zeros(n_tasks))
-    point = screen.point(None, intercept)
-    lam_old = float(np.max(point.dual_norms(penalty.with_lam(1.0)), initial=0.0))
-    results, alpha, coef = [], None, None
-    for lam in lams:
-        level = penalty.with_lam(lam)
-        strong, safe = screen.discard(point, level, lam_old)
-        keep = ~(strong | safe)
-        n_iter, fits = 0, 0
-        while True:
-            kept = np.flatnonzero(keep)
-            if kept.size:
-                start = None if not results and fits == 0 else (
-                    _restricted(alpha if alpha is not None else coef, kept), intercept)
-                result = fit_kernel_model(restrict_operator(kernels, kept), Y, W, datafit,
-                                          restrict_penalty(level, kept), start=start, **options)
-                n_iter += result.n_iter
-                intercept = result.intercept
-                alpha = None if result.alpha is None else _embedded(
-                    result.alpha, kept, np.zeros((n_kernels,) + Y.shape))
-                coef = None if result.coef is None else _embedded(
-                    result.coef, kept, [np.zeros((P.shape[1], n_tasks))
-                                        for P in kernels.factors])
-            else:  # every kernel discarded: the intercept-only model
-                alpha = None if low_rank else np.zeros((n_kernels,) + Y.shape)
-                coef = [np.zeros((P.shape[1], n_tasks)) for P in kernels.factors] \
-                    if low_rank else None
-            fits += 1
-            point = screen.point(coef if low_rank else alpha, intercept)
-            late = ~keep & (point.violations(level) >= tol)
-            if not late.any():
-                break
-            keep |= late
-        violation = point.certificate(level, fit_intercept)
-        if verbose:
-            print(f"[mtmk path] lam {lam:.4g}: {int(keep.sum())} of {n_kernels} kernels fitted "
-                  f"({int(strong.sum())} strong, {int(safe.sum())} safe discards, "
-                  f"{fits} fits), certificate {violation:.3e}")
-        results.append(SolverResult(
-            alpha=alpha, coef=coef, intercept=intercept, task_norms=point.task_norms,
-            block_norms=level.kernel_norms(point.task_norms),
-            objective=point.objective(level), violation=violation, n_iter=n_iter,
-            converged=violation < tol))
         lam_old = lam
     return results
+
+
+def _intercept_only(datafit, Y, W, fit_intercept):
+    return datafit.initial_intercept(Y, W) if fit_intercept else np.zeros(Y.shape[1])
+
+
+def _screened_fit(screen, kernels, Y, W, datafit, penalty, keep, start, options):
+    """A fit on the kept kernels, repeated with the discarded ones that turn out to violate
+    optimality; the result of the full problem and its :class:`PathPoint`."""
+    fit_intercept, tol = options.get("fit_intercept", True), options.get("tol", 1e-4)
+    low_rank = isinstance(kernels, FactorStack)
+    n_kernels, n_tasks = kernels.n_kernels, Y.shape[1]
+    n_iter = 0
+    while True:
+        kept = np.flatnonzero(keep)
+        if kept.size:
+            part = None if start is None else (_restricted(start[0], kept), start[1])
+            result = fit_kernel_model(restrict_operator(kernels, kept), Y, W, datafit,
+                                      restrict_penalty(penalty, kept), start=part, **options)
+            n_iter += result.n_iter
+            alpha = None if result.alpha is None else _embedded(
+                result.alpha, kept, np.zeros((n_kernels,) + Y.shape))
+            coef = None if result.coef is None else _embedded(
+                result.coef, kept, [np.zeros((P.shape[1], n_tasks)) for P in kernels.factors])
+            intercept = result.intercept
+        else:  # every kernel discarded: the intercept-only model
+            alpha = None if low_rank else np.zeros((n_kernels,) + Y.shape)
+            coef = [np.zeros((P.shape[1], n_tasks)) for P in kernels.factors] \
+                if low_rank else None
+            intercept = _intercept_only(datafit, Y, W, fit_intercept)
+        point = screen.point(coef if low_rank else alpha, intercept)
+        late = ~keep & (point.violations(penalty) >= tol)
+        if not late.any():
+            break
+        keep = keep | late
+        start = (alpha if alpha is not None else coef, intercept)
+    violation = point.certificate(penalty, fit_intercept)
+    return SolverResult(
+        alpha=alpha, coef=coef, intercept=intercept, task_norms=point.task_norms,
+        block_norms=penalty.kernel_norms(point.task_norms), objective=point.objective(penalty),
+        violation=violation, n_iter=n_iter, converged=violation < tol), point
 
 
 def _restricted(coef, kept):
