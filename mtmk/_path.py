@@ -23,10 +23,11 @@ from sklearn.utils.validation import check_array
 from ._base import KernelTaskModel, precomputed_operator, training_kernels
 from ._fit import fit_kernel_path
 from ._kernels import KernelDictionary
+from ._loo import loo_scores, path_loo_predictions
 from ._multitask import CLASSIFICATION_LOSSES, REGRESSION_LOSSES, MTMKClassifier, MTMKRegressor
 from ._sklearn_compat import Interval, StrOptions, _fit_context, _safe_split, validate_params
 from ._targets import _object_labels, encode_outputs, encode_tasks
-from .solvers import GroupPenalty, TaskGroupPenalty, lam_max
+from .solvers import GroupPenalty, Quadratic, TaskGroupPenalty, lam_max
 
 
 @validate_params(
@@ -364,16 +365,26 @@ class _MTMKCV:
                       fit_intercept=self.fit_intercept, tol=self.tol, max_iter=self.max_iter)
                  for r, lams in zip(ratios, grids)]
         y = _object_labels(np.asarray(y))
-        folds = _folds(self.cv, X, y, kind)
         weights = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
-        cv_scores = np.stack([self._path_scores(X, y, weights, folds, path) for path in paths],
-                             axis=1)
+        if self.cv is None and kind == "regression" and isinstance(datafit, Quadratic):
+            # leave-one-out in closed form, each mix on one path on all the data
+            fitted = [fit_kernel_path(operator, targets.values, targets.weights, **path)
+                      for path in paths]
+            cv_scores = np.stack([loo_scores(path_loo_predictions(
+                operator, targets.values, targets.weights, path["penalty"], path["lams"],
+                results, self.fit_intercept), y, weights, self.scoring)[None, :]
+                for path, results in zip(paths, fitted)], axis=1)
+        else:
+            folds = _folds(self.cv, X, y, kind)
+            cv_scores = np.stack([self._path_scores(X, y, weights, folds, path)
+                                  for path in paths], axis=1)
+            fitted = None
         # first maximum: the first mix given, then the largest lam; nan: a fold where no
         # task could be scored
         mean = np.nanmean(cv_scores, axis=0)
         i, j = np.unravel_index(int(np.nanargmax(mean)), mean.shape)
-        result = fit_kernel_path(operator, targets.values, targets.weights,
-                                 **{**paths[i], "lams": grids[i, :j + 1]})[-1]
+        result = fitted[i][j] if fitted is not None else fit_kernel_path(
+            operator, targets.values, targets.weights, **{**paths[i], "lams": grids[i, :j + 1]})[-1]
         single = np.ndim(self.l1_ratio) == 0
         self.lam_max_ = top
         self.lam_groups_ = grids[0] if single else grids
@@ -529,7 +540,9 @@ class MTMKRegressorCV(_MTMKCV, MTMKRegressor):
         lam * (l1_ratio * sum_m ||f_m|| + (1 - l1_ratio) / 2 * sum_m ||f_m||^2)
 
     are chosen together, each mix on its own warm-started path from its
-    ``lam_max``.  By default the mixes 0.5 and 1 are both tried.
+    ``lam_max``.  By default the mixes 0.5 and 1 are both tried.  With least
+    squares the default (``cv=None``) scores each path by leave-one-out in
+    closed form on all the data, so the choice costs about one path per mix.
 
     Parameters
     ----------
@@ -552,12 +565,20 @@ class MTMKRegressorCV(_MTMKCV, MTMKRegressor):
         1.0)`` scored at least as well as the group penalty alone on every
         regression set of the user guide.  As in ElasticNet, the balance
         between the two terms depends on the scale of the targets.
-    cv : int, cross-validation generator or iterable, default=5
-        An integer gives K-fold.
+    cv : None, int, cross-validation generator or iterable, default=None
+        ``None``: with ``loss="squared_error"``, efficient leave-one-out along
+        one path per mix on all the data: at each value, the leave-one-out
+        residuals of the kernel ridge fit at that value's kernel weights, in
+        closed form (the kernel weights held fixed, as
+        :class:`~sklearn.linear_model.RidgeCV` holds its features); with
+        ``loss="huber"`` (no closed form) 5-fold cross-validation.  An integer
+        gives K-fold.
     scoring : str or callable, default=None
         The estimator's ``score`` (R^2; with a per-output ``sample_weight`` of
         shape (n_samples, n_outputs), the mean per-output R^2 on the observed
-        samples).
+        samples).  With leave-one-out, the score of the leave-one-out
+        predictions of all the training rows; a scorer then receives an
+        estimator whose ``predict`` returns those predictions.
     fit_intercept : bool, default=True
         Fit an unpenalised intercept per output.
     tol : float, default=1e-4
@@ -578,7 +599,9 @@ class MTMKRegressorCV(_MTMKCV, MTMKRegressor):
         The grid of ``lam``, decreasing; one row per mix when ``l1_ratio`` is
         a list (as by default).
     cv_scores_ : ndarray of shape (n_folds, n_lams) or (n_folds, n_l1_ratios, n_lams)
-        Validation scores, with a mix axis when ``l1_ratio`` is a list.
+        Validation scores, with a mix axis when ``l1_ratio`` is a list; with
+        leave-one-out ``n_folds`` is 1: the score of the leave-one-out
+        predictions.
     l1_ratio_ : float
         The chosen mix.
     lam_group_ : float
@@ -598,11 +621,14 @@ class MTMKRegressorCV(_MTMKCV, MTMKRegressor):
     >>> rng = np.random.default_rng(0)
     >>> X = rng.normal(size=(60, 3))
     >>> y = np.sin(X[:, 0]) + 0.1 * rng.normal(size=60)
-    >>> reg = MTMKRegressorCV(kernels=KernelDictionary(rbf=3), lam_groups=4, cv=3).fit(X, y)
-    >>> reg.cv_scores_.shape                # folds x mixes (0.5, 1) x grid values
-    (3, 2, 4)
+    >>> reg = MTMKRegressorCV(kernels=KernelDictionary(rbf=3), lam_groups=4).fit(X, y)
+    >>> reg.cv_scores_.shape                # leave-one-out x mixes (0.5, 1) x grid values
+    (1, 2, 4)
     >>> reg.l1_ratio_ in (0.5, 1.0)
     True
+    >>> MTMKRegressorCV(kernels=KernelDictionary(rbf=3), lam_groups=4, cv=3).fit(
+    ...     X, y).cv_scores_.shape           # folds x mixes x grid values
+    (3, 2, 4)
     """
 
     _parameter_constraints = {
@@ -613,7 +639,7 @@ class MTMKRegressorCV(_MTMKCV, MTMKRegressor):
     _single_class = MTMKRegressor
 
     def __init__(self, *, kernels=None, loss="squared_error", epsilon=1.35, penalty="group",
-                 lam_groups=20, eps=1e-3, l1_ratio=(0.5, 1.0), cv=5, scoring=None,
+                 lam_groups=20, eps=1e-3, l1_ratio=(0.5, 1.0), cv=None, scoring=None,
                  fit_intercept=True, tol=1e-4, max_iter=2000, n_jobs=None, verbose=0):
         self.kernels = kernels
         self.loss = loss
@@ -632,7 +658,7 @@ class MTMKRegressorCV(_MTMKCV, MTMKRegressor):
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
-        """Choose ``lam_group`` by cross-validation, then refit on all the data.
+        """Choose ``lam_group`` by leave-one-out or cross-validation, fit on all the data.
 
         Parameters
         ----------

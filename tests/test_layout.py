@@ -50,6 +50,7 @@ FLOORS = {
     "mtmk._kernels": 2,
     "mtmk._base": 3,
     "mtmk._fit": 3,
+    "mtmk._loo": 3,
     "mtmk._distributed": 3,
     "mtmk._mkl": 3,
     "mtmk._multitask": 3,

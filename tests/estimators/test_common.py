@@ -45,6 +45,7 @@ ESTIMATORS = [
     MTMKRegressor(kernels=SMALL, loss=Quadratic(), penalty=TaskGroupPenalty(1e-3, 1e-4)),
     MTMKClassifierCV(lam_groups=3, cv=2),
     MTMKRegressorCV(kernels=SMALL, lam_groups=3, cv=2),
+    MTMKRegressorCV(kernels=SMALL, lam_groups=3),
     AverageMKLClassifier(),
     EasyMKLClassifier(kernels=SMALL),
     AlignfMKLClassifier(kernels=SMALL),
