@@ -5,45 +5,41 @@ Protocol: the path of ``mtmk_path`` (20 values of ``lam_group`` from the exact
 the same kernels, with ``fit_kernel_path(screening=False)`` and with the
 default screening (strong and gap safe rules, fits on the kept kernels
 checked on all of them).  Each path runs ``--repeats`` times each way (median
-wall time), one BLAS thread.  Also counted: products with a kernel matrix
-(exact kernels; the block solver and the screening make them through the
-operator, the Newton solver factors ``K_theta`` instead), the kernels the two
-rules discard, and the largest relative difference of the objectives between
-the two paths (both are certified to ``tol``).
+wall and processor time), one BLAS thread.  Also counted: products with a
+kernel matrix (the block solver and the screening make them through the
+operator; the Newton solver factors ``K_theta`` instead) and the largest
+relative difference of the objectives between the two paths (both are
+certified to ``tol``).
 
 Cases: digits (exact default dictionary, logistic loss, 10 one-vs-rest tasks:
-block steps), diabetes (least squares: Newton steps by default, block steps
-forced), and per-covariate RBF dictionaries, where most kernels stay out of
-the model (diabetes, 20 kernels; 600 digits, 74 kernels; 1,000 simulated rows
-whose 3 labels depend on 2 of 40 covariates, 50 kernels).
+block steps), diabetes (least squares: Newton steps by default, which the path
+does not screen, and block steps forced), and per-covariate RBF dictionaries,
+where most kernels stay out of the model (diabetes, 20 kernels; 600 digits,
+74 kernels; 1,000 simulated rows whose 3 labels depend on 2 of 40
+covariates, 50 kernels).
+
+Run from the repository root: python -m benchmarks.bench_screening
 """
 
-import argparse
 import statistics
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import limit_threads, machine_header, write_csv  # noqa: E402
+import numpy as np
+from sklearn.datasets import load_diabetes, load_digits
+from sklearn.preprocessing import StandardScaler
 
-limit_threads()
-
-import numpy as np  # noqa: E402
-from sklearn.datasets import load_diabetes, load_digits  # noqa: E402
-from sklearn.preprocessing import StandardScaler  # noqa: E402
-
-from mtmk import KernelDictionary, lam_group_grid  # noqa: E402
-from mtmk._fit import fit_kernel_path  # noqa: E402
-from mtmk._targets import encode_outputs, encode_tasks  # noqa: E402
-from mtmk.solvers import (  # noqa: E402
-    GramStack,
-    GroupPenalty,
-    Logistic,
-    Quadratic,
-    _screening,  # noqa: E402
-    lam_max,
+from benchmarks._harness import (
+    argument_parser,
+    load_average,
+    machine_header,
+    print_table,
+    timer,
+    write_csv,
 )
+from mtmk import KernelDictionary, lam_group_grid
+from mtmk._fit import fit_kernel_path
+from mtmk._targets import encode_outputs, encode_tasks
+from mtmk.solvers import GramStack, GroupPenalty, Logistic, Quadratic, _screening, lam_max
 
 
 class Counted(GramStack):
@@ -91,12 +87,12 @@ def cases():
            encode_tasks(labels), Logistic(), "auto")
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(argv=None):
+    parser = argument_parser(__spec__.name, __doc__)
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--only", default="", help="run the cases whose name contains this")
-    args = parser.parse_args()
-    header = machine_header(__file__)
+    args = parser.parse_args(argv)
+    machine_header(__spec__.name, argv)
     count_products()
     rows = []
     for name, dictionary, targets, datafit, solver in cases():
@@ -106,41 +102,38 @@ def main():
         Y, W = targets.values, targets.weights
         penalty = GroupPenalty(0.0)
         lams = lam_group_grid(lam_max(operator, Y, W, datafit, penalty), 20, 1e-3)
-        row = dict(case=name, n_samples=Y.shape[0], n_kernels=operator.n_kernels,
-                   n_tasks=Y.shape[1], loss=type(datafit).__name__, solver=solver)
+        row = dict(case=name, n=Y.shape[0], kernels=operator.n_kernels, tasks=Y.shape[1],
+                   loss=type(datafit).__name__, solver=solver)
         paths = {}
         for screening in (False, True):
             Counted.products = 0
-
-            times, cpu = [], []
+            seconds, cpu = [], []
             for _ in range(args.repeats):
-                start, start_cpu = time.perf_counter(), time.process_time()
-                paths[screening] = fit_kernel_path(operator, Y, W, datafit, penalty, lams,
-                                                   solver=solver, tol=1e-4, max_iter=5000,
-                                                   screening=screening)
-                times.append(time.perf_counter() - start)
+                start_cpu = time.process_time()
+                with timer() as watch:
+                    paths[screening] = fit_kernel_path(operator, Y, W, datafit, penalty, lams,
+                                                       solver=solver, tol=1e-4, max_iter=5000,
+                                                       screening=screening)
+                seconds.append(watch.seconds)
                 cpu.append(time.process_time() - start_cpu)
             key = "on" if screening else "off"
-            row[f"seconds_{key}"] = round(statistics.median(times), 2)
-            row[f"cpu_seconds_{key}"] = round(statistics.median(cpu), 2)
+            row[f"seconds_{key}"] = statistics.median(seconds)
+            row[f"cpu_{key}"] = statistics.median(cpu)
             row[f"products_{key}"] = Counted.products // args.repeats
             row[f"iterations_{key}"] = int(sum(r.n_iter for r in paths[screening]))
-        row["ratio_on_off"] = round(row["seconds_on"] / row["seconds_off"], 3)
-        row["cpu_ratio_on_off"] = round(row["cpu_seconds_on"] / row["cpu_seconds_off"], 3)
-        row["objective_rel_diff"] = float(max(
+        row["ratio"] = row["seconds_on"] / row["seconds_off"]
+        row["cpu_ratio"] = row["cpu_on"] / row["cpu_off"]
+        row["objective_difference"] = float(max(
             abs(a.objective - b.objective) / abs(a.objective)
             for a, b in zip(paths[False], paths[True])))
-        row["max_certificate_on"] = float(max(r.violation for r in paths[True]))
+        row["certificate_on"] = float(max(r.violation for r in paths[True]))
         rows.append(row)
-        print(row, flush=True)
-    print("\n".join(header))
-    print(f"{'case':26s} {'solver':7s} {'M':>3s} {'off s':>7s} {'on s':>7s} {'ratio':>6s} "
-          f"{'cpu ratio':>9s} {'products off/on':>16s}")
-    for r in rows:
-        print(f"{r['case']:26s} {r['solver']:7s} {r['n_kernels']:3d} {r['seconds_off']:7.2f} "
-              f"{r['seconds_on']:7.2f} {r['ratio_on_off']:6.2f} {r['cpu_ratio_on_off']:9.2f} "
-              f"{r['products_off']:>7d}/{r['products_on']:<8d}")
-    write_csv("bench_screening.csv", rows)
+        print_table(rows[-1:], ["case", "solver", "seconds_off", "seconds_on", "cpu_ratio"])
+    print()
+    print_table(rows, ["case", "solver", "kernels", "seconds_off", "seconds_on", "ratio",
+                       "cpu_ratio", "products_off", "products_on", "objective_difference"])
+    print(f"load average at the end: {load_average()}")
+    write_csv(args.out / "bench_screening.csv", rows)
 
 
 if __name__ == "__main__":
