@@ -15,16 +15,17 @@ from sklearn.exceptions import ConvergenceWarning
 
 from .solvers import (
     FactorStack,
+    GroupPenalty,
     LpLqPenalty,
     Quadratic,
     SolverResult,
+    TaskGroupPenalty,
     solve_bcd,
     solve_cvxpy,
     solve_lplq,
     solve_newton,
     solve_rows,
 )
-from .solvers._contract import SCREENING, satisfies
 from .solvers._rows import LocalBlocks
 from .solvers._screening import Screening, restrict_operator, restrict_penalty
 
@@ -156,10 +157,11 @@ def fit_kernel_path(kernels, Y, W, datafit, penalty, lams, *, screening=True, **
     lams : array-like of shape (n_lams,)
         Decreasing penalty levels.
     screening : bool, default=True
-        Screen kernels out of each fit.  Ignored for row blocks held elsewhere,
-        for penalties without a dual norm per kernel (the lp-lq penalty) and
-        where the fits take Newton steps on the kernel weights (whose working
-        set already starts from the previous solution's kernels and whose
+        Screen kernels out of each fit, for the group and task-wise penalties
+        (:class:`~mtmk.solvers.GroupPenalty`, :class:`~mtmk.solvers.TaskGroupPenalty`).
+        Ignored for other penalties, for row blocks held elsewhere and where
+        the fits take Newton steps on the kernel weights (whose working set
+        already starts from the previous solution's kernels and whose
         factorisations involve the active kernels only).
     **options
         ``solver``, ``fit_intercept``, ``tol``, ``max_iter``, ``verbose`` of
@@ -178,8 +180,10 @@ def fit_kernel_path(kernels, Y, W, datafit, penalty, lams, *, screening=True, **
         solver == "auto" and _newton_pays(kernels, Y.shape[1], datafit, penalty)))
     # Newton steps need no screening: they start from the kernels of the previous
     # solution, add the worst violators, and factor the active kernels only.
+    # the block penalties whose only per-kernel parameter is the weight (restricted
+    # with the kernels); other penalties are not screened
     if (screening and not newton and not hasattr(kernels, "map")
-            and not isinstance(penalty, LpLqPenalty) and satisfies(SCREENING, datafit, penalty)):
+            and isinstance(penalty, (GroupPenalty, TaskGroupPenalty))):
         fit_intercept = options.get("fit_intercept", True)
         screen = Screening(kernels, Y, W, datafit, penalty, fit_intercept)
         point = screen.point(None, _intercept_only(datafit, Y, W, fit_intercept))

@@ -146,17 +146,22 @@ def _group_residuals(K, Y, w, ridge, fit_intercept, low_rank, gcv):
 
 
 def _cholesky(S0):
-    """Solves with ``I + S0`` and the diagonal of its inverse (Cholesky and its inverse)."""
+    """Solves with ``I + S0`` and the diagonal of its inverse.
+
+    With ``I + S0 = L L^T`` the inverse's diagonal holds the squared column
+    norms of ``L^{-1}``: a factorisation and a triangular inverse,
+    ``2 n^3 / 3`` flops.
+    """
     S = S0.copy()
     S.flat[::S.shape[0] + 1] += 1.0
-    potrf, potri = get_lapack_funcs(("potrf", "potri"), (S,))
-    factor, info = potrf(S, lower=True, overwrite_a=False)
+    potrf, trtri = get_lapack_funcs(("potrf", "trtri"), (S,))
+    factor, info = potrf(S, lower=True, overwrite_a=False, clean=True)
     if info != 0:
         raise np.linalg.LinAlgError(
             "The kernel ridge system is not positive definite: check that the kernel is "
             "positive semi-definite.")
-    inverse, info = potri(factor, lower=True)
-    diagonal = np.diag(inverse).copy()
+    inverse, info = trtri(factor, lower=True)
+    diagonal = np.einsum("ij,ij->j", inverse, inverse)
 
     def solve(v):
         return cho_solve((factor, True), v, check_finite=False)

@@ -397,12 +397,9 @@ SOLVE_CVXPY = Requirements(
     penalty=("cvxpy", "value", "kernel_norms", "level", "violation"))
 LAM_MAX = Requirements("lam_max", datafit=("initial_intercept", "gradient"),
                        penalty=("dual_norm",))
-SCREENING = Requirements(
-    "screening", datafit=("value", "gradient", "initial_intercept"),
-    penalty=("value", "kernel_norms", "level", "violation", "dual_norm"))
 GAP_SAFE = Requirements(
-    "gap safe screening", datafit=SCREENING.datafit + ("conjugate", "curvature"),
-    penalty=SCREENING.penalty + ("conjugate",))
+    "gap safe screening", datafit=("value", "gradient", "conjugate", "curvature"),
+    penalty=("value", "dual_norm", "conjugate"))
 
 
 def _missing(obj, names, base):
