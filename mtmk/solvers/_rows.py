@@ -29,6 +29,7 @@ features (relative 6e-8, far below the Nystroem approximation error).
 import numpy as np
 
 from ._contract import SOLVE_ROWS, check_contract
+from ._datafits import column_sums, datafit_point
 from ._iterate import BlockRows, Iterate, _sum, minimise
 from ._result import SolverResult
 
@@ -121,14 +122,13 @@ class RowBlock(BlockRows):
             if C is not None:
                 F += _product(P, C)
         self.F = F
-        return self.datafit.value(F, self.Y, self.W)
+        return self.at.value()
 
     # ------------------------------------------------------- block steps
     def gradients(self, kernels):
         """``Phi_m^T R`` for the kernels and ``R.sum(0)``, R the datafit gradient."""
-        R = self.datafit.gradient(self.F, self.Y, self.W)
-        self._R = R
-        return [_t_product(self.factors[m], R) for m in kernels], R.sum(axis=0)
+        R = self._R = self.at.gradient
+        return [_t_product(self.factors[m], R) for m in kernels], column_sums(R)
 
     def prepare(self, m, v, G, s, t):
         """Cache ``Phi_m [v, G]`` (the block's ``K alpha`` and ``K R``); first
@@ -146,8 +146,7 @@ class RowBlock(BlockRows):
         """``Phi_m^T R0`` with R0 the gradient at ``F - Phi_m v`` (block m at zero)."""
         KA = _product(self.factors[m], v)
         self._P = (m, KA, None)
-        R0 = self.datafit.gradient(self.F - KA, self.Y, self.W)
-        return _t_product(self.factors[m], R0)
+        return _t_product(self.factors[m], self._zero_point(KA).gradient)
 
     # -------------------------------------------------------- block scales
     def _directions(self, kernels, coef):
@@ -172,13 +171,13 @@ class RowBlock(BlockRows):
         """Loss at ``sum_k c_k F_k`` over the last iterates (F is affine in them)."""
         F = sum(ck * Fk for ck, Fk in zip(c, self._history[1:]))
         self._history = []
-        self._candidate = F
-        return self.datafit.value(F, self.Y, self.W)
+        self._candidate = datafit_point(self.datafit, F, self.Y, self.W)
+        return self._candidate.value()
 
     def adopt(self, accept):
         """Move to the last extrapolated ``F`` if ``accept``."""
         if accept:
-            self.F = self._candidate
+            self._move(None, self._candidate.F, self._candidate)
         self._candidate = None
 
 
