@@ -311,6 +311,9 @@ class Iterate:
         # visits to wait before the next zero test of a block (doubles on failure)
         self.zero_wait = np.zeros(layout.n_kernels, dtype=int)
         self.zero_backoff = np.ones(layout.n_kernels, dtype=int)
+        # the approximate products' error in the statistics, relative to the
+        # penalty level (measured by refresh)
+        self.rounding = 0.0
 
     def task_norms(self):
         return self.layout.norms()
@@ -324,12 +327,31 @@ class Iterate:
     def objective(self):
         return self.loss + self.penalty.value(self.task_norms())
 
+    @property
+    def approximate(self):
+        """Whether the layout's products are rounded (float32) for now."""
+        return getattr(self.layout, "approximate", False)
+
     def refresh(self):
-        """Recompute the tracked products, F and the loss from scratch (rounding drift)."""
+        """Recompute the tracked products, F and the loss from scratch (rounding drift).
+
+        With approximate products, also measure their rounding (:attr:`rounding`).
+        """
+        if self.approximate:
+            rounding, self.loss = self.layout.rounding(self.b)
+            self.rounding = rounding / self.level()
+        else:
+            self.loss = self.layout.start(self.b, refresh=True)
+
+    def refine(self):
+        """Exact products from now on, from F recomputed exactly."""
+        self.layout.refine()
         self.loss = self.layout.start(self.b, refresh=True)
 
     def violation(self):
-        """The certificate at the current point (one product per kernel)."""
+        """The certificate at the current point (one exact product per kernel)."""
+        if self.approximate:
+            self.loss = self.layout.start(self.b, refresh=True)  # F without drift
         return certificate(self.layout.at(self.b), self.penalty, self.fit_intercept)
 
     def begin_sweep(self, full_sweep):
@@ -544,18 +566,23 @@ def minimise(state, tol, max_iter, *, warm, anderson_depth, verbose, fit_interce
         if anderson is not None:
             state.anderson_push(anderson)
             current = state.anderson_try(anderson, current)
-        if n_iter % _REFRESH == 0:
+        if n_iter % _REFRESH == 0 or (n_iter == 1 and state.approximate):
             state.refresh()
         if verbose and n_iter % verbose == 0:
             print(f"[mtmk bcd] sweep {n_iter:4d} ({'all' if full_sweep else len(blocks)} "
                   f"kernels)  objective {current:.10g}  certificate {sweep_violation:.3e}")
         if full_sweep:
+            if state.approximate and sweep_violation < _ROUNDING_MARGIN * state.rounding:
+                # float32 products: their rounding would now steer the steps
+                state.refine()
             if sweep_violation < tol:
                 # The sweep's estimate mixes iterates; certify at the current point.
                 violation = state.violation()
                 if violation < tol:
                     converged = True
                     break
+                if state.approximate:
+                    state.refine()  # the rounded estimate was too optimistic
             working_set = np.flatnonzero(state.kernel_norms() > 0)
             target = max(tol, 0.3 * sweep_violation)
             full_sweep = working_set.size == 0
@@ -575,3 +602,7 @@ def minimise(state, tol, max_iter, *, warm, anderson_depth, verbose, fit_interce
 
 # Sweeps between recomputations of the kernel products from scratch.
 _REFRESH = 50
+
+# Approximate products are refined once a full sweep's violation is below
+# this multiple of their measured rounding.
+_ROUNDING_MARGIN = 10.0
