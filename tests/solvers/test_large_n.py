@@ -148,3 +148,36 @@ def test_float32_products_reach_the_float64_certificate(monkeypatch):
     exact = decision(results[False])
     np.testing.assert_allclose(decision(mixed), exact, rtol=0, atol=10 * tol * np.abs(exact).max())
     assert mixed.objective == pytest.approx(results[False].objective, rel=1e-12)
+
+
+@pytest.mark.parametrize("block_rows", [3000, 700], ids=["one block", "uneven blocks"])
+def test_a_start_from_a_row_subsample_ends_at_the_cold_start_solution(monkeypatch, block_rows):
+    """A fit on every fifth row, then on all rows from there: the same
+    certificate, the same solution as from zero, fewer sweeps over all rows."""
+    from mtmk.solvers._rows import RowBlock
+
+    kept = Counter()
+    restrict = RowBlock.restrict
+
+    def counted(self, step=None, scale=None):
+        if step is not None:
+            kept["rows"] += self._rows(self.Y, step).shape[0]
+        return restrict(self, step, scale)
+
+    monkeypatch.setattr(RowBlock, "restrict", counted)
+    factors, Y, W = _problem(n=3000)
+    tol = 1e-6
+    cold, _ = _solve(factors, Y, W, Logistic(), block_rows=block_rows, tol=tol, subsample=None)
+    assert kept["rows"] == 0
+    warm, _ = _solve(factors, Y, W, Logistic(), block_rows=block_rows, tol=tol, subsample=600)
+    assert 550 <= kept["rows"] <= 650
+    for result in (cold, warm):
+        assert result.converged and result.violation <= tol
+    assert warm.n_iter < cold.n_iter
+
+    def decision(result):
+        return sum(P @ v for P, v in zip(factors, result.coef)) + result.intercept
+
+    exact = decision(cold)
+    np.testing.assert_allclose(decision(warm), exact, rtol=0, atol=10 * tol * np.abs(exact).max())
+    assert warm.objective == pytest.approx(cold.objective, rel=1e-12)
