@@ -342,7 +342,7 @@ class _DualBlock(BlockRows):
     def statistics(self, kernels):
         """Per kernel ``(||g||^2, <g, v>, ||v||^2)`` per task in the kernel's metric, and
         the gradient's column sums; remembers the last kernel's ``K R`` for its step."""
-        R = self._R = self.datafit.gradient(self.F, self.Y, self.W)
+        R = self._R = self.at.gradient
         statistics = []
         for m in kernels:
             self._KR = self.operator.dot(m, R)
@@ -365,7 +365,7 @@ class _DualBlock(BlockRows):
         """``||g||^2`` per task at block m set to zero (one product)."""
         KA = self.KA[m]
         self._P = (m, KA, None)
-        R0 = self.datafit.gradient(self.F - KA, self.Y, self.W)
+        R0 = self._zero_point(KA).gradient
         return np.sum(R0 * self.operator.dot(m, R0), axis=0)
 
     def _directions(self, kernels, coef):

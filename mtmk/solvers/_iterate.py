@@ -49,6 +49,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from ._anderson import Anderson
+from ._datafits import column_dots, column_sums, datafit_point
 from ._scales import newton_scales, penalty_along_scales, scale_terms
 
 
@@ -70,6 +71,13 @@ class BlockRows:
     (``_moved``, ``_directions`` and, where the coefficients live with the
     rows, ``_metric_change`` and ``_rescaled``).
 
+    The datafit is read through its :class:`~mtmk.solvers._datafits.DatafitPoint`
+    at ``F`` (:attr:`at`): the gradient, the curvature and the changes of one
+    point are computed once, and a move to ``F + D`` right after computing its
+    change starts the next point from that change (for the logistic loss,
+    without another exponential).  So a block visit costs about one datafit
+    evaluation per trial step plus one for the intercepts' step.
+
     Parameters
     ----------
     Y, W : ndarray of shape (n_rows, n_tasks)
@@ -82,10 +90,37 @@ class BlockRows:
     def __init__(self, Y, W, datafit):
         self.Y, self.W = np.asarray(Y, dtype=float), np.asarray(W, dtype=float)
         self.datafit = datafit
-        self.F = None
+        self._F = None
+        self._at = None
         self._P = None  # (m, K alpha_m, K R) of the block being stepped
         self._R = None
-        self._scaled_point = None
+        self._trial = None  # (s, t, D) of the last block trial
+        self._shift = None  # (delta, D) of the last intercept trial
+        self._zero = None  # (m, F, point) with block m at zero, of the last zero test
+        self._scaled = None
+
+    @property
+    def F(self):
+        """The decision values of these rows (setting them starts a new datafit point)."""
+        return self._F
+
+    @F.setter
+    def F(self, F):
+        self._F, self._at = F, None
+
+    @property
+    def at(self):
+        """The datafit at ``F`` (:class:`~mtmk.solvers._datafits.DatafitPoint`)."""
+        if self._at is None:
+            self._at = datafit_point(self.datafit, self._F, self.Y, self.W)
+        return self._at
+
+    def _move(self, D, F=None, at=None):
+        """Move to ``F + D`` (or to ``F`` with its point ``at`` when known)."""
+        if F is None:
+            F = self._F + D
+            at = self.at.moved(D, F)
+        self._F, self._at = F, at
 
     # ------------------------------------------------------- block steps
     def _new(self, s, t):
@@ -98,8 +133,9 @@ class BlockRows:
         the coefficients' squared change in the block's metric (zero where the
         coefficients are not kept with the rows)."""
         D = self._new(s, t) - self._P[1]
-        return (self.datafit.difference(self.F, D, self.Y, self.W),
-                np.sum(self._R * D, axis=0), self._metric_change(s, t, D))
+        self._trial = (s, t, D)
+        return (self.at.difference(D), column_dots(self._R, D),
+                self._metric_change(s, t, D))
 
     def _metric_change(self, s, t, D):
         return 0.0
@@ -111,61 +147,84 @@ class BlockRows:
         """
         m, KA, _ = self._P
         new = self._new(s, t)
-        self.F += new - KA
+        last = self._trial
+        if last is not None and np.array_equal(last[0], s) and np.array_equal(last[1], t):
+            self._move(last[2])
+        else:  # some tasks kept their coefficients: not the last trial
+            self._move(new - KA)
         self._moved(m, s, t, new, keep)
-        self._P = None
+        self._P = self._trial = None
         return self.intercept_terms()
+
+    def _zero_point(self, KA):
+        """The datafit point with the block of ``K alpha`` = ``KA`` at zero (kept for
+        :meth:`drop`)."""
+        F = self._F - KA
+        at = datafit_point(self.datafit, F, self.Y, self.W)
+        self._zero = (self._P[0], F, at)
+        return at
 
     def drop(self, keep):
         """Set the block of the last zero test to zero; return the loss change."""
         m, KA, _ = self._P
-        D = -KA
-        change = self.datafit.difference(self.F, D, self.Y, self.W)
-        self.F += D
-        self._moved(m, 0.0, 0.0, np.zeros_like(D), keep)
-        self._P = None
+        if self._zero is not None and self._zero[0] == m:
+            _, F, at = self._zero
+            change = -at.difference(KA)  # from F - KA back to F, term by term
+            self._move(None, F, at)
+        else:
+            D = -KA
+            change = self.at.difference(D)
+            self._move(D)
+        self._moved(m, 0.0, 0.0, np.zeros_like(KA), keep)
+        self._P = self._zero = None
         return change
 
     # --------------------------------------------------------- intercepts
     def intercept_terms(self):
         """Column sums of the datafit gradient and of its Hessian diagonal."""
-        return (self.datafit.gradient(self.F, self.Y, self.W).sum(axis=0),
-                self.datafit.hessian_diagonal(self.F, self.Y, self.W).sum(axis=0))
+        at = self.at
+        return column_sums(at.gradient), column_sums(at.hessian_diagonal)
 
     def shift_change(self, delta):
         """Per-task loss change from ``F`` to ``F - delta``."""
-        return self.datafit.difference(self.F, -np.broadcast_to(delta, self.F.shape),
-                                       self.Y, self.W)
+        D = -np.broadcast_to(delta, self._F.shape)
+        self._shift = (np.array(delta, copy=True), D)
+        return self.at.difference(D)
 
     def shift(self, delta):
         """Move ``F`` to ``F - delta`` (the intercepts' step)."""
-        self.F -= delta
+        last = self._shift
+        self._move(last[1] if last is not None and np.array_equal(last[0], delta)
+                   else -np.broadcast_to(delta, self._F.shape))
+        self._shift = None
 
     # -------------------------------------------------------- block scales
     def scale_terms(self, kernels, coef, S):
         """Per task, gradient and Hessian of the loss in the scales ``S`` (of shape
         (n_kernels, n_tasks)) of the kernels' blocks; remembers the point."""
-        if self._scaled_point is None:
-            d = self._directions(kernels, coef)
-        else:  # the same kernels and coefficients until forget
-            d = self._scaled_point[1]
-        F = self.F + np.einsum("kt,kit->it", S - 1.0, d)
-        self._scaled_point = kernels, d, F
-        return scale_terms(d, self.datafit.gradient(F, self.Y, self.W),
-                           self.datafit.hessian_diagonal(F, self.Y, self.W))
+        scaled = self._scaled
+        if scaled is None:  # the same kernels and coefficients until forget
+            scaled = self._scaled = _ScaledPoint(self._directions(kernels, coef), kernels,
+                                                 np.ones_like(S), self._F, self.at)
+        scaled.go(S, self)
+        return scale_terms(scaled.d, scaled.at.gradient, scaled.at.hessian_diagonal)
 
-    def scale_change(self, dS):
-        """Per-task loss change from the last :meth:`scale_terms` point by ``dS``."""
-        _, d, F = self._scaled_point
-        return self.datafit.difference(F, np.einsum("kt,kit->it", dS, d), self.Y, self.W)
+    def scale_change(self, S):
+        """Per-task loss change from the last :meth:`scale_terms` point to scales ``S``."""
+        return self._scaled.trial(S)
 
     def scale_apply(self, S):
         """Rescale the blocks of the last :meth:`scale_terms`; return the loss change."""
-        kernels, d, _ = self._scaled_point
-        D = np.einsum("kt,kit->it", S - 1.0, d)
-        change = self.datafit.difference(self.F, D, self.Y, self.W)
-        self.F += D
-        self._rescaled(kernels, S)
+        scaled = self._scaled
+        scaled.go(S, self)
+        change = scaled.change
+        if change is None:  # not reached by accepted trials: from F at once
+            D = np.einsum("kt,kit->it", S - 1.0, scaled.d)
+            change = self.at.difference(D)
+            self._move(D)
+        else:
+            self._move(None, scaled.F, scaled.at)
+        self._rescaled(scaled.kernels, S)
         return change
 
     def _rescaled(self, kernels, S):
@@ -173,7 +232,42 @@ class BlockRows:
 
     def forget(self):
         """Drop what the last sweep kept for the scale step."""
-        self._scaled_point = None
+        self._scaled = None
+
+
+class _ScaledPoint:
+    """The rows' point along the block scales: ``F + sum_k (S_k - 1) d_k``.
+
+    Tracks the loss change from ``S = 1`` through the accepted trials (each
+    a term-by-term difference), so the scale step needs no datafit
+    evaluation besides its trials.
+    """
+
+    def __init__(self, d, kernels, S, F, at):
+        self.d, self.kernels = d, kernels
+        self.S, self.F, self.at, self.change = S, F, at, 0.0
+        self._trial = None  # (S, D, change) of the last trial
+
+    def trial(self, S):
+        D = np.einsum("kt,kit->it", S - self.S, self.d)
+        change = self.at.difference(D)
+        self._trial = (np.array(S, copy=True), D, change)
+        return change
+
+    def go(self, S, rows):
+        """Move to scales ``S``: along the last trial if it went there, else afresh."""
+        if np.array_equal(S, self.S):
+            return
+        last = self._trial
+        if last is not None and np.array_equal(S, last[0]):
+            F = self.F + last[1]
+            self.at = self.at.moved(last[1], F)
+            self.change = None if self.change is None else self.change + last[2]
+        else:
+            F = rows.F + np.einsum("kt,kit->it", S - 1.0, self.d)
+            self.at = datafit_point(rows.datafit, F, rows.Y, rows.W)
+            self.change = None
+        self.S, self.F, self._trial = np.array(S, copy=True), F, None
 
 
 class Iterate:
@@ -217,6 +311,9 @@ class Iterate:
         # visits to wait before the next zero test of a block (doubles on failure)
         self.zero_wait = np.zeros(layout.n_kernels, dtype=int)
         self.zero_backoff = np.ones(layout.n_kernels, dtype=int)
+        # the approximate products' error in the statistics, relative to the
+        # penalty level (measured by refresh)
+        self.rounding = 0.0
 
     def task_norms(self):
         return self.layout.norms()
@@ -230,12 +327,31 @@ class Iterate:
     def objective(self):
         return self.loss + self.penalty.value(self.task_norms())
 
+    @property
+    def approximate(self):
+        """Whether the layout's products are rounded (float32) for now."""
+        return getattr(self.layout, "approximate", False)
+
     def refresh(self):
-        """Recompute the tracked products, F and the loss from scratch (rounding drift)."""
+        """Recompute the tracked products, F and the loss from scratch (rounding drift).
+
+        With approximate products, also measure their rounding (:attr:`rounding`).
+        """
+        if self.approximate:
+            rounding, self.loss = self.layout.rounding(self.b)
+            self.rounding = rounding / self.level()
+        else:
+            self.loss = self.layout.start(self.b, refresh=True)
+
+    def refine(self):
+        """Exact products from now on, from F recomputed exactly."""
+        self.layout.refine()
         self.loss = self.layout.start(self.b, refresh=True)
 
     def violation(self):
-        """The certificate at the current point (one product per kernel)."""
+        """The certificate at the current point (one exact product per kernel)."""
+        if self.approximate:
+            self.loss = self.layout.start(self.b, refresh=True)  # F without drift
         return certificate(self.layout.at(self.b), self.penalty, self.fit_intercept)
 
     def begin_sweep(self, full_sweep):
@@ -372,8 +488,8 @@ class Iterate:
             terms = self.blocks.map("scale_terms", kernels, coef, S)
             return _sum([t[0] for t in terms]), _sum([t[1] for t in terms])
 
-        def loss_change(dS):
-            return _sum(self.blocks.map("scale_change", dS))
+        def loss_change(S):
+            return _sum(self.blocks.map("scale_change", S))
 
         s = newton_scales(loss_terms, loss_change, A, B, n_tasks, self.loss)
         if np.any(s != 1.0):
@@ -450,18 +566,23 @@ def minimise(state, tol, max_iter, *, warm, anderson_depth, verbose, fit_interce
         if anderson is not None:
             state.anderson_push(anderson)
             current = state.anderson_try(anderson, current)
-        if n_iter % _REFRESH == 0:
+        if n_iter % _REFRESH == 0 or (n_iter == 1 and state.approximate):
             state.refresh()
         if verbose and n_iter % verbose == 0:
             print(f"[mtmk bcd] sweep {n_iter:4d} ({'all' if full_sweep else len(blocks)} "
                   f"kernels)  objective {current:.10g}  certificate {sweep_violation:.3e}")
         if full_sweep:
+            if state.approximate and sweep_violation < _ROUNDING_MARGIN * state.rounding:
+                # float32 products: their rounding would now steer the steps
+                state.refine()
             if sweep_violation < tol:
                 # The sweep's estimate mixes iterates; certify at the current point.
                 violation = state.violation()
                 if violation < tol:
                     converged = True
                     break
+                if state.approximate:
+                    state.refine()  # the rounded estimate was too optimistic
             working_set = np.flatnonzero(state.kernel_norms() > 0)
             target = max(tol, 0.3 * sweep_violation)
             full_sweep = working_set.size == 0
@@ -481,3 +602,7 @@ def minimise(state, tol, max_iter, *, warm, anderson_depth, verbose, fit_interce
 
 # Sweeps between recomputations of the kernel products from scratch.
 _REFRESH = 50
+
+# Approximate products are refined once a full sweep's violation is below
+# this multiple of their measured rounding.
+_ROUNDING_MARGIN = 10.0

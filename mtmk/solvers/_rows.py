@@ -18,27 +18,57 @@ The iteration is :func:`~mtmk.solvers.solve_bcd`'s (one implementation,
 Euclidean metric, ``<alpha, K alpha> = ||v||^2`` and ``<R, K alpha> = <Phi^T R,
 v>``.
 
-Factors may be stored in float32 (half the memory).  Every product then
-converts :data:`CHUNK_ROWS` rows of a factor at a time to float64 (a chunk
-that stays in cache, so the products cost about what single-precision ones
-do): the arithmetic, the decision values and the certificate are float64 and
-exact for the stored factors; storing them in float32 only rounds the
-features (relative 6e-8, far below the Nystroem approximation error).
+Factors may be stored in float32 (half the memory; storing them only rounds
+the features, relative 6e-8, far below the Nystroem approximation error).
+The products that move the decision values (``Phi v``) then convert
+:data:`CHUNK_ROWS` rows of a factor at a time to float64 (a chunk that stays
+in cache): their rounding would accumulate in ``F`` step after step.  The
+block gradients ``Phi^T R``, whose rounding does not accumulate, are
+multiplied in float32 (each chunk's product added in float64) while the
+sweeps' violation is well above that rounding, which is measured against
+float64 products when ``F`` is recomputed (:meth:`Iterate.refresh
+<mtmk.solvers._iterate.Iterate.refresh>`); then in float64.  The
+certificate always reads float64 products, so it is exact for the stored
+factors whatever the precision of the sweeps.
 """
 
 import numpy as np
 
 from ._contract import SOLVE_ROWS, check_contract
+from ._datafits import column_sums, datafit_point
 from ._iterate import BlockRows, Iterate, _sum, minimise
 from ._result import SolverResult
 
-__all__ = ["CHUNK_ROWS", "LocalBlocks", "RowBlock", "solve_rows"]
+__all__ = ["CHUNK_ROWS", "LocalBlocks", "RowBlock", "solve_rows", "subsample_rows"]
 
-#: Rows per chunk of float32 factors converted to float64 for a product.
+#: Rows per chunk of float32 factors converted to float64 for a product (or
+#: multiplied in float32, the chunks' products added in float64).
 CHUNK_ROWS = 2048
 
 #: Rows per block of an in-process fit.
 BLOCK_ROWS = 16384
+
+#: Rows from which :func:`solve_rows` starts from a fit on a row subsample.
+SUBSAMPLE_FROM = 50_000
+
+
+def subsample_rows(n_rows):
+    """The rows of the subsample :func:`solve_rows` starts from (0: none).
+
+    From :data:`SUBSAMPLE_FROM` rows on, ``100 sqrt(n_rows)`` rows (22,400 of
+    50,000; 31,600 of 100,000; 100,000 of a million): enough that the
+    subsample's solution is close to the final one, few enough that its
+    sweeps cost a fraction of those over all rows.
+
+    Parameters
+    ----------
+    n_rows : int
+
+    Returns
+    -------
+    int
+    """
+    return int(100 * np.sqrt(n_rows)) if n_rows >= SUBSAMPLE_FROM else 0
 
 
 def _float64_chunks(Phi):
@@ -60,16 +90,30 @@ def _float64_chunks(Phi):
         yield start, chunk
 
 
-def _t_product(Phi, R):
-    """``Phi^T R`` in float64, float32 factors converted chunk by chunk."""
+def _t_product(Phi, R, single=False):
+    """``Phi^T R`` in float64, float32 factors converted chunk by chunk.
+
+    ``single``: float32 factors multiply ``R`` rounded to float32, in float32
+    arithmetic within each chunk, the chunks' products added in float64.
+    """
     out = np.zeros((Phi.shape[1], R.shape[1]))
+    if single and Phi.dtype == np.float32:
+        R = R.astype(np.float32)
+        for start in range(0, Phi.shape[0], CHUNK_ROWS):
+            out += Phi[start:start + CHUNK_ROWS].T @ R[start:start + CHUNK_ROWS]
+        return out
     for start, chunk in _float64_chunks(Phi):
         out += chunk.T @ R[start:start + chunk.shape[0]]
     return out
 
 
-def _product(Phi, B):
-    """``Phi @ B`` in float64, float32 factors converted chunk by chunk."""
+def _product(Phi, B, single=False):
+    """``Phi @ B`` in float64, float32 factors converted chunk by chunk.
+
+    ``single``: float32 factors multiply ``B`` rounded to float32, in float32.
+    """
+    if single and Phi.dtype == np.float32:
+        return (Phi @ B.astype(np.float32)).astype(np.float64)
     out = np.empty((Phi.shape[0], B.shape[1]))
     for start, chunk in _float64_chunks(Phi):
         np.matmul(chunk, B, out=out[start:start + chunk.shape[0]])
@@ -101,12 +145,39 @@ class RowBlock(BlockRows):
         self._kept = {}
         self._history = []
         self._candidate = None
+        self.single = False
+        self._restricted = []  # the (factors, Y, W) each restrict left
 
     # ------------------------------------------------------------ set-up
+    def sample_weight(self, step):
+        """Per task, the weight of the rows :meth:`restrict` keeps."""
+        return column_sums(self._rows(self.W, step))
+
+    @staticmethod
+    def _rows(A, step):
+        return A[step // 2::step]
+
+    def restrict(self, step=None, scale=None):
+        """Keep every ``step``-th row, their weights times ``scale`` (views of the
+        factors); ``None``: the rows before the last restrict again.  ``F`` is
+        set again by :meth:`start`."""
+        if step is None:
+            self.factors, self.Y, self.W = self._restricted.pop()
+        else:
+            self._restricted.append((self.factors, self.Y, self.W))
+            self.factors = [self._rows(P, step) for P in self.factors]
+            self.Y, self.W = self._rows(self.Y, step), self._rows(self.W, step) * scale
+        self.F, self._kept, self._history, self._candidate = None, {}, [], None
+
     def describe(self):
-        """Rows, factor bytes and the largest weight."""
+        """Rows, factor bytes, the largest weight and whether a factor is float32."""
         return dict(n_rows=self.Y.shape[0], nbytes=sum(P.nbytes for P in self.factors),
-                    weight_max=float(self.W.max(initial=0.0)))
+                    weight_max=float(self.W.max(initial=0.0)),
+                    float32=any(P.dtype == np.float32 for P in self.factors))
+
+    def set_single(self, single):
+        """Multiply float32 factors in float32 (``single``) or in float64."""
+        self.single = bool(single)
 
     def curvature_terms(self, exact):
         """Per kernel: ``Phi^T Phi`` (``exact``) or ``||Phi||_F^2``."""
@@ -121,14 +192,15 @@ class RowBlock(BlockRows):
             if C is not None:
                 F += _product(P, C)
         self.F = F
-        return self.datafit.value(F, self.Y, self.W)
+        return self.at.value()
 
     # ------------------------------------------------------- block steps
-    def gradients(self, kernels):
-        """``Phi_m^T R`` for the kernels and ``R.sum(0)``, R the datafit gradient."""
-        R = self.datafit.gradient(self.F, self.Y, self.W)
-        self._R = R
-        return [_t_product(self.factors[m], R) for m in kernels], R.sum(axis=0)
+    def gradients(self, kernels, exact=False):
+        """``Phi_m^T R`` for the kernels and ``R.sum(0)``, R the datafit gradient
+        (``exact``: float64 products whatever the precision set)."""
+        R = self._R = self.at.gradient
+        single = self.single and not exact
+        return [_t_product(self.factors[m], R, single) for m in kernels], column_sums(R)
 
     def prepare(self, m, v, G, s, t):
         """Cache ``Phi_m [v, G]`` (the block's ``K alpha`` and ``K R``); first
@@ -146,8 +218,7 @@ class RowBlock(BlockRows):
         """``Phi_m^T R0`` with R0 the gradient at ``F - Phi_m v`` (block m at zero)."""
         KA = _product(self.factors[m], v)
         self._P = (m, KA, None)
-        R0 = self.datafit.gradient(self.F - KA, self.Y, self.W)
-        return _t_product(self.factors[m], R0)
+        return _t_product(self.factors[m], self._zero_point(KA).gradient, self.single)
 
     # -------------------------------------------------------- block scales
     def _directions(self, kernels, coef):
@@ -172,13 +243,13 @@ class RowBlock(BlockRows):
         """Loss at ``sum_k c_k F_k`` over the last iterates (F is affine in them)."""
         F = sum(ck * Fk for ck, Fk in zip(c, self._history[1:]))
         self._history = []
-        self._candidate = F
-        return self.datafit.value(F, self.Y, self.W)
+        self._candidate = datafit_point(self.datafit, F, self.Y, self.W)
+        return self._candidate.value()
 
     def adopt(self, accept):
         """Move to the last extrapolated ``F`` if ``accept``."""
         if accept:
-            self.F = self._candidate
+            self._move(None, self._candidate.F, self._candidate)
         self._candidate = None
 
 
@@ -229,31 +300,63 @@ class LocalBlocks:
 
 
 class _Primal:
-    """Primal coefficients ``v`` kept here, the rows in blocks (the row layout)."""
+    """Primal coefficients ``v`` kept here, the rows in blocks (the row layout).
 
-    def __init__(self, blocks, ranks, n_tasks, coef0):
+    With float32 factors the blocks multiply in float32 (``approximate``)
+    until :meth:`refine`; the certificate (:meth:`at`) and every restart of
+    ``F`` (:meth:`start`) always use float64 products.
+    """
+
+    def __init__(self, blocks, ranks, n_tasks, coef0, mixed_precision=True):
         self.blocks, self.n_kernels, self.n_tasks = blocks, len(ranks), n_tasks
         self.ranks = list(ranks)
         self.v = ([np.zeros((r, n_tasks)) for r in ranks] if coef0 is None
                   else [np.array(c, dtype=float) for c in coef0])
         self._G = None
         self._candidate = None
+        self._info = blocks.map("describe")
+        self.approximate = mixed_precision and any(i["float32"] for i in self._info)
+        blocks.map("set_single", self.approximate)
 
     def intercept_guess(self, datafit):
         return np.zeros(self.n_tasks)  # Newton steps take it from there
 
     def at(self, b):
-        """The point the certificate reads: the blocks' decision values."""
-        return self
+        """The point the certificate reads: the blocks' decision values, through
+        float64 products."""
+        return _Exact(self) if self.approximate else self
 
     def start(self, b, refresh=False):
         coef = [v if np.any(v) else None for v in self.v]
         return sum(self.blocks.map("start", coef, b))
 
+    def refine(self):
+        """float64 products from now on."""
+        self.approximate = False
+        self.blocks.map("set_single", False)
+
+    def rounding(self, b):
+        """The float32 products' error in the block gradients and ``F``'s drift.
+
+        The largest difference, over kernels (and the intercepts' derivatives),
+        of the gradients computed in float32 at the tracked ``F`` and in
+        float64 at ``F`` recomputed from the coefficients, which it leaves in
+        place.  Returns it and the loss there.
+        """
+        kernels = range(self.n_kernels)
+        single = self.blocks.map("gradients", kernels)
+        loss = self.start(b, refresh=True)
+        exact = self.blocks.map("gradients", kernels, True)
+        worst = float(np.abs(_sum([r[1] for r in single]) - _sum([r[1] for r in exact])).max())
+        for m in kernels:
+            error = _sum([r[0][m] for r in single]) - _sum([r[0][m] for r in exact])
+            worst = max(worst, float(np.sqrt(np.sum(error * error))))
+        return worst, loss
+
     def curvature(self):
         """Safe steps from the largest eigenvalue of ``Phi^T Phi`` (exact while cheap,
         else the trace); the step search grows them from there."""
-        info = self.blocks.map("describe")
+        info = self._info
         n_samples = sum(i["n_rows"] for i in info)
         exact = n_samples * max(self.ranks, default=0) ** 2 <= 5e8
         terms = self.blocks.map("curvature_terms", exact)
@@ -270,11 +373,12 @@ class _Primal:
     def norms(self):
         return np.array([np.sqrt(self.norms2(m)) for m in range(self.n_kernels)])
 
-    def statistics(self, kernels):
+    def statistics(self, kernels, exact=False):
         """Per kernel ``(||g||^2, <g, v>, ||v||^2)`` per task, and the gradient's column
-        sums; remembers the last kernel's gradient ``g = Phi^T R`` for its step."""
+        sums; remembers the last kernel's gradient ``g = Phi^T R`` for its step
+        (``exact``: through float64 products)."""
         kernels = list(kernels)
-        results = self.blocks.map("gradients", kernels)
+        results = self.blocks.map("gradients", kernels, exact)
         statistics = []
         for k, m in enumerate(kernels):
             G, v = _sum([r[0][k] for r in results]), self.v[m]
@@ -335,8 +439,22 @@ class _Primal:
         self._candidate = None
 
 
+class _Exact:
+    """The row layout as the certificate reads it: statistics through float64 products."""
+
+    def __init__(self, layout):
+        self.layout, self.n_kernels = layout, layout.n_kernels
+
+    def statistics(self, kernels):
+        return self.layout.statistics(kernels, exact=True)
+
+    def norms(self):
+        return self.layout.norms()
+
+
 def solve_rows(blocks, ranks, n_tasks, datafit, penalty, *, fit_intercept=True, tol=1e-4,
-               max_iter=1000, coef0=None, intercept0=None, anderson_depth=5, verbose=0):
+               max_iter=1000, coef0=None, intercept0=None, anderson_depth=5, verbose=0,
+               mixed_precision=True, subsample="auto"):
     """Minimise ``datafit + penalty`` over low-rank kernels held in row blocks.
 
     The iteration of :func:`~mtmk.solvers.solve_bcd` (same working sets,
@@ -365,15 +483,46 @@ def solve_rows(blocks, ranks, n_tasks, datafit, penalty, *, fit_intercept=True, 
         Warm start of the primal coefficients.
     intercept0 : ndarray of shape (n_tasks,), optional
         Warm start of the intercepts.
+    mixed_precision : bool, default=True
+        With float32 factors, compute the block gradients ``Phi^T R`` in
+        float32 (decision values, residuals and the loss stay float64) while
+        the sweeps' violation is above ten times those products' rounding,
+        which is measured on the way, then in float64.  The certificate is
+        always computed with float64 products, so ``tol`` means the same
+        either way.  No effect on float64 factors.
+    subsample : "auto", int or None, default="auto"
+        Without ``coef0``, first solve the problem on about this many evenly
+        spaced rows (the weights of each task rescaled to sum 1, the same
+        penalty), to the same ``tol``, and start from that solution.  The
+        kernels it selects and their sizes are close to the final ones, so
+        the sweeps over all rows, which cost the most, start near the
+        optimum.  ``"auto"``: :func:`subsample_rows` rows when the problem
+        has at least :data:`SUBSAMPLE_FROM` rows; ``None``: no subsample.
 
     Returns
     -------
     SolverResult
         With ``alpha=None`` and ``coef`` the primal coefficients ``v[m]``
-        (what multiplies the Nystroem features of new rows).
+        (what multiplies the Nystroem features of new rows); ``n_iter``
+        counts the sweeps over all rows.
     """
     check_contract(SOLVE_ROWS, datafit, penalty)
-    layout = _Primal(blocks, ranks, n_tasks, coef0)
+    options = dict(fit_intercept=fit_intercept, tol=tol, max_iter=max_iter,
+                   anderson_depth=anderson_depth, verbose=verbose,
+                   mixed_precision=mixed_precision)
+    if coef0 is None and subsample is not None:
+        n_rows = sum(i["n_rows"] for i in blocks.map("describe"))
+        rows = subsample_rows(n_rows) if subsample == "auto" else int(subsample)
+        if 0 < rows < n_rows:
+            step = n_rows // rows
+            total = _sum(blocks.map("sample_weight", step))
+            blocks.map("restrict", step, 1.0 / np.where(total > 0, total, 1.0))
+            try:
+                start = solve_rows(blocks, ranks, n_tasks, datafit, penalty, **options)
+            finally:
+                blocks.map("restrict")
+            coef0, intercept0 = start.coef, start.intercept
+    layout = _Primal(blocks, ranks, n_tasks, coef0, mixed_precision)
     state = Iterate(layout, datafit, penalty, fit_intercept, intercept0)
     violation, converged, n_iter = minimise(state, tol, max_iter, warm=coef0 is not None,
                                             anderson_depth=anderson_depth, verbose=verbose,

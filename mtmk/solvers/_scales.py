@@ -71,8 +71,10 @@ def newton_scales(loss_terms, loss_change, A, B, n_tasks, loss, max_steps=5):
         scales, shape (n_blocks, n_tasks), and its Hessians, shape
         (n_tasks, n_blocks, n_blocks).
     loss_change : callable
-        ``loss_change(dS)``: each task's loss change, shape (n_tasks,), from
-        the scales of the last ``loss_terms`` call to those plus ``dS``.
+        ``loss_change(S)``: each task's loss change, shape (n_tasks,), from
+        the scales of the last ``loss_terms`` call to scales ``S`` (of shape
+        (n_blocks, n_tasks)).  A ``loss_terms`` call at the scales of the
+        last ``loss_change`` follows that trial (it was accepted).
     A, B : ndarray of shape (n_blocks, n_tasks) or (n_blocks, 1)
         The penalty along the scales (:func:`penalty_along_scales`); a single
         column means one scale per block shared by all tasks.
@@ -122,7 +124,7 @@ def newton_scales(loss_terms, loss_change, A, B, n_tasks, loss, max_steps=5):
         s_new = s
         for _ in range(20):
             trial = np.where(active & ~accepted, np.maximum(s - t * step, 0.0), s_new)
-            change = loss_change(per_task(trial - s))
+            change = loss_change(per_task(trial))
             if shared:
                 change = change.sum(keepdims=True)
             change = change + np.sum(A * (trial - s) + B * (trial ** 2 - s ** 2), axis=0)
