@@ -175,19 +175,21 @@ def fit_kernel_path(kernels, Y, W, datafit, penalty, lams, *, screening=True, **
     lams = [float(lam) for lam in lams]
     check_penalty(penalty.with_lam(min(lams)))
     screen = point = None
+    first = penalty.with_lam(lams[0])
     solver = options.get("solver", "auto")
     newton = not hasattr(kernels, "map") and (solver == "newton" or (
-        solver == "auto" and _newton_pays(kernels, Y.shape[1], datafit, penalty)))
+        solver == "auto" and _newton_pays(kernels, Y.shape[1], datafit, first)))
     # Newton steps need no screening: they start from the kernels of the previous
-    # solution, add the worst violators, and factor the active kernels only.
-    # the block penalties whose only per-kernel parameter is the weight (restricted
-    # with the kernels); other penalties are not screened
+    # solution, add the worst violators, and factor the active kernels only.  Screened
+    # are the block penalties whose only per-kernel parameter is the weight (restricted
+    # with the kernels).
     if (screening and not newton and not hasattr(kernels, "map")
-            and isinstance(penalty, (GroupPenalty, TaskGroupPenalty))):
+            and isinstance(first, (GroupPenalty, TaskGroupPenalty))):
         fit_intercept = options.get("fit_intercept", True)
-        screen = Screening(kernels, Y, W, datafit, penalty, fit_intercept)
+        screen = Screening(kernels, Y, W, datafit, first, fit_intercept)
         point = screen.point(None, _intercept_only(datafit, Y, W, fit_intercept))
-        lam_old = float(np.max(point.dual_norms(penalty.with_lam(1.0)), initial=0.0))
+        # the rules compare levels of the group term (lam of each level's penalty)
+        lam_old = float(np.max(point.dual_norms(first), initial=0.0))
     results, start = [], None
     for lam in lams:
         level = penalty.with_lam(lam)
@@ -203,12 +205,13 @@ def fit_kernel_path(kernels, Y, W, datafit, penalty, lams, *, screening=True, **
             result, point = _screened_fit(screen, kernels, Y, W, datafit, level,
                                           ~(strong | safe), start, options)
             if options.get("verbose"):
-                print(f"[mtmk path] lam {lam:.4g}: {int(strong.sum())} kernels discarded by "
+                print(f"[mtmk path] lam {level.lam:.4g}: {int(strong.sum())} kernels discarded by "
                       f"the strong rule, {int(safe.sum())} by the gap safe rule; certificate "
                       f"{result.violation:.3e}")
         start = (result.alpha if result.alpha is not None else result.coef, result.intercept)
         results.append(result)
-        lam_old = lam
+        if point is not None:
+            lam_old = level.lam
     return results
 
 

@@ -7,9 +7,11 @@ from sklearn.metrics import r2_score
 
 import mtmk._fit as fit_module
 from mtmk import KernelDictionary, MTMKRegressorCV, mtmk_path
+from mtmk._fit import fit_kernel_path
 from mtmk._loo import kernel_scales, loo_residuals
+from mtmk._path import _Mix
 from mtmk._targets import encode_outputs
-from mtmk.solvers import GroupPenalty, TaskGroupPenalty
+from mtmk.solvers import GramStack, GroupPenalty, Quadratic, TaskGroupPenalty
 
 SMALL = KernelDictionary(rbf=3, polynomial=(2,))
 
@@ -118,18 +120,21 @@ def test_a_path_point_is_the_kernel_ridge_fit_at_its_kernel_scales(data, penalty
 
 
 def _brute_force_path_scores(reg, X, y):
-    """R^2 of leave-one-out predictions by n refits at every point's kernel weights."""
-    path = mtmk_path(X, y, kernels=SMALL, loss="squared_error", lam_groups=reg.lam_groups_,
-                     tol=reg.tol)
+    """R^2 of leave-one-out predictions by n refits at every point's kernel weights, for
+    every mix of the estimator's grid."""
     K = SMALL.fit(X).gram()
-    Y = y.reshape(len(y), -1)
-    W = encode_outputs(y).weights
+    targets = encode_outputs(y)
+    Y, W = targets.values, targets.weights
     scores = []
-    for lam, alpha in zip(path.lam_groups, path.dual_coef):
-        norms = np.sqrt(np.maximum(np.einsum("mit,mij,mjt->mt", alpha, K, alpha), 0))
-        theta = kernel_scales(GroupPenalty(lam), norms)[:, 0]
-        residuals = _brute_force(np.einsum("m,mij->ij", theta, K), Y, W[:, 0], 1.0, True)
-        scores.append(r2_score(y, (Y - residuals).reshape(y.shape)))
+    for ratio, lams in zip(np.atleast_1d(reg.l1_ratio), np.atleast_2d(reg.lam_groups_)):
+        mix = _Mix("group", ratio)
+        results = fit_kernel_path(GramStack(K), Y, W, Quadratic(), mix, lams, tol=reg.tol)
+        row = []
+        for lam, result in zip(lams, results):
+            theta = kernel_scales(mix.with_lam(lam), result.task_norms)[:, 0]
+            residuals = _brute_force(np.einsum("m,mij->ij", theta, K), Y, W[:, 0], 1.0, True)
+            row.append(r2_score(y, (Y - residuals).reshape(y.shape)))
+        scores.append(row)
     return np.array(scores)
 
 
@@ -137,15 +142,18 @@ def test_the_cv_regressor_picks_the_lam_of_the_leave_one_out_curve(data):
     X, Y, _ = data
     y = Y[:, 0]
     reg = MTMKRegressorCV(kernels=SMALL, lam_groups=6, eps=1e-2).fit(X, y)
-    expected = _brute_force_path_scores(reg, X, y)
-    assert reg.cv_scores_.shape == (1, 6)
+    expected = _brute_force_path_scores(reg, X, y)  # the mixes 0.5 and 1
+    assert reg.cv_scores_.shape == (1, 2, 6)
     np.testing.assert_allclose(reg.cv_scores_[0], expected, rtol=1e-8)
-    assert reg.lam_group_ == reg.lam_groups_[int(np.argmax(expected))]
-    assert 0 < int(np.argmax(expected)) < 5  # a curve with an interior maximum
-    # the model is the path's at the chosen value
-    path = mtmk_path(X, y, kernels=SMALL, loss="squared_error", lam_groups=reg.lam_groups_)
-    best = int(np.argmax(expected))
-    np.testing.assert_allclose(reg.kernel_weights_, path.kernel_weights[best], atol=1e-12)
+    i, j = np.unravel_index(int(np.argmax(expected)), expected.shape)
+    assert reg.l1_ratio_ == (0.5, 1.0)[i]
+    assert reg.lam_group_ == pytest.approx(reg.l1_ratio_ * reg.lam_groups_[i, j], rel=1e-12)
+    assert 0 < j < 5  # a curve with an interior maximum
+    # the model is that path's at the chosen value (no refit)
+    single = MTMKRegressorCV(kernels=SMALL, lam_groups=6, eps=1e-2, l1_ratio=1.0).fit(X, y)
+    assert single.cv_scores_.shape == (1, 6)
+    np.testing.assert_allclose(single.cv_scores_[0], expected[1], rtol=1e-8)
+    assert single.lam_group_ == single.lam_groups_[int(np.argmax(expected[1]))]
 
 
 def test_leave_one_out_costs_one_path(data, monkeypatch):
@@ -163,20 +171,23 @@ def test_leave_one_out_costs_one_path(data, monkeypatch):
 
     monkeypatch.setattr("mtmk._path.fit_kernel_path", path)
     monkeypatch.setattr(fit_module, "fit_kernel_model", fit)
-    MTMKRegressorCV(kernels=SMALL, lam_groups=8).fit(X, Y)
+    MTMKRegressorCV(kernels=SMALL, lam_groups=8, l1_ratio=1.0).fit(X, Y)
     assert calls["path"] == 1
     assert 8 <= calls["fit"] <= 10  # one fit per value (and a rare refit after a check)
     loo_fits = calls["fit"]
     calls.update(path=0, fit=0)
-    MTMKRegressorCV(kernels=SMALL, lam_groups=8, cv=5).fit(X, Y)
+    MTMKRegressorCV(kernels=SMALL, lam_groups=8, l1_ratio=1.0, cv=5).fit(X, Y)
     assert calls["path"] == 6  # five folds and the refit
     assert calls["fit"] >= 5 * loo_fits
+    calls.update(path=0, fit=0)
+    MTMKRegressorCV(kernels=SMALL, lam_groups=8).fit(X, Y)  # the default mixes 0.5 and 1
+    assert calls["path"] == 2
 
 
 def test_huber_falls_back_to_five_folds(data):
     X, Y, _ = data
-    reg = MTMKRegressorCV(kernels=SMALL, loss="huber", lam_groups=3).fit(X, Y[:, 0])
-    assert reg.cv_scores_.shape == (5, 3)
+    reg = MTMKRegressorCV(kernels=SMALL, loss="huber", lam_groups=3, l1_ratio=1.0)
+    assert reg.fit(X, Y[:, 0]).cv_scores_.shape == (5, 3)
 
 
 def test_leave_one_out_with_a_scorer_and_output_masks(data):
@@ -190,4 +201,4 @@ def test_leave_one_out_with_a_scorer_and_output_masks(data):
     np.testing.assert_allclose(r2.cv_scores_, 1 + mse.cv_scores_ / y.var(), rtol=1e-8)
     mask = (np.random.default_rng(3).uniform(size=Y.shape) > 0.2).astype(float)
     masked = MTMKRegressorCV(kernels=SMALL, lam_groups=4).fit(X, Y, sample_weight=mask)
-    assert masked.cv_scores_.shape == (1, 4) and np.all(np.isfinite(masked.cv_scores_))
+    assert masked.cv_scores_.shape == (1, 2, 4) and np.all(np.isfinite(masked.cv_scores_))

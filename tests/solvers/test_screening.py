@@ -96,6 +96,24 @@ def test_a_screened_path_has_the_solutions_of_the_plain_one(problem, fitted_kern
         np.testing.assert_allclose(_decision(operator, b), _decision(operator, a), atol=1e-4)
 
 
+def test_a_path_of_the_group_and_ridge_mix_is_screened_on_its_group_level(problem,
+                                                                         fitted_kernels):
+    """The CV estimators' mix scales both terms with lam; the rules read each level's
+    group term."""
+    from mtmk._path import _Mix
+
+    exact, _, signs, _, W = problem
+    mix = _Mix("group", 0.5)
+    top = lam_max(exact, signs, W, Logistic(), GroupPenalty(1.0)) / 0.5
+    lams = lam_group_grid(top, 8, 0.05)
+    plain = fit_kernel_path(exact, signs, W, Logistic(), mix, lams, tol=1e-6, screening=False)
+    screened = fit_kernel_path(exact, signs, W, Logistic(), mix, lams, tol=1e-6)
+    assert sum(k < exact.n_kernels for k in fitted_kernels) >= 2
+    for a, b in zip(plain, screened):
+        assert b.violation < 1e-6
+        assert abs(a.objective - b.objective) <= 1e-8 * abs(a.objective)
+
+
 def _decision(operator, result):
     if isinstance(operator, FactorStack):
         return sum(P @ v for P, v in zip(operator.factors, result.coef)) + result.intercept
