@@ -40,7 +40,7 @@ lint: $(TEST_STAMP)
 test: lint
 	$(PY) -m pytest -n auto
 
-# Everything but the tests marked slow (exhaustive reference sweeps, notebooks).
+# Everything but the tests marked slow (reference sweeps, dask clusters, notebooks).
 test-fast: lint
 	$(PY) -m pytest -n auto -m "not slow"
 

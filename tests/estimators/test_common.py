@@ -31,19 +31,20 @@ from mtmk.contrastive import MMCL, ContrastiveAligner, NystroemFeatures, RandomF
 from mtmk.selection import InnerCVClassifier
 from mtmk.solvers import GroupPenalty, Quadratic, SquaredHinge, TaskGroupPenalty
 
-# A 5-kernel dictionary keeps the checks fast; the code paths are those of the
-# default 10-kernel dictionary.
+# The checks test the estimator API on small data sets. A 5-kernel dictionary and a
+# penalty level at which the solvers finish in tens of steps keep them fast; the code
+# paths are those of the default 10-kernel dictionary and penalty level.
 SMALL = small_kernels()
 
 ESTIMATORS = [
     KernelDictionary(),
-    MTMKClassifier(),
+    MTMKClassifier(kernels=SMALL, lam_group=0.01),
     MTMKClassifier(kernels=SMALL, penalty="lplq", q=1.5, lam_group=0.01),
-    MTMKClassifier(kernels=SMALL, loss=SquaredHinge(), penalty=GroupPenalty(1e-3, 1e-4)),
-    MTMKRegressor(),
-    MTMKRegressor(kernels=SMALL, loss="huber"),
+    MTMKClassifier(kernels=SMALL, loss=SquaredHinge(), penalty=GroupPenalty(1e-2, 1e-4)),
+    MTMKRegressor(kernels=SMALL),
+    MTMKRegressor(kernels=SMALL, loss="huber", lam_group=0.01),
     MTMKRegressor(kernels=SMALL, loss=Quadratic(), penalty=TaskGroupPenalty(1e-3, 1e-4)),
-    MTMKClassifierCV(lam_groups=3, cv=2),
+    MTMKClassifierCV(kernels=SMALL, lam_groups=3, cv=2, eps=0.1),
     MTMKRegressorCV(kernels=SMALL, lam_groups=3, cv=2),
     MTMKRegressorCV(kernels=SMALL, lam_groups=3),
     AverageMKLClassifier(),

@@ -34,6 +34,7 @@ def client():
         yield client
 
 
+@pytest.mark.slow
 def test_distributed_fit_equals_in_process_fit(client):
     X, Y = _data()
     tol = 1e-3
@@ -68,6 +69,7 @@ def test_distributed_fit_errors(client):
         clf.fit(da.from_array(X, chunks=(100, 4)), Y, sample_weight=np.ones(200))
 
 
+@pytest.mark.slow
 def test_distributed_regressor_equals_in_process_fit(client):
     from mtmk import MTMKRegressor
 

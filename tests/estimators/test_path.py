@@ -72,6 +72,7 @@ def test_cv_with_precomputed_kernels():
     assert clf.score(K, y) > 0.9
 
 
+@pytest.mark.slow
 def test_distributed_backend_gives_the_local_results(multilabel):
     distributed = pytest.importorskip("distributed")
     X, Y = multilabel

@@ -102,6 +102,7 @@ def test_interrupted_sweep_resumes(tmp_path, monkeypatch):
     _assert_same_rows(again, reference)
 
 
+@pytest.mark.slow
 def test_dask_local_cluster_gives_the_local_results():
     distributed = pytest.importorskip("distributed")
     from joblib import parallel_config
