@@ -357,7 +357,7 @@ class _DualBlock(BlockRows):
         alpha = self.alpha[self._P[0]]
         return np.sum((s * (alpha - t * self._R) - alpha) * D, axis=0)
 
-    def _moved(self, m, s, t, KA, keep):
+    def _moved(self, m, s, t, KA):
         self.alpha[m] = s * (self.alpha[m] - t * self._R)
         self.KA[m] = KA
 

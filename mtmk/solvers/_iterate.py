@@ -140,11 +140,8 @@ class BlockRows:
     def _metric_change(self, s, t, D):
         return 0.0
 
-    def accept(self, s, t, keep):
-        """Move to ``F + D`` (the last trial); return :meth:`intercept_terms` there.
-
-        ``keep``: keep the block's new ``K alpha`` for the next scale step.
-        """
+    def accept(self, s, t):
+        """Move to ``F + D`` (the last trial); return :meth:`intercept_terms` there."""
         m, KA, _ = self._P
         new = self._new(s, t)
         last = self._trial
@@ -152,7 +149,7 @@ class BlockRows:
             self._move(last[2])
         else:  # some tasks kept their coefficients: not the last trial
             self._move(new - KA)
-        self._moved(m, s, t, new, keep)
+        self._moved(m, s, t, new)
         self._P = self._trial = None
         return self.intercept_terms()
 
@@ -164,7 +161,7 @@ class BlockRows:
         self._zero = (self._P[0], F, at)
         return at
 
-    def drop(self, keep):
+    def drop(self):
         """Set the block of the last zero test to zero; return the loss change."""
         m, KA, _ = self._P
         if self._zero is not None and self._zero[0] == m:
@@ -175,7 +172,7 @@ class BlockRows:
             D = -KA
             change = self.at.difference(D)
             self._move(D)
-        self._moved(m, 0.0, 0.0, np.zeros_like(KA), keep)
+        self._moved(m, 0.0, 0.0, np.zeros_like(KA))
         self._P = self._zero = None
         return change
 
@@ -290,7 +287,6 @@ class Iterate:
         self.layout, self.blocks = layout, layout.blocks
         self.datafit, self.penalty = datafit, penalty
         self.fit_intercept = fit_intercept
-        self.keep = False
         if intercept0 is not None:
             self.b = np.array(intercept0, dtype=float)
         elif fit_intercept:
@@ -354,10 +350,6 @@ class Iterate:
             self.loss = self.layout.start(self.b, refresh=True)  # F without drift
         return certificate(self.layout.at(self.b), self.penalty, self.fit_intercept)
 
-    def begin_sweep(self, full_sweep):
-        # the scale step after a working-set sweep reuses the blocks' K alpha
-        self.keep = not full_sweep
-
     def visit(self, m):
         """One proximal gradient step on block m; returns its violation before it."""
         (g2, gv, v2), = self.layout.statistics([m])[0]
@@ -399,7 +391,7 @@ class Iterate:
             change = np.where(stuck, 0.0, change)
         self.step[m] = np.minimum(2.0 * t, 1e8 * self.safe_step[m])
         self.layout.accept(m, s, t)
-        terms = self.blocks.map("accept", s, t, self.keep)
+        terms = self.blocks.map("accept", s, t)
         self.loss += float(change.sum())
         new_norm = float(self.layout.norms2(m).sum())
         if 0.0 < new_norm < v2.sum() and self._try_zero(m):
@@ -427,7 +419,7 @@ class Iterate:
             self.zero_wait[m] = self.zero_backoff[m]
             self.zero_backoff[m] = min(2 * self.zero_backoff[m], 4)
             return False
-        self.loss += float(_sum(self.blocks.map("drop", self.keep)).sum())
+        self.loss += float(_sum(self.blocks.map("drop")).sum())
         self.layout.drop(m)
         self.zero_backoff[m] = 1
         return True
@@ -552,7 +544,6 @@ def minimise(state, tol, max_iter, *, warm, anderson_depth, verbose, fit_interce
         # to a fraction of the last full sweep's violation, then one full sweep
         # to let dropped kernels back in (skglm's strategy, over kernels).
         blocks = all_blocks if full_sweep else working_set
-        state.begin_sweep(full_sweep)
         sweep_violation = max([state.visit(m) for m in blocks], default=0.0)
         if not full_sweep:
             # second-order step on the block scales: size trades between

@@ -30,6 +30,10 @@ float64 products when ``F`` is recomputed (:meth:`Iterate.refresh
 <mtmk.solvers._iterate.Iterate.refresh>`); then in float64.  The
 certificate always reads float64 products, so it is exact for the stored
 factors whatever the precision of the sweeps.
+
+When n is large, the sweeps over all rows start from the solution on a row
+subsample (every step-th row of each block, views of its factors), which
+costs a fraction of them and is already close to the final solution.
 """
 
 import numpy as np
@@ -43,7 +47,7 @@ __all__ = ["CHUNK_ROWS", "LocalBlocks", "RowBlock", "solve_rows", "subsample_row
 
 #: Rows per chunk of float32 factors converted to float64 for a product (or
 #: multiplied in float32, the chunks' products added in float64).
-CHUNK_ROWS = 2048
+CHUNK_ROWS = 512
 
 #: Rows per block of an in-process fit.
 BLOCK_ROWS = 16384
@@ -142,7 +146,7 @@ class RowBlock(BlockRows):
     def __init__(self, factors, Y, W, datafit):
         super().__init__(Y, W, datafit)
         self.factors = list(factors)
-        self._kept = {}
+        self._KA = {}  # the known K alpha = Phi_m v_m of non-zero blocks
         self._history = []
         self._candidate = None
         self.single = False
@@ -167,7 +171,7 @@ class RowBlock(BlockRows):
             self._restricted.append((self.factors, self.Y, self.W))
             self.factors = [self._rows(P, step) for P in self.factors]
             self.Y, self.W = self._rows(self.Y, step), self._rows(self.W, step) * scale
-        self.F, self._kept, self._history, self._candidate = None, {}, [], None
+        self.F, self._KA, self._history, self._candidate = None, {}, [], None
 
     def describe(self):
         """Rows, factor bytes, the largest weight and whether a factor is float32."""
@@ -188,9 +192,11 @@ class RowBlock(BlockRows):
     def start(self, coef, intercept):
         """Set ``F`` from coefficients (None for a zero block); return the loss."""
         F = np.tile(np.asarray(intercept, dtype=float), (self.Y.shape[0], 1))
-        for P, C in zip(self.factors, coef):
+        self._KA = {}
+        for m, (P, C) in enumerate(zip(self.factors, coef)):
             if C is not None:
-                F += _product(P, C)
+                self._KA[m] = _product(P, C)
+                F += self._KA[m]
         self.F = F
         return self.at.value()
 
@@ -202,35 +208,52 @@ class RowBlock(BlockRows):
         single = self.single and not exact
         return [_t_product(self.factors[m], R, single) for m in kernels], column_sums(R)
 
+    def _block(self, m, v):
+        """Block m's ``K alpha = Phi_m v``: kept since its last step, or computed."""
+        KA = self._KA.get(m)
+        if KA is None:
+            KA = self._KA[m] = _product(self.factors[m], v)
+        return KA
+
     def prepare(self, m, v, G, s, t):
-        """Cache ``Phi_m [v, G]`` (the block's ``K alpha`` and ``K R``); first
-        :meth:`~BlockRows.trial`."""
+        """Set the block's ``K alpha`` and ``K R = Phi_m G``; first :meth:`~BlockRows.trial`.
+
+        ``K alpha`` is kept from the block's last step while the coefficients
+        move only by steps (one product with T columns instead of 2 T).
+        """
         T = v.shape[1]
-        P = _product(self.factors[m], np.hstack([v, G]))
-        self._P = (m, P[:, :T], P[:, T:])
+        if m in self._KA or not np.any(v):
+            KA = self._KA.get(m)
+            KA = np.zeros((self.Y.shape[0], T)) if KA is None else KA
+            KR = _product(self.factors[m], G)
+        else:
+            P = _product(self.factors[m], np.hstack([v, G]))
+            KA, KR = P[:, :T], P[:, T:]
+        self._P = (m, KA, KR)
         return self.trial(s, t)
 
-    def _moved(self, m, s, t, KA, keep):
-        if keep:
-            self._kept[m] = KA
+    def _moved(self, m, s, t, KA):
+        if np.any(s):
+            self._KA[m] = KA
+        else:
+            self._KA.pop(m, None)
 
     def zero_gradient(self, m, v):
         """``Phi_m^T R0`` with R0 the gradient at ``F - Phi_m v`` (block m at zero)."""
-        KA = _product(self.factors[m], v)
+        KA = self._block(m, v)
         self._P = (m, KA, None)
         return _t_product(self.factors[m], self._zero_point(KA).gradient, self.single)
 
     # -------------------------------------------------------- block scales
     def _directions(self, kernels, coef):
-        d = np.stack([self._kept[m] if m in self._kept else _product(self.factors[m], v)
-                      for m, v in zip(kernels, coef)])
-        self._kept = {}  # now held in the scale step's point, until forget
+        d = np.stack([self._block(m, v) for m, v in zip(kernels, coef)])
+        for k, m in enumerate(kernels):
+            self._KA[m] = d[k]  # one copy of each block
         return d
 
-    def forget(self):
-        """Drop the kept ``K alpha`` blocks (stale after a sweep)."""
-        super().forget()
-        self._kept = {}
+    def _rescaled(self, kernels, S):
+        for k, m in enumerate(kernels):
+            self._KA[m] *= S[k]
 
     # ----------------------------------------------------------- Anderson
     def push(self, depth):
@@ -250,6 +273,7 @@ class RowBlock(BlockRows):
         """Move to the last extrapolated ``F`` if ``accept``."""
         if accept:
             self._move(None, self._candidate.F, self._candidate)
+            self._KA = {}  # the coefficients moved
         self._candidate = None
 
 
@@ -496,8 +520,9 @@ def solve_rows(blocks, ranks, n_tasks, datafit, penalty, *, fit_intercept=True, 
         penalty), to the same ``tol``, and start from that solution.  The
         kernels it selects and their sizes are close to the final ones, so
         the sweeps over all rows, which cost the most, start near the
-        optimum.  ``"auto"``: :func:`subsample_rows` rows when the problem
-        has at least :data:`SUBSAMPLE_FROM` rows; ``None``: no subsample.
+        optimum.  ``"auto"``: ``100 sqrt(n_rows)`` rows from 50,000 rows on
+        (31,600 of 100,000; 100,000 of a million, which start from their own
+        subsample in turn); ``None``: no subsample.
 
     Returns
     -------
