@@ -252,7 +252,8 @@ def path_loo_predictions(operator, Y, W, penalty, lams, results, fit_intercept=T
             tasks = (np.arange(Y.shape[1]) if theta.shape[1] == 1 else np.array([column]))
             scales = theta[:, column]
             active = np.flatnonzero(scales > 0)
-            if low_rank:
+            factor = low_rank or not active.size  # no kernel: a factor of rank 0
+            if factor:
                 K = np.hstack([np.sqrt(scales[m]) * operator.factors[m] for m in active]
                               or [np.zeros((Y.shape[0], 0))])
             else:
@@ -260,7 +261,7 @@ def path_loo_predictions(operator, Y, W, penalty, lams, results, fit_intercept=T
                 for m in active:
                     K += scales[m] * operator.K[m]
             residuals[:, tasks] = loo_residuals(K, Y[:, tasks], W[:, tasks],
-                                                fit_intercept=fit_intercept, low_rank=low_rank)
+                                                fit_intercept=fit_intercept, low_rank=factor)
         predictions.append(Y - residuals)
     return predictions
 
