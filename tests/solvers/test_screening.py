@@ -1,6 +1,8 @@
 """Screening on the regularisation path: the same solutions as without it, safe discards
 that are zero at the optimum, and the conjugates its duality gap is made of."""
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -62,11 +64,16 @@ def fitted_kernels(monkeypatch):
     return seen
 
 
-@pytest.mark.parametrize("low_rank", [False, True])
-@pytest.mark.parametrize("datafit", [Logistic(), Quadratic()])
-@pytest.mark.parametrize("penalty", [GroupPenalty(0.0), TaskGroupPenalty(0.0),
-                                     GroupPenalty(0.0, 0.01),
-                                     GroupPenalty(0.0, weights=np.linspace(0.5, 2.0, 16))])
+def _sweep(*axes):
+    """Every combination of the axes, all but the first marked slow (a reference sweep)."""
+    return [pytest.param(*case, marks=() if k == 0 else pytest.mark.slow)
+            for k, case in enumerate(itertools.product(*axes))]
+
+
+@pytest.mark.parametrize("low_rank,datafit,penalty", _sweep(
+    [False, True], [Logistic(), Quadratic()],
+    [GroupPenalty(0.0), TaskGroupPenalty(0.0), GroupPenalty(0.0, 0.01),
+     GroupPenalty(0.0, weights=np.linspace(0.5, 2.0, 16))]))
 def test_a_screened_path_has_the_solutions_of_the_plain_one(problem, fitted_kernels, low_rank,
                                                            datafit, penalty):
     exact, factors, signs, values, W = problem
@@ -130,12 +137,12 @@ def _problem_variant(problem, datafit, mask):
     return exact, Y, W
 
 
-@pytest.mark.parametrize("datafit", DATAFITS)
-@pytest.mark.parametrize("penalty", [GroupPenalty(0.0), TaskGroupPenalty(0.0),
-                                     GroupPenalty(0.0, 0.05)])
-@pytest.mark.parametrize("fit_intercept,mask", [(True, False), (False, False), (True, True)])
+@pytest.mark.parametrize("datafit,penalty,variant", _sweep(
+    DATAFITS, [GroupPenalty(0.0), TaskGroupPenalty(0.0), GroupPenalty(0.0, 0.05)],
+    [(True, False), (False, False), (True, True)]))
 def test_the_safe_rule_never_discards_a_kernel_of_the_optimum(problem, datafit, penalty,
-                                                              fit_intercept, mask):
+                                                              variant):
+    fit_intercept, mask = variant
     operator, Y, W = _problem_variant(problem, datafit, mask)
     top = lam_max(operator, Y, W, datafit, penalty, fit_intercept)
     lams = top * np.array([0.5, 0.3, 0.15])
@@ -229,10 +236,10 @@ def test_screening_stops_once_it_no_longer_pays(fitted_kernels):
     W = np.full(y.shape, 1 / 60)
     operator = GramStack(K)
     lams = lam_group_grid(lam_max(operator, y, W, Quadratic(), GroupPenalty(1.0)), 8, 1e-3)
-    results = fit_kernel_path(operator, y, W, Quadratic(), GroupPenalty(0.0), lams, tol=1e-6,
+    results = fit_kernel_path(operator, y, W, Quadratic(), GroupPenalty(0.0), lams, tol=1e-4,
                               solver="bcd")
     assert fitted_kernels == [1]
-    assert all(r.violation < 1e-6 for r in results)
+    assert all(r.violation < 1e-4 for r in results)
 
 
 def test_paths_of_newton_steps_are_not_screened(problem, fitted_kernels):
