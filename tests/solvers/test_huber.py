@@ -179,9 +179,10 @@ def test_regressor_validates_loss_and_epsilon(params, message):
 def test_cv_regressor_passes_loss_and_epsilon_through():
     X, y, X_test, _ = _outlier_data(3, n=60, n_outliers=4)
     cv = MTMKRegressorCV(kernels=KERNELS, loss="huber", epsilon=0.3, lam_groups=3, cv=2,
-                         lam_ridge=1e-4).fit(X, y)
+                         l1_ratio=1.0).fit(X, y)
     single = MTMKRegressor(kernels=KERNELS, loss="huber", epsilon=0.3, lam_group=cv.lam_group_,
-                           lam_ridge=1e-4).fit(X, y)
+                           lam_ridge=cv.lam_ridge_).fit(X, y)
     np.testing.assert_allclose(cv.objective_, single.objective_, rtol=1e-6)
-    squared = MTMKRegressor(kernels=KERNELS, lam_group=cv.lam_group_, lam_ridge=1e-4).fit(X, y)
+    squared = MTMKRegressor(kernels=KERNELS, lam_group=cv.lam_group_,
+                            lam_ridge=cv.lam_ridge_).fit(X, y)
     assert np.abs(cv.predict(X_test) - squared.predict(X_test)).max() > 0.1
