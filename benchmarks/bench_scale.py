@@ -134,11 +134,11 @@ def _large_data(name, n):
 
 def one_large_fit(name, n, rank, dtype):
     """Child process: one large low-rank MTMK fit; prints JSON."""
-    import mtmk._multitask
+    import mtmk._fit
     from mtmk import KernelDictionary, MTMKClassifier
     X, Y, X_test, Y_test = _large_data(name, n)
     solver = {}
-    original = mtmk._multitask.solve_rows
+    original = mtmk._fit.solve_rows
 
     def timed(*args, **kwargs):
         with timer() as watch:
@@ -147,7 +147,7 @@ def one_large_fit(name, n, rank, dtype):
         solver["factor_bytes"] = sum(P.nbytes for block in args[0].blocks for P in block.factors)
         return result
 
-    mtmk._multitask.solve_rows = timed
+    mtmk._fit.solve_rows = timed
     load_before = os.getloadavg()[0]
     clf = MTMKClassifier(kernels=KernelDictionary(n_components=rank, random_state=0,
                                                   dtype=dtype, max_memory=20 * 2**30),

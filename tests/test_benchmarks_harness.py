@@ -130,3 +130,13 @@ def test_script_help_runs_from_the_repository_root():
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "usage:" in done.stdout and "--out DIR" in done.stdout
+
+
+def test_large_fit_child_times_the_solver_it_patches():
+    # the child wraps the row solver the fit function calls; a rename must fail here,
+    # not an hour into `bench_scale --large`
+    record = harness.run_isolated("benchmarks.bench_scale", "--one-large", "simulated",
+                                  1500, 20, "float32", timeout=300)
+    assert record["n"] == 1500 and record["sweeps"] > 0
+    assert 0 < record["solver_seconds"] <= record["fit_seconds"]
+    assert record["factor_gib"] > 0
