@@ -70,8 +70,9 @@ Run from the repository root::
     python -m benchmarks.bench_real --study
     python -m benchmarks.bench_real --quick  # smoke run
 
-Writes benchmarks/results/bench_real.csv (bench_real<TAG>.csv with --tag; one row per split, set and method),
-bench_real_summary.csv and bench_real.md (or the same names with ``_study``).
+Writes benchmarks/results/bench_real.csv (one row per split, set and method;
+bench_real<TAG>.csv with --tag), bench_real_summary.csv and bench_real.md (or
+the same names with ``_study``).
 """
 
 import warnings
