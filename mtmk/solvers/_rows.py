@@ -22,18 +22,18 @@ Factors may be stored in float32 (half the memory; storing them only rounds
 the features, relative 6e-8, far below the Nystroem approximation error).
 The products that move the decision values (``Phi v``) then convert
 :data:`CHUNK_ROWS` rows of a factor at a time to float64 (a chunk that stays
-in cache): their rounding would accumulate in ``F`` step after step.  The
-block gradients ``Phi^T R``, whose rounding does not accumulate, are
-multiplied in float32 (each chunk's product added in float64) while the
-sweeps' violation is well above that rounding, which is measured against
-float64 products when ``F`` is recomputed (:meth:`Iterate.refresh
-<mtmk.solvers._iterate.Iterate.refresh>`); then in float64.  The
+in cache): their rounding would accumulate in ``F`` step after step.  So
+are the block gradients ``Phi^T R``, unless ``mixed_precision`` asks for
+them in float32 (each chunk's product added in float64) while the sweeps'
+violation is well above that rounding, which is measured against float64
+products when ``F`` is recomputed (:meth:`Iterate.refresh
+<mtmk.solvers._iterate.Iterate.refresh>`), then in float64.  The
 certificate always reads float64 products, so it is exact for the stored
 factors whatever the precision of the sweeps.
 
-When n is large, the sweeps over all rows start from the solution on a row
-subsample (every step-th row of each block, views of its factors), which
-costs a fraction of them and is already close to the final solution.
+On request (``subsample``), the sweeps over all rows start from the
+solution on a row subsample (every step-th row of each block, views of its
+factors).
 """
 
 import numpy as np
@@ -478,7 +478,7 @@ class _Exact:
 
 def solve_rows(blocks, ranks, n_tasks, datafit, penalty, *, fit_intercept=True, tol=1e-4,
                max_iter=1000, coef0=None, intercept0=None, anderson_depth=5, verbose=0,
-               mixed_precision=True, subsample="auto"):
+               mixed_precision=False, subsample=None):
     """Minimise ``datafit + penalty`` over low-rank kernels held in row blocks.
 
     The iteration of :func:`~mtmk.solvers.solve_bcd` (same working sets,
@@ -507,22 +507,28 @@ def solve_rows(blocks, ranks, n_tasks, datafit, penalty, *, fit_intercept=True, 
         Warm start of the primal coefficients.
     intercept0 : ndarray of shape (n_tasks,), optional
         Warm start of the intercepts.
-    mixed_precision : bool, default=True
+    mixed_precision : bool, default=False
         With float32 factors, compute the block gradients ``Phi^T R`` in
         float32 (decision values, residuals and the loss stay float64) while
         the sweeps' violation is above ten times those products' rounding,
         which is measured on the way, then in float64.  The certificate is
         always computed with float64 products, so ``tol`` means the same
-        either way.  No effect on float64 factors.
-    subsample : "auto", int or None, default="auto"
+        either way.  No effect on float64 factors.  Off by default: a sweep
+        costs about 20 % less, but the rounded gradients change the sweeps'
+        path, and the number of sweeps went down at 100,000 rows (157 to 128)
+        and up at 300,000 (84 to 181) on the scale benchmark's problem.
+    subsample : "auto", int or None, default=None
         Without ``coef0``, first solve the problem on about this many evenly
         spaced rows (the weights of each task rescaled to sum 1, the same
         penalty), to the same ``tol``, and start from that solution.  The
-        kernels it selects and their sizes are close to the final ones, so
-        the sweeps over all rows, which cost the most, start near the
-        optimum.  ``"auto"``: ``100 sqrt(n_rows)`` rows from 50,000 rows on
-        (31,600 of 100,000; 100,000 of a million, which start from their own
-        subsample in turn); ``None``: no subsample.
+        kernels it selects and their sizes are close to the final ones.
+        ``"auto"``: ``100 sqrt(n_rows)`` rows from 50,000 rows on (31,600 of
+        100,000; 100,000 of a million, which start from their own subsample
+        in turn); ``None``: no subsample.  Off by default: the slow part of
+        the block solver is its last sweeps, which trade size between
+        correlated kernels, and a start near the optimum does not shorten
+        them; on the scale benchmark's problem the sweeps over all rows went
+        from 157 to 128 at 100,000 rows but from 84 to 141 at 300,000.
 
     Returns
     -------
