@@ -193,10 +193,10 @@ class KernelDictionary(BaseEstimator):
         Seeds the choice of Nystroem landmarks.
     dtype : {"auto", "float64", "float32"}, default="auto"
         Storage of the Nystroem training factors (with ``n_components``).
-        ``"float32"`` halves their memory; the block solver keeps decision
-        values and losses in float64 and computes its block gradients in
-        float32 only while far from optimal, and the optimality certificate
-        always uses float64 products, so it is exact for the stored factors,
+        ``"float32"`` halves their memory; the block solver converts them to
+        float64 512 rows at a time for its products and keeps decision values
+        and losses in float64, so the optimality certificate is exact for the
+        stored factors,
         which differ from the float64 ones by a relative 6e-8 (far below the
         Nystroem error).  ``"auto"`` uses float32 when the float64 factors
         would take more than 1 GiB, else float64.
