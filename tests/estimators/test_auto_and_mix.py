@@ -12,7 +12,7 @@ from mtmk import (
     MTMKRegressorCV,
     mtmk_path,
 )
-from mtmk._multitask import training_lam_max
+from mtmk._multitask import auto_fraction, training_lam_max
 from mtmk.solvers import FactorStack, GroupPenalty, Logistic, Quadratic, TaskGroupPenalty, lam_max
 from mtmk.solvers._rows import LocalBlocks
 
@@ -42,6 +42,23 @@ def test_auto_is_the_documented_fraction_of_the_training_lam_max(Estimator, targ
                       tol=1e-6).fit(X, target)
     assert model.objective_ == pytest.approx(fixed.objective_, rel=1e-10)
     assert np.any(model.kernel_weights_ > 0)
+
+
+@pytest.mark.parametrize("Estimator", [MTMKClassifier, MTMKRegressor])
+def test_auto_shrinks_as_one_over_root_n_beyond_300_rows(Estimator):
+    # 1,200 rows: sqrt(300 / 1200) = 1/2 of the fraction measured on small sets
+    big = np.random.default_rng(1)
+    X_big = big.normal(size=(1200, 2))
+    target = (np.column_stack([np.sin(X_big[:, 0]), X_big[:, 1]]) + 0.3 * big.normal(size=(1200, 2))
+              if Estimator is MTMKRegressor else (X_big[:, 0] > 0).astype(int))
+    kernels = KernelDictionary(rbf=2, polynomial=(), linear=False, n_components=50,
+                               random_state=0)
+    model = Estimator(kernels=kernels, max_iter=1).fit(X_big, target)
+    loss = "squared_error" if Estimator is MTMKRegressor else "logistic"
+    top = mtmk_path(X_big, target, kernels=kernels, lam_groups=1, loss=loss).lam_max
+    assert model.lam_group_ == pytest.approx(0.5 * DOCUMENTED[Estimator][0] * top, rel=1e-12)
+    assert auto_fraction(0.1, 300) == auto_fraction(0.1, 10) == 0.1
+    assert auto_fraction(0.1, 30_000) == pytest.approx(0.01, rel=1e-12)
 
 
 def test_auto_follows_the_scale_of_the_targets():
