@@ -49,6 +49,7 @@ class GramStack:
 
     def __init__(self, K):
         self.K = K
+        self._top = {}  # a path asks for the same eigenvalues at every level
 
     @property
     def n_kernels(self):
@@ -74,10 +75,11 @@ class GramStack:
         tight for the kernels MKL meets (near-diagonal narrow RBF, near-rank-one
         wide ones); the solvers' step search grows the step from there.
         """
-        Km = self.K[m]
-        if Km.shape[0] <= 300:
-            return float(np.linalg.eigvalsh(Km)[-1]) * (1 + 1e-9) + 1e-12
-        return float(np.abs(Km).sum(axis=1).max())
+        if m not in self._top:
+            Km = self.K[m]
+            self._top[m] = (float(np.linalg.eigvalsh(Km)[-1]) * (1 + 1e-9) + 1e-12
+                            if Km.shape[0] <= 300 else float(np.abs(Km).sum(axis=1).max()))
+        return self._top[m]
 
     def prediction_coef(self, m, alpha_m):
         """Coefficients acting on test-vs-train Gram blocks: ``alpha_m`` itself."""
@@ -107,6 +109,7 @@ class FactorStack:
 
     def __init__(self, factors):
         self.factors = factors
+        self._top = {}  # a path asks for the same eigenvalues at every level
 
     @property
     def n_kernels(self):
@@ -136,19 +139,9 @@ class FactorStack:
         of Nystroem factors.  The solvers' backtracking keeps steps safe either
         way.
         """
-        Phi = self.factors[m]
-        n, r = Phi.shape
-        if r == 0:
-            return 0.0
-        if n * r * r <= 5e8:
-            return float(np.linalg.eigvalsh(Phi.T @ Phi)[-1]) * (1 + 1e-9) + 1e-12
-        v = np.random.default_rng(0).normal(size=r)
-        estimate = 0.0
-        for _ in range(10):
-            w = Phi.T @ (Phi @ v)
-            estimate = float(np.linalg.norm(w))
-            v = w / max(estimate, 1e-300)
-        return min(float(np.sum(Phi * Phi)), 2.0 * estimate)
+        if m not in self._top:
+            self._top[m] = _factor_top_eigenvalue(self.factors[m])
+        return self._top[m]
 
     def factor(self, m):
         return self.factors[m]
@@ -160,3 +153,19 @@ class FactorStack:
     def prediction_coef(self, m, alpha_m):
         """Coefficients ``Phi_m^T alpha_m`` acting on test features."""
         return self.factors[m].T @ alpha_m
+
+
+def _factor_top_eigenvalue(Phi):
+    """The largest eigenvalue of ``Phi Phi^T`` (see :meth:`FactorStack.top_eigenvalue`)."""
+    n, r = Phi.shape
+    if r == 0:
+        return 0.0
+    if n * r * r <= 5e8:
+        return float(np.linalg.eigvalsh(Phi.T @ Phi)[-1]) * (1 + 1e-9) + 1e-12
+    v = np.random.default_rng(0).normal(size=r)
+    estimate = 0.0
+    for _ in range(10):
+        w = Phi.T @ (Phi @ v)
+        estimate = float(np.linalg.norm(w))
+        v = w / max(estimate, 1e-300)
+    return min(float(np.sum(Phi * Phi)), 2.0 * estimate)
