@@ -59,14 +59,12 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import KFold
 
 from benchmarks._harness import (
-    ResultsCsv,
     argument_parser,
     machine_header,
-    read_csv,
     timer,
     write_text,
 )
-from benchmarks.bench_real import KINDS, SETS, dictionary, load_set, score, split
+from benchmarks.bench_real import KINDS, SETS, dictionary, run_splits, score
 from mtmk import MTMKClassifier, MTMKClassifierCV, MTMKRegressor, MTMKRegressorCV, mtmk_path
 from mtmk.stats import paired_difference
 
@@ -210,22 +208,9 @@ def main(argv=None):
                   f"{args.n_test} test rows per split, tuned grid k = {args.grid}, 3 inner "
                   "folds, sets " + ", ".join(args.sets))
     if args.merge is not None:
-        rows = [row for name in args.merge for row in read_csv(args.out / name)]
         header[-1] = f"merged rows of {', '.join(args.merge)}"
-    else:
-        results = ResultsCsv(args.out / f"bench_real_defaults{args.tag}.csv",
-                             key=("set", "split"), resume=args.resume)
-        rows = results.rows
-    with timer() as wall:
-        for name in args.sets if args.merge is None else ():
-            X, y, kind, groups = load_set(name)
-            for seed in range(args.splits):
-                if results.done({"set": name, "split": seed}):
-                    continue
-                X_tr, X_te, y_tr, y_te = split(X, y, kind, seed, args.n_train, args.n_test)
-                results.extend(run_split(name, kind, X_tr, X_te, y_tr, y_te, groups, seed,
-                                         args))
-    text = markdown(summarise(rows), header, None if args.merge is not None else wall.seconds)
+    rows, wall = run_splits(args, f"bench_real_defaults{args.tag}.csv", run_split)
+    text = markdown(summarise(rows), header, wall)
     write_text(args.out / f"bench_real_defaults{args.tag}.md", text)
     print(text)
 

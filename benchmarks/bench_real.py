@@ -482,6 +482,28 @@ def study_markdown(summary, header, wall):
                       "splits, 95 % corrected t interval).", "", *lines, ""])
 
 
+def run_splits(args, csv_name, run):
+    """Rows of ``run`` over ``args.sets`` x ``args.splits`` and the wall seconds.
+
+    ``run(name, kind, X_tr, X_te, y_tr, y_te, groups, seed, args)`` gives a
+    split's rows, appended to ``csv_name`` in ``args.out`` (splits already
+    there are skipped with ``--resume``); with ``args.merge`` the rows of
+    those files instead, and no time.
+    """
+    if args.merge is not None:
+        return [row for name in args.merge for row in read_csv(args.out / name)], None
+    results = ResultsCsv(args.out / csv_name, key=("set", "split"), resume=args.resume)
+    with timer() as wall:
+        for name in args.sets:
+            X, y, kind, groups = load_set(name)
+            for seed in range(args.splits):
+                if results.done({"set": name, "split": seed}):
+                    continue
+                X_tr, X_te, y_tr, y_te = split(X, y, kind, seed, args.n_train, args.n_test)
+                results.extend(run(name, kind, X_tr, X_te, y_tr, y_te, groups, seed, args))
+    return results.rows, wall.seconds
+
+
 def parse_args(argv=None):
     parser = argument_parser(__spec__.name, __doc__, resume=True)
     parser.add_argument("--splits", type=int, default=10, help="random outer splits")
@@ -518,25 +540,12 @@ def main(argv=None):
                   "3 inner folds, sets " + ", ".join(args.sets))
     suffix = ("_study" if args.study else "") + ("_quick" if args.quick else "")
     if args.merge is not None:
-        rows = [row for name in args.merge for row in read_csv(args.out / name)]
         header[-1] = (f"merged rows of {', '.join(args.merge)} (each set's training / test "
                       "rows are in the table)")
-    else:
-        results = ResultsCsv(args.out / f"bench_real{suffix}{args.tag}.csv",
-                             key=("set", "split"), resume=args.resume)
-        rows = results.rows
-    with timer() as wall:
-        for name in args.sets if args.merge is None else ():
-            X, y, kind, groups = load_set(name)
-            for seed in range(args.splits):
-                if results.done({"set": name, "split": seed}):
-                    continue
-                X_tr, X_te, y_tr, y_te = split(X, y, kind, seed, args.n_train, args.n_test)
-                run = run_study if args.study else run_methods
-                results.extend(run(name, kind, X_tr, X_te, y_tr, y_te, groups, seed, args))
+    rows, wall = run_splits(args, f"bench_real{suffix}{args.tag}.csv",
+                            run_study if args.study else run_methods)
     if args.tag:
         return
-    wall = None if args.merge is not None else wall.seconds
     if args.study:
         summary = summarise_study(rows)
         print_table(summary, list(summary[0]))
