@@ -539,6 +539,11 @@ def minimise(state, tol, max_iter, *, warm, anderson_depth, verbose, fit_interce
         if active.size:
             working_set, full_sweep = active, False
     violation, converged, n_iter = np.inf, False, 0
+    # sweeps since the working-set phase, and the full sweeps, last improved
+    # their best violation: at the certificate's rounding floor a working-set
+    # phase never reaches its target, and the full sweeps stop improving
+    best_partial, stale_partial, best_full, stale_full = np.inf, 0, np.inf, 0
+    stalled = False
     for n_iter in range(1, max_iter + 1):
         # Working sets: sweeps over the non-zero kernels until they are solved
         # to a fraction of the last full sweep's violation, then one full sweep
@@ -574,25 +579,41 @@ def minimise(state, tol, max_iter, *, warm, anderson_depth, verbose, fit_interce
                     break
                 if state.approximate:
                     state.refine()  # the rounded estimate was too optimistic
+            best_full, stale_full = ((sweep_violation, 0) if sweep_violation < best_full
+                                     else (best_full, stale_full + 1))
+            if stale_full >= _STALL_FULL:
+                stalled = True
+                break
             working_set = np.flatnonzero(state.kernel_norms() > 0)
             target = max(tol, 0.3 * sweep_violation)
             full_sweep = working_set.size == 0
+            best_partial, stale_partial = np.inf, 0
         else:
-            full_sweep = sweep_violation < target
+            best_partial, stale_partial = ((sweep_violation, 0) if sweep_violation < best_partial
+                                           else (best_partial, stale_partial + 1))
+            full_sweep = sweep_violation < target or stale_partial >= _STALL_PARTIAL
     if not converged:
         violation = state.violation()
         converged = violation < tol
     if not converged:
+        why = (f"stopped after {n_iter} sweeps: its last {_STALL_FULL} full sweeps did not "
+               "lower the certificate" if stalled else f"did not reach it in max_iter={max_iter} "
+               "sweeps")
         warnings.warn(
-            f"The block solver did not reach tol={tol:g} in max_iter={max_iter} sweeps; "
-            f"the optimality certificate is {violation:.3g} (relative to the penalty "
-            "level). Increase max_iter, loosen tol or increase the penalty.",
-            ConvergenceWarning)
+            f"The block solver {why}: tol={tol:g}, the optimality certificate is "
+            f"{violation:.3g} (relative to the penalty level). Loosen tol, increase max_iter "
+            "or increase the penalty.", ConvergenceWarning)
     return violation, converged, n_iter
 
 
 # Sweeps between recomputations of the kernel products from scratch.
 _REFRESH = 50
+
+# Working-set sweeps without a new best violation after which the solver
+# sweeps all kernels (a chance to certify), and full sweeps without one after
+# which it stops: the certificate no longer moves.
+_STALL_PARTIAL = 10
+_STALL_FULL = 500
 
 # Approximate products are refined once a full sweep's violation is below
 # this multiple of their measured rounding.
