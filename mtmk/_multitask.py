@@ -97,7 +97,6 @@ def training_lam_max(kernels, Y, W, datafit, penalty, fit_intercept=True):
     return float(max((penalty.dual_norm(m, g) for m, g in enumerate(norms)), default=0.0))
 
 
-
 #: Training rows up to which ``lam_group="auto"`` is its measured fraction of
 #: ``lam_max`` (the real sets it was chosen on had 150 to 300 rows).
 AUTO_ROWS = 300
@@ -115,6 +114,7 @@ def auto_fraction(fraction, n_rows):
     0.972 at 0.0087, see the user guide).
     """
     return fraction * min(1.0, float(np.sqrt(AUTO_ROWS / max(n_rows, 1))))
+
 
 class _MTMKModel:
     """Fitting shared by the MTMK estimators: the problem in, the fitted model out."""
@@ -555,8 +555,7 @@ class MTMKRegressor(_MTMKModel, KernelTaskRegressor):
         follows the data and the scale of the targets; beyond 300 rows the
         fraction shrinks as ``sqrt(300 / n_samples)``, as the noise a penalty
         holds back does.  Refused for ``penalty="lplq"`` with ``p < 1``,
-        which has no ``lam_max``.  The
-        value used is ``lam_group_``.
+        which has no ``lam_max``.  The value used is ``lam_group_``.
     lam_ridge : float or "auto", default="auto"
         Strength of the squared RKHS-norm penalty ``sum_mt ||f_tm||^2``.  At
         least one of the two penalties must be positive.  ``lam_ridge = 0`` is

@@ -539,9 +539,10 @@ def minimise(state, tol, max_iter, *, warm, anderson_depth, verbose, fit_interce
         if active.size:
             working_set, full_sweep = active, False
     violation, converged, n_iter = np.inf, False, 0
-    # sweeps since the working-set phase, and the full sweeps, last improved
-    # their best violation: at the certificate's rounding floor a working-set
-    # phase never reaches its target, and the full sweeps stop improving
+    # the best violation of the working-set phase and of the full sweeps, and
+    # the sweeps since each improved: a working-set phase whose violation
+    # hovers above its target would never end, and full sweeps that no longer
+    # lower the certificate would run to max_iter
     best_partial, stale_partial, best_full, stale_full = np.inf, 0, np.inf, 0
     stalled = False
     for n_iter in range(1, max_iter + 1):
