@@ -39,6 +39,20 @@ def _squared_distances(A, B):
     return D
 
 
+def _shared_blocks(recipes, A, B):
+    """The distance matrices (or products) of ``A`` and ``B`` that every kernel of a
+    family on all features reads: computed once for the family, not once per kernel."""
+    whole = [s.family for s in recipes if s.columns is None]
+    shared = {}
+    if "rbf" in whole:
+        shared["rbf"] = _squared_distances(A, B)
+    if "laplacian" in whole:
+        shared["laplacian"] = cdist(A, B, "cityblock")
+    if "linear" in whole or "polynomial" in whole:
+        shared["dot"] = A @ B.T
+    return shared
+
+
 def _median_width(X, weights, metric="sqeuclidean", size=1000):
     """Median heuristic: 1 / weighted median of the positive pairwise distances.
 
@@ -645,13 +659,7 @@ class KernelDictionary(BaseEstimator):
         """Write the features of ``A[rows]`` into ``features[k][rows]``."""
         A, B = A[rows], self.landmarks_
         recipes = [self._recipes[m] for m in index]
-        shared = {}
-        if any(s.family == "rbf" and s.columns is None for s in recipes):
-            shared["rbf"] = _squared_distances(A, B)
-        if any(s.family == "laplacian" and s.columns is None for s in recipes):
-            shared["laplacian"] = cdist(A, B, "cityblock")
-        if any(s.family in ("linear", "polynomial") and s.columns is None for s in recipes):
-            shared["dot"] = A @ B.T
+        shared = _shared_blocks(recipes, A, B)
         block = np.empty((A.shape[0], B.shape[0]))
         for k, (m, recipe) in enumerate(zip(index, recipes)):
             self._kernel_into(block, recipe, A, B, shared)
@@ -724,14 +732,7 @@ class KernelDictionary(BaseEstimator):
         index = list(range(self.n_kernels_)) if kernels is None else list(kernels)
         recipes = [self._recipes[m] for m in index]
         G = np.empty((len(index), A.shape[0], B.shape[0]))
-        # One distance matrix (or product) serves every kernel of a family.
-        shared = {}
-        if any(s.family == "rbf" and s.columns is None for s in recipes):
-            shared["rbf"] = _squared_distances(A, B)
-        if any(s.family == "laplacian" and s.columns is None for s in recipes):
-            shared["laplacian"] = cdist(A, B, "cityblock")
-        if any(s.family in ("linear", "polynomial") and s.columns is None for s in recipes):
-            shared["dot"] = A @ B.T
+        shared = _shared_blocks(recipes, A, B)
 
         def compute(k, m, recipe):
             self._kernel_into(G[k], recipe, A, B, shared)
